@@ -1,0 +1,30 @@
+"""aiexposure: ownership-weighted indirect exposure and circular financing over investor graphs.
+
+A Rust core (CSR graphs, exact SCC-ordered solvers, cycle search) behind a Python API on
+Apache Arrow data.
+
+>>> import aiexposure
+>>> g = aiexposure.Graph.from_arrow({"source": ["P"], "target": ["A"], "share": [0.8]})
+>>> g
+Graph(num_nodes=2, num_edges=1, equity=1, credit=0, commitment=0)
+"""
+
+from ._core import __version__
+from .errors import (
+    AIExposureError,
+    ClosedCycleError,
+    ConvergenceError,
+    InternalError,
+    InvalidGraphError,
+)
+from .graph import Graph
+
+__all__ = [
+    "AIExposureError",
+    "ClosedCycleError",
+    "ConvergenceError",
+    "Graph",
+    "InternalError",
+    "InvalidGraphError",
+    "__version__",
+]

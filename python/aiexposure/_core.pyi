@@ -1,0 +1,43 @@
+# Hand-written stubs of the native module aiexposure._core (rust/python). Private API: the
+# public one is aiexposure.Graph.
+import numpy as np
+import numpy.typing as npt
+
+__version__: str
+
+class CoreGraph:
+    @property
+    def num_nodes(self) -> int: ...
+    @property
+    def num_edges(self) -> int: ...
+    @property
+    def merged_duplicates(self) -> int: ...
+    def csr(
+        self,
+    ) -> tuple[
+        npt.NDArray[np.uint64],
+        npt.NDArray[np.uint32],
+        npt.NDArray[np.uint8],
+        npt.NDArray[np.float64],
+        npt.NDArray[np.float64],
+    ]: ...
+
+def build_graph(
+    num_nodes: int,
+    source: npt.NDArray[np.uint32],
+    target: npt.NDArray[np.uint32],
+    kind: npt.NDArray[np.uint8],
+    share: npt.NDArray[np.float64],
+    amount: npt.NDArray[np.float64],
+) -> CoreGraph: ...
+def factorize_int64(
+    chunks: list[npt.NDArray[np.int64]],
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint64]]: ...
+def factorize_utf8(
+    offsets: list[npt.NDArray[np.int32]], data: list[npt.NDArray[np.uint8]]
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint64]]: ...
+def factorize_large_utf8(
+    offsets: list[npt.NDArray[np.int64]], data: list[npt.NDArray[np.uint8]]
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint64]]: ...
+def spin_for_test(seconds: float) -> int: ...
+def panic_for_test() -> None: ...

@@ -1,0 +1,112 @@
+"""Node ids: one common Arrow type for the id columns, and dense indices from the Rust core.
+
+Nodes are numbered in order of first appearance over the columns given (explicit node list
+first, then ``source``, then ``target``), so the same table always gives the same numbering.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+
+from . import _core
+from .errors import InvalidGraphError
+
+_STRING_TYPES = (pa.string(), pa.large_string(), pa.string_view())
+
+
+def _is_string(t: pa.DataType) -> bool:
+    return t in _STRING_TYPES
+
+
+@dataclass(frozen=True)
+class NodeIds:
+    """Dense codes for each input column (uint32 numpy arrays) and the node labels."""
+
+    codes: list[np.ndarray]
+    labels: pa.Array
+
+
+def _decoded(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    if pa.types.is_dictionary(column.type):
+        return column.cast(column.type.value_type)
+    return column
+
+
+def common_id_type(columns: dict[str, pa.ChunkedArray]) -> pa.DataType:
+    # Keys are how error messages name the columns.
+    """The type every id column is cast to; a clear error when they cannot share one."""
+    types = {name: _decoded(col).type for name, col in columns.items()}
+    for name, t in types.items():
+        if not (_is_string(t) or pa.types.is_integer(t)):
+            raise InvalidGraphError(
+                f"column {name!r} holds {t} values; node ids must be strings or integers "
+                "(cast the column, e.g. with pyarrow.compute.cast)"
+            )
+    kinds = {name: "string" if _is_string(t) else "integer" for name, t in types.items()}
+    if len(set(kinds.values())) > 1:
+        detail = ", ".join(f"{n!r} is {k} ({types[n]})" for n, k in kinds.items())
+        raise InvalidGraphError(
+            f"node id columns mix strings and integers: {detail}; cast them to one type"
+        )
+    distinct = set(types.values())
+    if len(distinct) == 1:
+        return distinct.pop()
+    if all(_is_string(t) for t in distinct):
+        return pa.large_string() if pa.large_string() in distinct else pa.string()
+    if pa.uint64() in distinct:
+        raise InvalidGraphError(
+            f"node id columns have different integer types ({', '.join(map(str, distinct))}) "
+            "including uint64, which has no common type with them; cast them to one type"
+        )
+    return pa.int64()
+
+
+def encode(columns: dict[str, pa.ChunkedArray]) -> NodeIds:
+    """Factorize the id columns (no nulls) together; labels keep the columns' common type."""
+    id_type = common_id_type(columns)
+    lengths = [len(c) for c in columns.values()]
+    work_type = pa.large_string() if id_type == pa.string_view() else id_type
+    chunks: list[pa.Array] = []
+    for column in columns.values():
+        chunks.extend(_decoded(column).cast(work_type).chunks)
+    chunks = [c for c in chunks if len(c)]
+
+    if _is_string(work_type):
+        offset_dtype = np.int64 if work_type == pa.large_string() else np.int32
+        buffers = [_string_buffers(c, offset_dtype) for c in chunks]
+        fn = _core.factorize_large_utf8 if offset_dtype is np.int64 else _core.factorize_utf8
+        codes, first = fn([o for o, _ in buffers], [d for _, d in buffers])
+    else:
+        codes, first = _core.factorize_int64([_int64_view(c) for c in chunks])
+
+    all_ids = pa.chunked_array(chunks, type=work_type)
+    labels = (
+        all_ids.take(pa.array(first)).combine_chunks() if len(first) else pa.array([], work_type)
+    )
+    if labels.type != id_type:
+        labels = labels.cast(id_type)
+    split = np.cumsum(lengths)[:-1]
+    return NodeIds(codes=list(np.split(codes, split)), labels=labels)
+
+
+def _string_buffers(chunk: pa.Array, offset_dtype: type) -> tuple[np.ndarray, np.ndarray]:
+    _, offsets_buf, data_buf = chunk.buffers()
+    offsets = np.frombuffer(offsets_buf, dtype=offset_dtype)[
+        chunk.offset : chunk.offset + len(chunk) + 1
+    ]
+    data = (
+        np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.empty(0, np.uint8)
+    )
+    return offsets, data
+
+
+def _int64_view(chunk: pa.Array) -> np.ndarray:
+    if chunk.type == pa.uint64():
+        # Same bits, same identity: uint64 ids above 2**63 stay distinct.
+        return chunk.to_numpy(zero_copy_only=True).view(np.int64)
+    if chunk.type != pa.int64():
+        chunk = chunk.cast(pa.int64())
+    return chunk.to_numpy(zero_copy_only=True)

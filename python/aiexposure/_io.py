@@ -1,0 +1,74 @@
+"""Reading any tabular input into a ``pyarrow.Table``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from .errors import InvalidGraphError
+
+TABULAR_INPUTS = (
+    "a pyarrow Table, RecordBatch or RecordBatchReader, a polars or pandas DataFrame, a DuckDB "
+    "relation, any object with __arrow_c_stream__, a dict of columns, or a path to a .parquet, "
+    ".arrow, .feather, .ipc or .csv file"
+)
+
+
+def read_table(data: Any, what: str = "edge table") -> pa.Table:
+    """Return ``data`` as a ``pyarrow.Table`` without copying when it already is Arrow."""
+    if isinstance(data, (str, os.PathLike)):
+        return _read_path(Path(data), what)
+    if isinstance(data, pa.Table):
+        return data
+    if isinstance(data, pa.RecordBatch):
+        return pa.Table.from_batches([data])
+    if isinstance(data, pa.RecordBatchReader):
+        return data.read_all()
+    if type(data).__module__.startswith("pandas"):
+        return pa.Table.from_pandas(data, preserve_index=False)
+    if hasattr(data, "__arrow_c_stream__"):
+        return pa.RecordBatchReader.from_stream(data).read_all()
+    if hasattr(data, "__arrow_c_array__"):
+        return pa.Table.from_batches([pa.record_batch(data)])
+    if isinstance(data, dict):
+        try:
+            return pa.table(data)
+        except (pa.ArrowException, TypeError, ValueError) as e:
+            raise InvalidGraphError(f"cannot make an Arrow {what} from this dict: {e}") from e
+    raise TypeError(f"cannot read a {what} from {type(data).__name__}; pass {TABULAR_INPUTS}")
+
+
+def _read_path(path: Path, what: str) -> pa.Table:
+    if not path.exists():
+        raise FileNotFoundError(f"{what} file not found: {path}")
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".parquet", ".pq"):
+            import pyarrow.parquet as pq
+
+            return pq.read_table(path)
+        if suffix in (".arrow", ".feather", ".ipc", ".arrows"):
+            return _read_ipc(path)
+        if suffix == ".csv":
+            import pyarrow.csv as pcsv
+
+            return pcsv.read_csv(path)
+    except (pa.ArrowException, OSError) as e:
+        kind = suffix.lstrip(".")
+        raise InvalidGraphError(f"cannot read {path} as a {kind} {what}: {e}") from e
+    raise InvalidGraphError(
+        f"unsupported file type {suffix!r} for {path}; use .parquet, .arrow, .feather, .ipc or "
+        ".csv (or load it yourself and pass an Arrow table)"
+    )
+
+
+def _read_ipc(path: Path) -> pa.Table:
+    with pa.memory_map(str(path)) as source:
+        try:
+            return pa.ipc.open_file(source).read_all()
+        except pa.ArrowInvalid:
+            source.seek(0)
+            return pa.ipc.open_stream(source).read_all()

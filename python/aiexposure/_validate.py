@@ -1,0 +1,204 @@
+"""Row-level validation of an edge table (DESIGN §3) and its conversion to dense columns.
+
+Whole-graph checks (shares per issuer) run in the Rust core while it builds the CSR.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .errors import InvalidGraphError
+
+KINDS = ("equity", "credit", "commitment")
+EQUITY = 0
+SHOW_ROWS = 10
+
+
+def rows_text(rows: np.ndarray | list[int]) -> str:
+    """'row 3' or 'rows 3, 8 and 41 more' (0-based)."""
+    rows = [int(r) for r in rows]
+    shown = ", ".join(map(str, rows[:SHOW_ROWS]))
+    more = f" and {len(rows) - SHOW_ROWS} more" if len(rows) > SHOW_ROWS else ""
+    return f"row{'s' if len(rows) > 1 else ''} {shown}{more} (0-based)"
+
+
+def fail(message: str, rows: np.ndarray | list[int], nodes: list[Any] | None = None) -> None:
+    rows = [int(r) for r in rows]
+    raise InvalidGraphError(message.replace("{rows}", rows_text(rows)), rows=rows, nodes=nodes)
+
+
+@dataclass(frozen=True)
+class Columns:
+    """The edge table's columns by role; optional roles are None when absent."""
+
+    source: pa.ChunkedArray
+    target: pa.ChunkedArray
+    kind: pa.ChunkedArray | None
+    share: pa.ChunkedArray | None
+    amount: pa.ChunkedArray | None
+    names: dict[str, str]
+
+
+def select_columns(table: pa.Table, names: dict[str, str], defaults: dict[str, str]) -> Columns:
+    present = set(table.column_names)
+    for role in ("source", "target"):
+        if names[role] not in present:
+            raise InvalidGraphError(
+                f"the edge table has no {role} column {names[role]!r} (columns: "
+                f"{', '.join(map(repr, table.column_names)) or 'none'}); pass {role}='<column>'"
+            )
+    optional = {}
+    for role in ("kind", "share", "amount"):
+        name = names[role]
+        if name is None or name not in present:
+            if name is not None and name != defaults[role]:
+                raise InvalidGraphError(
+                    f"the edge table has no {role} column {name!r} (columns: "
+                    f"{', '.join(map(repr, table.column_names))}); pass {role}=None if it has none"
+                )
+            optional[role] = None
+        else:
+            optional[role] = table.column(name)
+    return Columns(
+        source=table.column(names["source"]),
+        target=table.column(names["target"]),
+        names=names,
+        **optional,
+    )
+
+
+def check_ids_present(cols: Columns) -> None:
+    for role in ("source", "target"):
+        column = getattr(cols, role)
+        if column.null_count:
+            rows = np.flatnonzero(column.is_null().to_numpy(zero_copy_only=False))
+            fail(
+                f"null {role} in column {cols.names[role]!r} at {{rows}}; every edge needs both "
+                "ends: drop or fill those rows",
+                rows,
+            )
+
+
+def kind_codes(cols: Columns, num_rows: int) -> np.ndarray:
+    """uint8 kind codes (0 equity, 1 credit, 2 commitment); all equity without a kind column."""
+    if cols.kind is None:
+        return np.zeros(num_rows, dtype=np.uint8)
+    name = cols.names["kind"]
+    kind = cols.kind
+    if pa.types.is_dictionary(kind.type):
+        kind = kind.cast(kind.type.value_type)
+    if not (
+        pa.types.is_string(kind.type)
+        or pa.types.is_large_string(kind.type)
+        or kind.type == pa.string_view()
+    ):
+        raise InvalidGraphError(
+            f"column {name!r} holds {kind.type} values; kind must be a string, one of "
+            f"{', '.join(KINDS)}"
+        )
+    if kind.type == pa.string_view():
+        kind = kind.cast(pa.large_string())
+    codes = pc.index_in(kind, value_set=pa.array(KINDS, kind.type))
+    if codes.null_count:
+        bad = np.flatnonzero(codes.is_null().to_numpy(zero_copy_only=False))
+        values = pc.unique(kind.take(pa.array(bad))).to_pylist()
+        shown = ", ".join("null" if v is None else repr(v) for v in values[:SHOW_ROWS])
+        fail(
+            f"unknown kind {shown} in column {name!r} at {{rows}}; kind must be one of "
+            f"{', '.join(KINDS)} (fill nulls with 'equity' if that is what they are)",
+            bad,
+        )
+    return codes.to_numpy().astype(np.uint8)
+
+
+def _float_column(column: pa.ChunkedArray, name: str, role: str) -> np.ndarray:
+    t = column.type
+    if not (
+        pa.types.is_floating(t)
+        or pa.types.is_integer(t)
+        or pa.types.is_decimal(t)
+        or pa.types.is_null(t)
+    ):
+        raise InvalidGraphError(f"column {name!r} holds {t} values; {role} must be numeric")
+    if t != pa.float64():
+        column = column.cast(pa.float64())
+    if column.num_chunks == 1 and column.null_count == 0:
+        return column.chunk(0).to_numpy(zero_copy_only=True)
+    return column.to_numpy()  # nulls become NaN
+
+
+def share_values(cols: Columns, codes: np.ndarray) -> np.ndarray:
+    """float64 shares, NaN where absent; checks equity rows hold a share in (0, 1]."""
+    is_equity = codes == EQUITY
+    if cols.share is None:
+        if is_equity.any():
+            fail(
+                "equity edges need a share, but the edge table has no share column "
+                f"{cols.names['share']!r}: add one, pass share='<column>', or give those "
+                "{rows} another kind",
+                np.flatnonzero(is_equity),
+            )
+        return np.empty(0, dtype=np.float64)
+    name = cols.names["share"]
+    share = _float_column(cols.share, name, "share")
+    with np.errstate(invalid="ignore"):
+        valid = (share > 0.0) & (share <= 1.0)
+    bad = np.flatnonzero(is_equity & ~valid)
+    if len(bad):
+        nulls = cols.share.is_null().to_numpy(zero_copy_only=False)[bad]
+        values = share[bad]
+        reasons = []
+        if nulls.any():
+            reasons.append("null")
+        if (np.isnan(values) & ~nulls).any():
+            reasons.append("NaN")
+        if (values <= 0).any():
+            reasons.append("zero or negative")
+        if (values > 1).any():
+            reasons.append(f"above 1 (e.g. {values[values > 1][0]!r})")
+        fail(
+            f"equity share in column {name!r} is {' / '.join(reasons)} at {{rows}}; a share is "
+            "the fraction of the target held, in (0, 1] (write 25% as 0.25)",
+            bad,
+        )
+    stray = np.flatnonzero(~is_equity & ~np.isnan(share))
+    if len(stray):
+        fail(
+            f"column {name!r} gives a share on non-equity edges at {{rows}}; shares are for "
+            "equity only: set them to null or mark those edges kind='equity'",
+            stray,
+        )
+    return share
+
+
+def amount_values(cols: Columns) -> np.ndarray:
+    """float64 amounts, NaN where null (unknown); empty when there is no amount column."""
+    if cols.amount is None:
+        return np.empty(0, dtype=np.float64)
+    name = cols.names["amount"]
+    amount = _float_column(cols.amount, name, "amount")
+    nulls = cols.amount.is_null()
+    nan = (
+        np.isnan(amount) & ~nulls.to_numpy(zero_copy_only=False)
+        if cols.amount.null_count
+        else np.isnan(amount)
+    )
+    if nan.any():
+        fail(
+            f"amount in column {name!r} is NaN at {{rows}}; use null for an unknown amount",
+            np.flatnonzero(nan),
+        )
+    with np.errstate(invalid="ignore"):
+        bad = np.flatnonzero((amount < 0) | np.isinf(amount))
+    if len(bad):
+        fail(
+            f"amount in column {name!r} is negative or infinite at {{rows}}; amounts are money "
+            "(invested, lent or committed) and must be finite and >= 0",
+            bad,
+        )
+    return amount

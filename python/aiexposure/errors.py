@@ -1,0 +1,105 @@
+"""The exception hierarchy of aiexposure.
+
+Every exception raised for bad data is an :class:`AIExposureError`, itself a ``ValueError``, so
+``except ValueError`` keeps working. Messages say what was wrong, where (row, node, column) and
+what to do. Exceptions that concern nodes carry them in ``nodes`` (labels as in the input);
+those that concern rows carry ``rows`` (0-based row numbers of the edge table).
+
+>>> import aiexposure
+>>> issubclass(aiexposure.InvalidGraphError, ValueError)
+True
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+__all__ = [
+    "AIExposureError",
+    "ClosedCycleError",
+    "ConvergenceError",
+    "InternalError",
+    "InvalidGraphError",
+]
+
+
+class AIExposureError(ValueError):
+    """Base class of every aiexposure error.
+
+    >>> from aiexposure import AIExposureError, Graph
+    >>> try:
+    ...     Graph.from_arrow({"source": ["A"], "target": ["B"], "share": [1.5]})
+    ... except AIExposureError as e:
+    ...     print(e.rows)
+    [0]
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        rows: Sequence[int] | None = None,
+        nodes: Sequence[Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.rows: list[int] = list(rows or [])
+        self.nodes: list[Any] = list(nodes or [])
+
+
+class InvalidGraphError(AIExposureError):
+    """The edge table breaks the data model: nulls, bad shares or amounts, unknown kinds,
+    over-held issuers, refused self-loops or duplicates.
+
+    >>> from aiexposure import Graph, InvalidGraphError
+    >>> try:
+    ...     Graph.from_arrow({"source": ["A", "B"], "target": ["C", "C"], "share": [0.7, 0.6]})
+    ... except InvalidGraphError as e:
+    ...     print(e.nodes[0])
+    C
+    """
+
+
+class ClosedCycleError(AIExposureError):
+    """A closed strongly connected component (every member fully held inside it) makes the
+    walk sum (I - W)^-1 diverge; ``nodes`` names its members.
+
+    >>> from aiexposure import ClosedCycleError, AIExposureError
+    >>> issubclass(ClosedCycleError, AIExposureError)
+    True
+    """
+
+
+class ConvergenceError(AIExposureError):
+    """An iterative solver did not reach its stated tolerance; no inaccurate result is returned.
+
+    >>> from aiexposure import ConvergenceError, AIExposureError
+    >>> issubclass(ConvergenceError, AIExposureError)
+    True
+    """
+
+
+class InternalError(AIExposureError, RuntimeError):
+    """A bug inside aiexposure (a Rust panic, caught before it reached you). Please report it
+    with the input that triggered it.
+
+    >>> from aiexposure import InternalError
+    >>> issubclass(InternalError, RuntimeError)
+    True
+    """
+
+    def __init__(self, message: str, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+
+
+_NODE_REF = re.compile(r"⟦(\d+)⟧")
+
+
+def name_nodes(error: AIExposureError, label: Callable[[int], Any]) -> AIExposureError:
+    """Rewrite the ``⟦index⟧`` node references of a core error with the caller's labels."""
+    indices = list(getattr(error, "node_indices", None) or [])
+    message = _NODE_REF.sub(lambda m: repr(label(int(m.group(1)))), str(error))
+    error.args = (message,)
+    error.nodes = [label(i) for i in dict.fromkeys(indices)]
+    return error

@@ -1,0 +1,379 @@
+"""The investor graph: validated edges in a Rust CSR, node labels as an Arrow array."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pyarrow as pa
+
+from . import _core
+from ._ids import encode
+from ._io import read_table
+from ._validate import (
+    EQUITY,
+    KINDS,
+    amount_values,
+    check_ids_present,
+    fail,
+    kind_codes,
+    select_columns,
+    share_values,
+)
+from .errors import AIExposureError, InvalidGraphError, name_nodes
+
+if TYPE_CHECKING:
+    import networkx
+
+__all__ = ["Graph"]
+
+_DEFAULT_NAMES = {
+    "source": "source",
+    "target": "target",
+    "kind": "kind",
+    "share": "share",
+    "amount": "amount",
+}
+
+
+class Graph:
+    """A validated investor graph: equity holdings, credit and spending commitments.
+
+    Build one with :meth:`Graph.from_arrow` (any Arrow table, DataFrame or file) or
+    :meth:`Graph.from_networkx`. Nodes keep the type of the input ids; they are numbered in
+    order of first appearance (explicit ``nodes`` first, then ``source``, then ``target``).
+    Duplicate (source, target, kind) rows are merged by summing ``share`` and ``amount``
+    (an unknown amount makes the sum unknown) unless ``duplicates="error"``.
+
+    >>> from aiexposure import Graph
+    >>> g = Graph.from_arrow({
+    ...     "source": ["Amazon", "OpenAI"],
+    ...     "target": ["OpenAI", "Amazon"],
+    ...     "kind": ["equity", "commitment"],
+    ...     "share": [0.07, None],
+    ...     "amount": [50e9, 138e9],
+    ... })
+    >>> g.num_nodes, g.num_edges
+    (2, 2)
+    >>> g.nodes.to_pylist()
+    ['Amazon', 'OpenAI']
+    """
+
+    __slots__ = ("_core", "_nodes", "_table")
+
+    def __init__(self) -> None:
+        raise TypeError("build a Graph with Graph.from_arrow(...) or Graph.from_networkx(...)")
+
+    @classmethod
+    def _wrap(cls, core: Any, nodes: pa.Array, table: pa.Table) -> Graph:
+        self = object.__new__(cls)
+        self._core = core
+        self._nodes = nodes
+        self._table = table
+        return self
+
+    @classmethod
+    def from_arrow(
+        cls,
+        data: Any,
+        *,
+        source: str = "source",
+        target: str = "target",
+        kind: str | None = "kind",
+        share: str | None = "share",
+        amount: str | None = "amount",
+        nodes: Any = None,
+        duplicates: Literal["sum", "error"] = "sum",
+        allow_treasury: bool = False,
+    ) -> Graph:
+        """Build a graph from an edge table.
+
+        ``data`` is a pyarrow Table / RecordBatch / RecordBatchReader, a polars or pandas
+        DataFrame, a DuckDB relation, any object with ``__arrow_c_stream__``, a dict of
+        columns, or a path to a .parquet / .arrow / .feather / .ipc / .csv file. The keyword
+        arguments name the columns; ``kind``, ``share`` and ``amount`` may be absent (every
+        edge is then equity, shares required; amounts unknown). Extra columns are kept and
+        come back from :meth:`edges`. ``nodes`` (an Arrow array, list, or one-column table)
+        adds isolated nodes and fixes the node order. Self-loops on equity edges (treasury
+        shares) are refused unless ``allow_treasury=True``.
+
+        Raises :class:`InvalidGraphError` naming the rows, nodes or column at fault.
+
+        >>> import pyarrow as pa
+        >>> from aiexposure import Graph
+        >>> t = pa.table({"holder": [1, 2], "issuer": [2, 3], "pct": [0.5, 0.25]})
+        >>> g = Graph.from_arrow(t, source="holder", target="issuer", share="pct")
+        >>> g.nodes.type, g.nodes.to_pylist()
+        (DataType(int64), [1, 2, 3])
+        """
+        if duplicates not in ("sum", "error"):
+            raise ValueError(f"duplicates must be 'sum' or 'error', not {duplicates!r}")
+        table = read_table(data)
+        names = {
+            "source": source,
+            "target": target,
+            "kind": kind,
+            "share": share,
+            "amount": amount,
+        }
+        cols = select_columns(table, names, _DEFAULT_NAMES)
+        check_ids_present(cols)
+        codes = kind_codes(cols, table.num_rows)
+        shares = share_values(cols, codes)
+        amounts = amount_values(cols)
+
+        id_columns: dict[str, pa.ChunkedArray] = {}
+        if nodes is not None:
+            id_columns["nodes"] = _node_list(nodes)
+        id_columns[repr(source)] = cols.source
+        id_columns[repr(target)] = cols.target
+        ids = encode(id_columns)
+        labels = ids.labels
+        src, dst = ids.codes[-2], ids.codes[-1]
+        if nodes is not None:
+            _check_node_list(id_columns["nodes"], ids.codes[0], labels)
+
+        if not allow_treasury:
+            loops = np.flatnonzero((src == dst) & (codes == EQUITY))
+            if len(loops):
+                names_ = [labels[int(src[r])].as_py() for r in loops[:10]]
+                fail(
+                    f"equity self-loop (a firm holding its own shares) at {{rows}}: "
+                    f"{', '.join(map(repr, names_))}; drop them or pass allow_treasury=True",
+                    loops,
+                    names_,
+                )
+
+        with _named(labels):
+            core = _core.build_graph(len(labels), src, dst, codes, shares, amounts)
+        if duplicates == "error" and core.merged_duplicates:
+            _raise_duplicates(src, dst, codes, labels)
+        return cls._wrap(core, labels, table)
+
+    @classmethod
+    def from_networkx(
+        cls,
+        graph: networkx.DiGraph,
+        *,
+        kind: str = "kind",
+        share: str = "share",
+        amount: str = "amount",
+        duplicates: Literal["sum", "error"] = "sum",
+        allow_treasury: bool = False,
+    ) -> Graph:
+        """Build a graph from a networkx ``DiGraph`` or ``MultiDiGraph``.
+
+        Edge attributes ``kind`` (default ``"equity"``), ``share`` and ``amount`` are read
+        under the given names; every node is kept, isolated ones too, in the graph's order.
+
+        >>> import networkx as nx
+        >>> from aiexposure import Graph
+        >>> G = nx.DiGraph()
+        >>> G.add_edge("P", "A", share=0.8)
+        >>> G.add_node("lonely")
+        >>> Graph.from_networkx(G).nodes.to_pylist()
+        ['P', 'A', 'lonely']
+        """
+        if not graph.is_directed():
+            raise InvalidGraphError(
+                "from_networkx needs a directed graph (DiGraph or MultiDiGraph): holdings "
+                "have a direction; convert with G.to_directed() if each edge means both ways"
+            )
+        node_list = list(graph.nodes)
+        try:
+            node_array = pa.array(node_list)
+        except (pa.ArrowException, TypeError, OverflowError) as e:
+            raise InvalidGraphError(
+                f"networkx node ids must be all strings or all integers: {e}"
+            ) from e
+        rows = list(graph.edges(data=True))
+        table = pa.table(
+            {
+                "source": pa.array([u for u, _, _ in rows], node_array.type),
+                "target": pa.array([v for _, v, _ in rows], node_array.type),
+                "kind": pa.array([d.get(kind, "equity") for _, _, d in rows], pa.string()),
+                "share": pa.array([d.get(share) for _, _, d in rows], pa.float64()),
+                "amount": pa.array([d.get(amount) for _, _, d in rows], pa.float64()),
+            }
+        )
+        return cls.from_arrow(
+            table,
+            nodes=node_array,
+            duplicates=duplicates,
+            allow_treasury=allow_treasury,
+        )
+
+    @property
+    def num_nodes(self) -> int:
+        """Number of nodes.
+
+        >>> from aiexposure import Graph
+        >>> Graph.from_arrow({"source": ["A"], "target": ["B"], "share": [0.5]}).num_nodes
+        2
+        """
+        return self._core.num_nodes
+
+    @property
+    def num_edges(self) -> int:
+        """Number of distinct (source, target, kind) edges, after merging duplicate rows.
+
+        >>> from aiexposure import Graph
+        >>> g = Graph.from_arrow({"source": ["A", "A"], "target": ["B", "B"], "share": [0.2, 0.3]})
+        >>> g.num_edges, g.edges().num_rows
+        (1, 2)
+        """
+        return self._core.num_edges
+
+    @property
+    def nodes(self) -> pa.Array:
+        """Node labels in index order, with the type of the input ids.
+
+        >>> from aiexposure import Graph
+        >>> Graph.from_arrow({"source": [7], "target": [3], "share": [1.0]}).nodes.to_pylist()
+        [7, 3]
+        """
+        return self._nodes
+
+    def edges(self) -> pa.Table:
+        """The edge table as given, extra columns included (one row per input row).
+
+        >>> from aiexposure import Graph
+        >>> g = Graph.from_arrow({"source": ["A"], "target": ["B"], "share": [0.5], "ref": ["x"]})
+        >>> g.edges().column_names
+        ['source', 'target', 'share', 'ref']
+        """
+        return self._table
+
+    def summary(self) -> dict[str, Any]:
+        """Counts and known amounts by edge kind.
+
+        >>> from aiexposure import Graph
+        >>> g = Graph.from_arrow(
+        ...     {"source": ["A"], "target": ["B"], "share": [0.5], "amount": [3.0]}
+        ... )
+        >>> g.summary()["kinds"]["equity"]
+        {'edges': 1, 'known_amounts': 1, 'total_amount': 3.0}
+        """
+        _, _, kinds, _, amounts = self._core.csr()
+        by_kind = {}
+        for code, name in enumerate(KINDS):
+            mask = kinds == code
+            known = amounts[mask] if len(amounts) else np.empty(0)
+            known = known[~np.isnan(known)]
+            by_kind[name] = {
+                "edges": int(mask.sum()),
+                "known_amounts": len(known),
+                "total_amount": float(known.sum()),
+            }
+        return {
+            "nodes": self.num_nodes,
+            "edges": self.num_edges,
+            "rows": self._table.num_rows,
+            "merged_duplicates": self._core.merged_duplicates,
+            "kinds": by_kind,
+        }
+
+    def to_networkx(self) -> networkx.MultiDiGraph:
+        """A networkx ``MultiDiGraph`` with one edge per (source, target, kind), keyed by kind,
+        carrying ``kind``, ``share`` and ``amount`` (None where absent or unknown). Extra
+        columns are not carried: merged duplicate rows have no single value for them.
+
+        >>> from aiexposure import Graph
+        >>> g = Graph.from_arrow({"source": ["A"], "target": ["B"], "share": [0.5]})
+        >>> G = g.to_networkx()
+        >>> G["A"]["B"]["equity"]["share"]
+        0.5
+        """
+        import networkx as nx
+
+        offsets, targets, kinds, shares, amounts = self._core.csr()
+        labels = self._nodes.to_pylist()
+        G = nx.MultiDiGraph()
+        G.add_nodes_from(labels)
+        sources = np.repeat(np.arange(self.num_nodes), np.diff(offsets).astype(np.int64))
+        has_amounts = len(amounts) > 0
+        for p, (u, v, k, s) in enumerate(
+            zip(sources.tolist(), targets.tolist(), kinds.tolist(), shares.tolist(), strict=True)
+        ):
+            a = float(amounts[p]) if has_amounts else float("nan")
+            G.add_edge(
+                labels[u],
+                labels[v],
+                key=KINDS[k],
+                kind=KINDS[k],
+                share=None if s != s else s,
+                amount=None if a != a else a,
+            )
+        return G
+
+    def __repr__(self) -> str:
+        counts = ", ".join(
+            f"{name}={info['edges']}" for name, info in self.summary()["kinds"].items()
+        )
+        return f"Graph(num_nodes={self.num_nodes}, num_edges={self.num_edges}, {counts})"
+
+
+@contextmanager
+def _named(labels: pa.Array) -> Iterator[None]:
+    """Name the nodes of core errors with the caller's labels."""
+    try:
+        yield
+    except AIExposureError as e:
+
+        def label(i: int) -> Any:
+            return labels[i].as_py() if 0 <= i < len(labels) else f"#{i}"
+
+        raise name_nodes(e, label) from None
+
+
+def _node_list(nodes: Any) -> pa.ChunkedArray:
+    if isinstance(nodes, pa.ChunkedArray):
+        array = nodes
+    elif isinstance(nodes, pa.Array):
+        array = pa.chunked_array([nodes])
+    elif isinstance(nodes, (list, tuple)):
+        try:
+            array = pa.chunked_array([pa.array(nodes)])
+        except (pa.ArrowException, TypeError, OverflowError) as e:
+            raise InvalidGraphError(f"nodes must be all strings or all integers: {e}") from e
+    else:
+        table = read_table(nodes, "node table")
+        if table.num_columns < 1:
+            raise InvalidGraphError("the node table has no column")
+        array = table.column(0)
+    if array.null_count:
+        rows = np.flatnonzero(array.is_null().to_numpy(zero_copy_only=False))
+        fail("null node id in nodes at {rows}; drop those entries", rows)
+    return array
+
+
+def _check_node_list(nodes: pa.ChunkedArray, codes: np.ndarray, labels: pa.Array) -> None:
+    if len(nodes) == 0 or codes.max() + 1 == len(nodes):
+        return
+    counts = np.bincount(codes, minlength=len(labels))
+    dup = np.flatnonzero(counts > 1)
+    names_ = [labels[int(i)].as_py() for i in dup[:10]]
+    raise InvalidGraphError(
+        f"nodes lists {len(dup)} id(s) more than once: {', '.join(map(repr, names_))}; "
+        "each node must appear once",
+        nodes=names_,
+    )
+
+
+def _raise_duplicates(
+    src: np.ndarray, dst: np.ndarray, codes: np.ndarray, labels: pa.Array
+) -> None:
+    order = np.lexsort((codes, dst, src))
+    s, d, k = src[order], dst[order], codes[order]
+    same = np.flatnonzero((s[1:] == s[:-1]) & (d[1:] == d[:-1]) & (k[1:] == k[:-1]))
+    first = same[0]
+    u, v = labels[int(s[first])].as_py(), labels[int(d[first])].as_py()
+    rows = sorted({int(order[i]) for i in same} | {int(order[i + 1]) for i in same})
+    fail(
+        f"duplicate (source, target, kind) edges, e.g. {u!r} -> {v!r} ({KINDS[k[first]]}), at "
+        "{rows}; merge them, or pass duplicates='sum' to add up their shares and amounts",
+        rows,
+        [u, v],
+    )

@@ -1,0 +1,42 @@
+//! The one error type of the core. Node references are dense indices; the Python layer
+//! replaces them with the caller's node labels.
+
+use thiserror::Error;
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// An issuer whose equity holders' shares sum above 1.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OverHeld {
+    pub issuer: u32,
+    pub total: f64,
+    /// The issuer's largest holders (index, share), largest first, at most five.
+    pub top_holders: Vec<(u32, f64)>,
+}
+
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum Error {
+    /// The caller asked to stop (Ctrl-C).
+    #[error("interrupted")]
+    Interrupted,
+
+    /// Arguments that break the function's contract (lengths, ranges): a bug in the caller.
+    #[error("{0}")]
+    InvalidArgument(String),
+
+    /// More distinct nodes or edges than `u32` indices can address.
+    #[error("the graph has {count} {what}; at most {max} are supported")]
+    TooLarge {
+        what: &'static str,
+        count: usize,
+        max: usize,
+    },
+
+    /// Shares held in some issuers sum above 1 (+ tolerance).
+    #[error("{} issuer(s) have equity shares summing above 1", .count)]
+    OverHeld {
+        /// The first offending issuers in index order (at most ten).
+        issuers: Vec<OverHeld>,
+        count: usize,
+    },
+}

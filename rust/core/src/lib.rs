@@ -1,0 +1,14 @@
+//! Pure-Rust core of aiexposure: investor graphs in CSR form and the algorithms over them.
+//!
+//! Nothing here knows about Python. Node ids are dense `u32` indices; the binding layer maps
+//! them back to the caller's labels. Every long function takes an [`Interrupt`] and returns
+//! [`Error::Interrupted`] soon after it is raised.
+
+pub mod error;
+pub mod graph;
+pub mod ids;
+pub mod interrupt;
+
+pub use error::{Error, Result};
+pub use graph::{EdgeInput, Graph, Kind};
+pub use interrupt::Interrupt;

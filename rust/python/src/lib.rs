@@ -1,0 +1,24 @@
+//! `aiexposure._core`: the thin PyO3 layer over `aiexposure-core`. Arrays in, arrays out;
+//! core errors mapped to Python exceptions in `errors`; every long call goes through
+//! `detach::run`, which releases the GIL and turns Ctrl-C into `KeyboardInterrupt`.
+
+mod arrays;
+mod detach;
+mod errors;
+mod graph;
+mod ids;
+
+use pyo3::prelude::*;
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<graph::CoreGraph>()?;
+    m.add_function(wrap_pyfunction!(graph::build_graph, m)?)?;
+    m.add_function(wrap_pyfunction!(ids::factorize_int64, m)?)?;
+    m.add_function(wrap_pyfunction!(ids::factorize_utf8, m)?)?;
+    m.add_function(wrap_pyfunction!(ids::factorize_large_utf8, m)?)?;
+    m.add_function(wrap_pyfunction!(detach::spin_for_test, m)?)?;
+    m.add_function(wrap_pyfunction!(detach::panic_for_test, m)?)?;
+    Ok(())
+}
