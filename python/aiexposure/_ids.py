@@ -35,19 +35,19 @@ def _decoded(column: pa.ChunkedArray) -> pa.ChunkedArray:
     return column
 
 
-def common_id_type(columns: dict[str, pa.ChunkedArray]) -> pa.DataType:
-    # Keys are how error messages name the columns.
-    """The type every id column is cast to; a clear error when they cannot share one."""
-    types = {name: _decoded(col).type for name, col in columns.items()}
+def common_id_type(columns: list[tuple[str, pa.ChunkedArray]]) -> pa.DataType:
+    """The type every id column is cast to; a clear error when they cannot share one.
+    Each column comes with how error messages name it."""
+    types = {name: _decoded(col).type for name, col in columns}
     for name, t in types.items():
         if not (_is_string(t) or pa.types.is_integer(t)):
             raise InvalidGraphError(
-                f"column {name!r} holds {t} values; node ids must be strings or integers "
+                f"{name} holds {t} values; node ids must be strings or integers "
                 "(cast the column, e.g. with pyarrow.compute.cast)"
             )
     kinds = {name: "string" if _is_string(t) else "integer" for name, t in types.items()}
     if len(set(kinds.values())) > 1:
-        detail = ", ".join(f"{n!r} is {k} ({types[n]})" for n, k in kinds.items())
+        detail = ", ".join(f"{n} is {k} ({types[n]})" for n, k in kinds.items())
         raise InvalidGraphError(
             f"node id columns mix strings and integers: {detail}; cast them to one type"
         )
@@ -64,13 +64,13 @@ def common_id_type(columns: dict[str, pa.ChunkedArray]) -> pa.DataType:
     return pa.int64()
 
 
-def encode(columns: dict[str, pa.ChunkedArray]) -> NodeIds:
+def encode(columns: list[tuple[str, pa.ChunkedArray]]) -> NodeIds:
     """Factorize the id columns (no nulls) together; labels keep the columns' common type."""
     id_type = common_id_type(columns)
-    lengths = [len(c) for c in columns.values()]
+    lengths = [len(c) for _, c in columns]
     work_type = pa.large_string() if id_type == pa.string_view() else id_type
     chunks: list[pa.Array] = []
-    for column in columns.values():
+    for _, column in columns:
         chunks.extend(_decoded(column).cast(work_type).chunks)
     chunks = [c for c in chunks if len(c)]
 

@@ -38,7 +38,7 @@ def read_table(data: Any, what: str = "edge table") -> pa.Table:
             return pa.table(data)
         except (pa.ArrowException, TypeError, ValueError) as e:
             raise InvalidGraphError(f"cannot make an Arrow {what} from this dict: {e}") from e
-    raise TypeError(f"cannot read a {what} from {type(data).__name__}; pass {TABULAR_INPUTS}")
+    raise TypeError(f"cannot read the {what} from {type(data).__name__}; pass {TABULAR_INPUTS}")
 
 
 def _read_path(path: Path, what: str) -> pa.Table:

@@ -124,16 +124,16 @@ class Graph:
         shares = share_values(cols, codes)
         amounts = amount_values(cols)
 
-        id_columns: dict[str, pa.ChunkedArray] = {}
-        if nodes is not None:
-            id_columns["nodes"] = _node_list(nodes)
-        id_columns[repr(source)] = cols.source
-        id_columns[repr(target)] = cols.target
+        node_list = _node_list(nodes) if nodes is not None else None
+        id_columns = [(f"source column {source!r}", cols.source)]
+        id_columns.append((f"target column {target!r}", cols.target))
+        if node_list is not None:
+            id_columns.insert(0, ("the nodes list", node_list))
         ids = encode(id_columns)
         labels = ids.labels
         src, dst = ids.codes[-2], ids.codes[-1]
-        if nodes is not None:
-            _check_node_list(id_columns["nodes"], ids.codes[0], labels)
+        if node_list is not None:
+            _check_node_list(ids.codes[0], labels)
 
         if not allow_treasury:
             loops = np.flatnonzero((src == dst) & (codes == EQUITY))
@@ -183,7 +183,7 @@ class Graph:
             )
         node_list = list(graph.nodes)
         try:
-            node_array = pa.array(node_list)
+            node_array = pa.array(node_list) if node_list else pa.array([], pa.string())
         except (pa.ArrowException, TypeError, OverflowError) as e:
             raise InvalidGraphError(
                 f"networkx node ids must be all strings or all integers: {e}"
@@ -328,7 +328,8 @@ def _named(labels: pa.Array) -> Iterator[None]:
         raise name_nodes(e, label) from None
 
 
-def _node_list(nodes: Any) -> pa.ChunkedArray:
+def _node_list(nodes: Any) -> pa.ChunkedArray | None:
+    """The explicit node list as one column, or None when it is empty and untyped."""
     if isinstance(nodes, pa.ChunkedArray):
         array = nodes
     elif isinstance(nodes, pa.Array):
@@ -343,14 +344,16 @@ def _node_list(nodes: Any) -> pa.ChunkedArray:
         if table.num_columns < 1:
             raise InvalidGraphError("the node table has no column")
         array = table.column(0)
+    if pa.types.is_null(array.type) and len(array) == 0:
+        return None
     if array.null_count:
         rows = np.flatnonzero(array.is_null().to_numpy(zero_copy_only=False))
         fail("null node id in nodes at {rows}; drop those entries", rows)
     return array
 
 
-def _check_node_list(nodes: pa.ChunkedArray, codes: np.ndarray, labels: pa.Array) -> None:
-    if len(nodes) == 0 or codes.max() + 1 == len(nodes):
+def _check_node_list(codes: np.ndarray, labels: pa.Array) -> None:
+    if len(codes) == 0 or codes.max() + 1 == len(codes):
         return
     counts = np.bincount(codes, minlength=len(labels))
     dup = np.flatnonzero(counts > 1)

@@ -1,0 +1,133 @@
+"""Every accepted input form gives the same graph."""
+
+import pyarrow as pa
+import pyarrow.csv as pcsv
+import pyarrow.feather as feather
+import pyarrow.parquet as pq
+import pytest
+from aiexposure import Graph, InvalidGraphError
+
+TABLE = pa.table(
+    {
+        "source": ["Amazon", "Nvidia", "OpenAI"],
+        "target": ["OpenAI", "OpenAI", "Amazon"],
+        "kind": ["equity", "equity", "commitment"],
+        "share": [0.07, 0.04, None],
+        "amount": [50e9, None, 138e9],
+        "ref": ["a", "b", "c"],
+    }
+)
+
+
+def fingerprint(g: Graph):
+    return g.nodes.to_pylist(), sorted(
+        (u, v, k, d["share"], d["amount"])
+        for u, v, k, d in g.to_networkx().edges(keys=True, data=True)
+    )
+
+
+EXPECTED = fingerprint(Graph.from_arrow(TABLE))
+
+
+class StreamOnly:
+    """An object that only speaks the Arrow PyCapsule stream protocol."""
+
+    def __init__(self, table):
+        self._table = table
+
+    def __arrow_c_stream__(self, requested_schema=None):
+        return self._table.__arrow_c_stream__(requested_schema)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: TABLE,
+        lambda: TABLE.to_batches()[0],
+        lambda: pa.RecordBatchReader.from_batches(TABLE.schema, TABLE.to_batches()),
+        lambda: StreamOnly(TABLE),
+        lambda: TABLE.to_pydict(),
+    ],
+    ids=["table", "record_batch", "reader", "c_stream", "dict"],
+)
+def test_arrow_inputs(make):
+    assert fingerprint(Graph.from_arrow(make())) == EXPECTED
+
+
+def test_polars_dataframe():
+    pl = pytest.importorskip("polars")
+    df = pl.from_arrow(TABLE)
+    assert fingerprint(Graph.from_arrow(df)) == EXPECTED
+
+
+def test_polars_string_view_columns():
+    pl = pytest.importorskip("polars")
+    df = pl.from_arrow(TABLE)
+    # polars exports its strings as string_view through the C stream.
+    g = Graph.from_arrow(df)
+    assert g.nodes.to_pylist() == EXPECTED[0]
+
+
+def test_pandas_dataframe():
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame(TABLE.to_pydict())
+    assert fingerprint(Graph.from_arrow(df)) == EXPECTED
+
+
+def test_pandas_nan_means_unknown():
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame(
+        {
+            "source": ["A", "B"],
+            "target": ["B", "C"],
+            "kind": ["equity", "credit"],
+            "share": [0.5, float("nan")],
+            "amount": [float("nan"), 3.0],
+        }
+    )
+    g = Graph.from_arrow(df)
+    assert g.summary()["kinds"]["credit"]["total_amount"] == 3.0
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".arrow", ".feather", ".csv"])
+def test_paths(tmp_path, suffix):
+    path = tmp_path / f"edges{suffix}"
+    if suffix == ".parquet":
+        pq.write_table(TABLE, path)
+    elif suffix == ".csv":
+        pcsv.write_csv(TABLE, path)
+    else:
+        feather.write_feather(TABLE, path)
+    assert fingerprint(Graph.from_arrow(path)) == EXPECTED
+    assert fingerprint(Graph.from_arrow(str(path))) == EXPECTED
+
+
+def test_arrow_stream_file(tmp_path):
+    path = tmp_path / "edges.arrows"
+    with pa.ipc.new_stream(path, TABLE.schema) as w:
+        w.write_table(TABLE)
+    assert fingerprint(Graph.from_arrow(path)) == EXPECTED
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"nope\.parquet"):
+        Graph.from_arrow(tmp_path / "nope.parquet")
+
+
+def test_malformed_file(tmp_path):
+    path = tmp_path / "broken.parquet"
+    path.write_bytes(b"this is not parquet")
+    with pytest.raises(InvalidGraphError, match=r"broken\.parquet"):
+        Graph.from_arrow(path)
+
+
+def test_unsupported_file_type(tmp_path):
+    path = tmp_path / "edges.xlsx"
+    path.write_bytes(b"")
+    with pytest.raises(InvalidGraphError, match=r"unsupported file type '\.xlsx'"):
+        Graph.from_arrow(path)
+
+
+def test_unsupported_object():
+    with pytest.raises(TypeError, match="cannot read the edge table from int"):
+        Graph.from_arrow(42)

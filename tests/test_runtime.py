@@ -1,0 +1,126 @@
+"""The Rust boundary: the GIL is released on long calls, Ctrl-C interrupts them, panics are
+caught, results are deterministic."""
+
+import os
+import signal
+import threading
+import time
+
+import aiexposure
+import pytest
+from aiexposure import InternalError, _core
+
+
+def test_other_python_threads_run_during_a_long_call():
+    ticks = 0
+    stop = threading.Event()
+
+    def count():
+        nonlocal ticks
+        while not stop.is_set():
+            ticks += 1
+            time.sleep(0.001)
+
+    t = threading.Thread(target=count)
+    t.start()
+    try:
+        time.sleep(0.01)
+        before = ticks
+        _core.spin_for_test(0.5)
+        during = ticks - before
+    finally:
+        stop.set()
+        t.join()
+    # A held GIL would freeze the counter for the whole half second.
+    assert during > 50, during
+
+
+def test_other_threads_run_during_a_real_graph_build():
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    n, m = 200_000, 1_000_000
+    edges = {
+        "source": rng.integers(0, n, m),
+        "target": rng.integers(0, n, m),
+        "kind": np.full(m, "credit"),
+    }
+    ticks = 0
+    stop = threading.Event()
+
+    def count():
+        nonlocal ticks
+        while not stop.is_set():
+            ticks += 1
+            time.sleep(0.0005)
+
+    t = threading.Thread(target=count)
+    t.start()
+    try:
+        time.sleep(0.01)
+        start_ticks, start = ticks, time.perf_counter()
+        from aiexposure import _core as core
+
+        src = edges["source"].astype(np.uint32)
+        dst = edges["target"].astype(np.uint32)
+        kinds = np.ones(m, np.uint8)
+        core.build_graph(n, src, dst, kinds, np.empty(0), np.empty(0))
+        elapsed = time.perf_counter() - start
+        counted = ticks - start_ticks
+    finally:
+        stop.set()
+        t.join()
+    # The counter thread must have kept running for a good part of the build.
+    assert counted >= max(1, int(elapsed / 0.0005 * 0.1)), (counted, elapsed)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGINT delivery via os.kill")
+def test_ctrl_c_interrupts_a_long_call_quickly():
+    sent = {}
+
+    def interrupt():
+        sent["at"] = time.perf_counter()
+        os.kill(os.getpid(), signal.SIGINT)
+
+    timer = threading.Timer(0.2, interrupt)
+    timer.start()
+    start = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt):
+        _core.spin_for_test(30.0)
+    latency = time.perf_counter() - sent["at"]
+    timer.join()
+    assert time.perf_counter() - start < 5
+    # About 0.02 s expected (the poll period); generous bound against a loaded CI machine.
+    assert latency < 0.5, latency
+
+
+def test_a_rust_panic_becomes_internal_error_not_panic_exception():
+    with pytest.raises(InternalError, match="deliberate panic") as info:
+        _core.panic_for_test()
+    assert type(info.value).__name__ == "InternalError"
+    assert isinstance(info.value, aiexposure.AIExposureError)
+    # The interpreter and the module keep working afterwards.
+    assert _core.spin_for_test(0.0) >= 0
+
+
+def test_core_rejects_inconsistent_arrays_without_panicking():
+    import numpy as np
+
+    with pytest.raises(aiexposure.InvalidGraphError, match="out of range"):
+        _core.build_graph(
+            2,
+            np.array([0, 5], np.uint32),
+            np.array([1, 1], np.uint32),
+            np.zeros(2, np.uint8),
+            np.array([0.5, 0.5]),
+            np.empty(0),
+        )
+    with pytest.raises(aiexposure.InvalidGraphError, match="items, expected"):
+        _core.build_graph(
+            2,
+            np.array([0], np.uint32),
+            np.array([1, 1], np.uint32),
+            np.empty(0, np.uint8),
+            np.array([0.5]),
+            np.empty(0),
+        )
