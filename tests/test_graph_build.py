@@ -4,9 +4,10 @@ import datetime
 
 import pyarrow as pa
 import pytest
-from aiexposure import Graph
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from aiexposure import Graph
 
 KINDS = ["equity", "credit", "commitment"]
 

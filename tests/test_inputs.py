@@ -5,6 +5,7 @@ import pyarrow.csv as pcsv
 import pyarrow.feather as feather
 import pyarrow.parquet as pq
 import pytest
+
 from aiexposure import Graph, InvalidGraphError
 
 TABLE = pa.table(

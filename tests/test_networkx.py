@@ -2,9 +2,10 @@
 
 import networkx as nx
 import pytest
-from aiexposure import Graph, InvalidGraphError
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from aiexposure import Graph, InvalidGraphError
 
 
 def test_from_networkx_digraph_keeps_isolated_nodes_and_attributes():

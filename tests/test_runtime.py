@@ -6,8 +6,9 @@ import signal
 import threading
 import time
 
-import aiexposure
 import pytest
+
+import aiexposure
 from aiexposure import InternalError, _core
 
 

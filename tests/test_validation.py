@@ -2,6 +2,7 @@
 
 import pyarrow as pa
 import pytest
+
 from aiexposure import AIExposureError, Graph, InvalidGraphError
 
 

@@ -5,6 +5,8 @@
 //! sums are bit-for-bit reproducible.
 
 use crate::error::{Error, OverHeld, Result};
+use rayon::prelude::*;
+
 use crate::interrupt::Interrupt;
 
 /// How often (in nodes or edges) the build loops poll the interrupt flag.
@@ -55,100 +57,168 @@ pub struct EdgeInput<'a> {
     pub amount: &'a [f64],
 }
 
+/// One forward edge. Packed so that the build's random writes touch one cache line per edge.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Edge {
+    /// Share of `target` held by the source; `NaN` on non-equity edges.
+    pub share: f64,
+    pub target: u32,
+    pub kind: Kind,
+}
+
+impl Edge {
+    fn key(&self) -> (u32, Kind) {
+        (self.target, self.kind)
+    }
+}
+
+/// One reverse entry: the source of an in-edge and the edge's forward position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InEdge {
+    pub source: u32,
+    pub edge: u32,
+}
+
 /// An investor graph. Edge positions `p` index the forward arrays; within a node's range the
 /// edges are sorted by (target, kind), one edge per (source, target, kind).
 #[derive(Debug, Clone)]
 pub struct Graph {
     num_nodes: usize,
     out_offsets: Vec<usize>,
-    out_targets: Vec<u32>,
-    out_kinds: Vec<Kind>,
-    /// `NaN` on non-equity edges.
-    out_shares: Vec<f64>,
+    out_edges: Vec<Edge>,
     /// Empty when no amount is known at all (saves 8 bytes an edge).
     out_amounts: Vec<f64>,
     in_offsets: Vec<usize>,
-    in_sources: Vec<u32>,
-    /// Forward position of each reverse entry.
-    in_edges: Vec<u32>,
+    in_edges: Vec<InEdge>,
     merged_duplicates: usize,
 }
 
 impl Graph {
     /// Builds and validates a graph. Fails with `OverHeld` when the shares held in an issuer
     /// sum above 1 + `SHARE_SUM_TOLERANCE`, and with `InvalidArgument` on malformed columns.
+    ///
+    /// The random-access phases run in parallel over node ranges: every worker scans all the
+    /// edges in input order and writes only its own nodes' slots, so the result is the same
+    /// bits for any thread count.
     pub fn build(input: &EdgeInput<'_>, interrupt: Interrupt) -> Result<Graph> {
-        let m = input.source.len();
         check_columns(input)?;
+        check_rows(input, interrupt)?;
+        let n = input.num_nodes;
+        let m = input.source.len();
         let has_amounts = !input.amount.is_empty();
 
-        // Counting sort by source: stable, so duplicates stay in input order.
-        let mut out_offsets = vec![0usize; input.num_nodes + 1];
-        for &s in input.source {
-            out_offsets[s as usize + 1] += 1;
-        }
-        prefix_sum(&mut out_offsets);
-        let mut cursor = out_offsets[..input.num_nodes].to_vec();
-        let mut targets = vec![0u32; m];
-        let mut kinds = vec![Kind::Equity; m];
-        let mut shares = vec![f64::NAN; m];
+        let out_offsets = offsets_from_degrees(n, input.source, |s| *s, interrupt)?;
+        let parts = balanced_parts(&out_offsets);
+        let bounds: Vec<usize> = parts.iter().map(|&u| out_offsets[u]).collect();
+        let blank = Edge {
+            share: f64::NAN,
+            target: 0,
+            kind: Kind::Equity,
+        };
+        let mut edges = vec![blank; m];
         let mut amounts = if has_amounts {
             vec![0.0; m]
         } else {
             Vec::new()
         };
-        for e in 0..m {
-            if e % POLL_EVERY == 0 {
-                interrupt.check()?;
-            }
-            let kind = edge_kind(input, e)?;
-            let p = cursor[input.source[e] as usize];
-            cursor[input.source[e] as usize] += 1;
-            targets[p] = input.target[e];
-            kinds[p] = kind;
-            if kind == Kind::Equity {
-                let s = input.share[e];
-                if !(s > 0.0 && s <= 1.0) {
-                    return Err(Error::InvalidArgument(format!(
-                        "row {e}: equity share {s} is outside (0, 1]"
-                    )));
+        split_parts(&mut edges, &bounds)
+            .into_par_iter()
+            .zip(split_optional(&mut amounts, &bounds))
+            .enumerate()
+            .try_for_each(|(k, (edges, amounts))| {
+                let (lo, hi) = (parts[k], parts[k + 1]);
+                let base = out_offsets[lo];
+                let mut cursor: Vec<usize> =
+                    out_offsets[lo..hi].iter().map(|&o| o - base).collect();
+                for e in 0..m {
+                    if e % POLL_EVERY == 0 {
+                        interrupt.check()?;
+                    }
+                    let s = input.source[e] as usize;
+                    if s < lo || s >= hi {
+                        continue;
+                    }
+                    let kind = edge_kind(input, e);
+                    let p = cursor[s - lo];
+                    cursor[s - lo] += 1;
+                    let share = if kind == Kind::Equity {
+                        input.share[e]
+                    } else {
+                        f64::NAN
+                    };
+                    edges[p] = Edge {
+                        share,
+                        target: input.target[e],
+                        kind,
+                    };
+                    if has_amounts {
+                        amounts[p] = input.amount[e];
+                    }
                 }
-                shares[p] = s;
-            }
-            if has_amounts {
-                let a = input.amount[e];
-                if a < 0.0 || a.is_infinite() {
-                    return Err(Error::InvalidArgument(format!(
-                        "row {e}: amount {a} is negative or infinite"
-                    )));
-                }
-                amounts[p] = a;
-            }
-        }
-        drop(cursor);
+                Ok(())
+            })?;
 
         let mut graph = Graph {
-            num_nodes: input.num_nodes,
+            num_nodes: n,
             out_offsets,
-            out_targets: targets,
-            out_kinds: kinds,
-            out_shares: shares,
+            out_edges: edges,
             out_amounts: amounts,
             in_offsets: Vec::new(),
-            in_sources: Vec::new(),
             in_edges: Vec::new(),
             merged_duplicates: 0,
         };
-        graph.sort_and_merge(interrupt)?;
-        graph.build_reverse(interrupt)?;
-        graph.check_share_sums(interrupt)?;
+        graph.sort_segments(&parts, &bounds, interrupt)?;
+        graph.merge_duplicates(interrupt)?;
+        let held = graph.build_reverse(interrupt)?;
+        graph.check_share_sums(&held)?;
         Ok(graph)
     }
 
-    /// Sorts each node's out-edges by (target, kind) and merges duplicates in place.
-    fn sort_and_merge(&mut self, interrupt: Interrupt) -> Result<()> {
+    /// Sorts each node's out-edges by (target, kind), stably: equal keys keep input order, so
+    /// merged sums are reproducible.
+    fn sort_segments(
+        &mut self,
+        parts: &[usize],
+        bounds: &[usize],
+        interrupt: Interrupt,
+    ) -> Result<()> {
+        let offsets = &self.out_offsets;
+        split_parts(&mut self.out_edges, bounds)
+            .into_par_iter()
+            .zip(split_optional(&mut self.out_amounts, bounds))
+            .enumerate()
+            .try_for_each(|(k, (edges, amounts))| {
+                let base = offsets[parts[k]];
+                let mut scratch: Vec<(Edge, f64)> = Vec::new();
+                for u in parts[k]..parts[k + 1] {
+                    if u % POLL_EVERY == 0 {
+                        interrupt.check()?;
+                    }
+                    let range = offsets[u] - base..offsets[u + 1] - base;
+                    let segment = &mut edges[range.clone()];
+                    if !segment.windows(2).any(|w| w[0].key() > w[1].key()) {
+                        continue;
+                    }
+                    if amounts.is_empty() {
+                        segment.sort_by_key(Edge::key);
+                    } else {
+                        let seg_amounts = &mut amounts[range];
+                        scratch.clear();
+                        scratch.extend(segment.iter().copied().zip(seg_amounts.iter().copied()));
+                        scratch.sort_by_key(|(e, _)| e.key());
+                        for (i, &(e, a)) in scratch.iter().enumerate() {
+                            segment[i] = e;
+                            seg_amounts[i] = a;
+                        }
+                    }
+                }
+                Ok(())
+            })
+    }
+
+    /// Merges runs of equal (target, kind) within each node by summing, compacting in place.
+    fn merge_duplicates(&mut self, interrupt: Interrupt) -> Result<()> {
         let has_amounts = !self.out_amounts.is_empty();
-        let mut scratch: Vec<(u32, Kind, f64, f64)> = Vec::new();
         let mut write = 0usize;
         let mut start = self.out_offsets[0];
         for u in 0..self.num_nodes {
@@ -156,46 +226,17 @@ impl Graph {
                 interrupt.check()?;
             }
             let end = self.out_offsets[u + 1];
-            let key = |g: &Graph, p: usize| (g.out_targets[p], g.out_kinds[p]);
-            if (start + 1..end).any(|p| key(self, p - 1) > key(self, p)) {
-                scratch.clear();
-                scratch.extend((start..end).map(|p| {
-                    let amount = if has_amounts {
-                        self.out_amounts[p]
-                    } else {
-                        0.0
-                    };
-                    (
-                        self.out_targets[p],
-                        self.out_kinds[p],
-                        self.out_shares[p],
-                        amount,
-                    )
-                }));
-                // Stable: equal keys keep input order, so merged sums are reproducible.
-                scratch.sort_by_key(|&(t, k, _, _)| (t, k));
-                for (i, &(t, k, s, a)) in scratch.iter().enumerate() {
-                    let p = start + i;
-                    self.out_targets[p] = t;
-                    self.out_kinds[p] = k;
-                    self.out_shares[p] = s;
-                    if has_amounts {
-                        self.out_amounts[p] = a;
-                    }
-                }
-            }
             let node_start = write;
             for p in start..end {
-                if write > node_start && key(self, write - 1) == key(self, p) {
-                    self.out_shares[write - 1] += self.out_shares[p];
+                let edge = self.out_edges[p];
+                if write > node_start && self.out_edges[write - 1].key() == edge.key() {
+                    self.out_edges[write - 1].share += edge.share;
                     if has_amounts {
                         self.out_amounts[write - 1] += self.out_amounts[p];
                     }
                     self.merged_duplicates += 1;
                 } else {
-                    self.out_targets[write] = self.out_targets[p];
-                    self.out_kinds[write] = self.out_kinds[p];
-                    self.out_shares[write] = self.out_shares[p];
+                    self.out_edges[write] = edge;
                     if has_amounts {
                         self.out_amounts[write] = self.out_amounts[p];
                     }
@@ -205,71 +246,82 @@ impl Graph {
             start = end;
             self.out_offsets[u + 1] = write;
         }
-        if self.merged_duplicates > 0 {
-            self.out_targets.truncate(write);
-            self.out_kinds.truncate(write);
-            self.out_shares.truncate(write);
-            if has_amounts {
-                self.out_amounts.truncate(write);
-            }
+        self.out_edges.truncate(write);
+        if has_amounts {
+            self.out_amounts.truncate(write);
         }
         Ok(())
     }
 
-    fn build_reverse(&mut self, interrupt: Interrupt) -> Result<()> {
-        let m = self.out_targets.len();
-        let mut in_offsets = vec![0usize; self.num_nodes + 1];
-        for &t in &self.out_targets {
-            in_offsets[t as usize + 1] += 1;
-        }
-        prefix_sum(&mut in_offsets);
-        let mut cursor = in_offsets[..self.num_nodes].to_vec();
-        let mut in_sources = vec![0u32; m];
-        let mut in_edges = vec![0u32; m];
-        for u in 0..self.num_nodes {
-            if u % POLL_EVERY == 0 {
-                interrupt.check()?;
-            }
-            for p in self.out_offsets[u]..self.out_offsets[u + 1] {
-                let t = self.out_targets[p] as usize;
-                in_sources[cursor[t]] = u as u32;
-                in_edges[cursor[t]] = p as u32;
-                cursor[t] += 1;
-            }
-        }
-        self.in_offsets = in_offsets;
-        self.in_sources = in_sources;
-        self.in_edges = in_edges;
-        Ok(())
-    }
-
-    fn check_share_sums(&self, interrupt: Interrupt) -> Result<()> {
-        let mut issuers = Vec::new();
-        let mut count = 0usize;
-        for v in 0..self.num_nodes {
-            if v % POLL_EVERY == 0 {
-                interrupt.check()?;
-            }
-            let total: f64 = self.equity_holders(v as u32).map(|(_, s)| s).sum();
-            if total > 1.0 + SHARE_SUM_TOLERANCE {
-                count += 1;
-                if issuers.len() < 10 {
-                    let mut top: Vec<(u32, f64)> = self.equity_holders(v as u32).collect();
-                    top.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-                    top.truncate(5);
-                    issuers.push(OverHeld {
-                        issuer: v as u32,
-                        total,
-                        top_holders: top,
-                    });
+    /// Fills the reverse CSR and returns the equity shares held in each node, summed in holder
+    /// order (deterministic).
+    fn build_reverse(&mut self, interrupt: Interrupt) -> Result<Vec<f64>> {
+        let n = self.num_nodes;
+        let in_offsets = offsets_from_degrees(n, &self.out_edges, |e| e.target, interrupt)?;
+        let parts = balanced_parts(&in_offsets);
+        let bounds: Vec<usize> = parts.iter().map(|&v| in_offsets[v]).collect();
+        let mut in_edges = vec![InEdge { source: 0, edge: 0 }; self.out_edges.len()];
+        let mut held = vec![0.0f64; n];
+        let (out_offsets, out_edges) = (&self.out_offsets, &self.out_edges);
+        split_parts(&mut in_edges, &bounds)
+            .into_par_iter()
+            .zip(split_parts(&mut held, &parts))
+            .enumerate()
+            .try_for_each(|(k, (in_edges, held))| {
+                let (lo, hi) = (parts[k] as u32, parts[k + 1] as u32);
+                let base = in_offsets[lo as usize];
+                let mut cursor: Vec<usize> = in_offsets[lo as usize..hi as usize]
+                    .iter()
+                    .map(|&o| o - base)
+                    .collect();
+                for u in 0..n {
+                    if u % POLL_EVERY == 0 {
+                        interrupt.check()?;
+                    }
+                    let range = out_offsets[u]..out_offsets[u + 1];
+                    for (p, e) in range.clone().zip(&out_edges[range]) {
+                        if e.target < lo || e.target >= hi {
+                            continue;
+                        }
+                        let t = (e.target - lo) as usize;
+                        in_edges[cursor[t]] = InEdge {
+                            source: u as u32,
+                            edge: p as u32,
+                        };
+                        cursor[t] += 1;
+                        if e.kind == Kind::Equity {
+                            held[t] += e.share;
+                        }
+                    }
                 }
-            }
+                Ok(())
+            })?;
+        self.in_offsets = in_offsets;
+        self.in_edges = in_edges;
+        Ok(held)
+    }
+
+    fn check_share_sums(&self, held: &[f64]) -> Result<()> {
+        let over = |v: &usize| held[*v] > 1.0 + SHARE_SUM_TOLERANCE;
+        let count = (0..self.num_nodes).filter(over).count();
+        if count == 0 {
+            return Ok(());
         }
-        if count > 0 {
-            Err(Error::OverHeld { issuers, count })
-        } else {
-            Ok(())
-        }
+        let issuers = (0..self.num_nodes)
+            .filter(over)
+            .take(10)
+            .map(|v| {
+                let mut top: Vec<(u32, f64)> = self.equity_holders(v as u32).collect();
+                top.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                top.truncate(5);
+                OverHeld {
+                    issuer: v as u32,
+                    total: held[v],
+                    top_holders: top,
+                }
+            })
+            .collect();
+        Err(Error::OverHeld { issuers, count })
     }
 
     pub fn num_nodes(&self) -> usize {
@@ -278,7 +330,7 @@ impl Graph {
 
     /// Distinct (source, target, kind) edges.
     pub fn num_edges(&self) -> usize {
-        self.out_targets.len()
+        self.out_edges.len()
     }
 
     /// How many input rows were merged into an earlier identical (source, target, kind).
@@ -291,22 +343,18 @@ impl Graph {
         self.out_offsets[u as usize]..self.out_offsets[u as usize + 1]
     }
 
-    /// Reverse positions of `v`'s in-edges (index `in_sources`/`in_edges` with them).
-    pub fn in_range(&self, v: u32) -> std::ops::Range<usize> {
-        self.in_offsets[v as usize]..self.in_offsets[v as usize + 1]
+    /// `u`'s out-edges, sorted by (target, kind).
+    pub fn out_edges(&self, u: u32) -> &[Edge] {
+        &self.out_edges[self.out_range(u)]
     }
 
-    pub fn target(&self, p: usize) -> u32 {
-        self.out_targets[p]
+    /// `v`'s in-edges, sorted by source.
+    pub fn in_edges(&self, v: u32) -> &[InEdge] {
+        &self.in_edges[self.in_offsets[v as usize]..self.in_offsets[v as usize + 1]]
     }
 
-    pub fn kind(&self, p: usize) -> Kind {
-        self.out_kinds[p]
-    }
-
-    /// The equity share of edge `p`, `NaN` when it is not an equity edge.
-    pub fn share(&self, p: usize) -> f64 {
-        self.out_shares[p]
+    pub fn edge(&self, p: usize) -> &Edge {
+        &self.out_edges[p]
     }
 
     /// The amount of edge `p`, `NaN` when unknown.
@@ -314,16 +362,11 @@ impl Graph {
         self.out_amounts.get(p).copied().unwrap_or(f64::NAN)
     }
 
-    /// The source node and forward position of reverse entry `q`.
-    pub fn in_edge(&self, q: usize) -> (u32, usize) {
-        (self.in_sources[q], self.in_edges[q] as usize)
-    }
-
     /// `v`'s equity holders and their shares, in holder order.
     pub fn equity_holders(&self, v: u32) -> impl Iterator<Item = (u32, f64)> + '_ {
-        self.in_range(v).filter_map(move |q| {
-            let (u, p) = self.in_edge(q);
-            (self.out_kinds[p] == Kind::Equity).then(|| (u, self.out_shares[p]))
+        self.in_edges(v).iter().filter_map(move |ie| {
+            let e = &self.out_edges[ie.edge as usize];
+            (e.kind == Kind::Equity).then_some((ie.source, e.share))
         })
     }
 
@@ -331,9 +374,7 @@ impl Graph {
     pub fn csr(&self) -> CsrView<'_> {
         CsrView {
             offsets: &self.out_offsets,
-            targets: &self.out_targets,
-            kinds: &self.out_kinds,
-            shares: &self.out_shares,
+            edges: &self.out_edges,
             amounts: &self.out_amounts,
         }
     }
@@ -342,25 +383,95 @@ impl Graph {
 /// Borrowed forward CSR arrays; `amounts` is empty when no amount is known.
 pub struct CsrView<'a> {
     pub offsets: &'a [usize],
-    pub targets: &'a [u32],
-    pub kinds: &'a [Kind],
-    pub shares: &'a [f64],
+    pub edges: &'a [Edge],
     pub amounts: &'a [f64],
 }
 
-fn prefix_sum(counts: &mut [usize]) {
-    for i in 1..counts.len() {
-        counts[i] += counts[i - 1];
+/// At most this many parallel parts: every part scans all edges, so more parts than cores
+/// only adds scanning.
+const MAX_PARTS: usize = 8;
+
+fn num_parts() -> usize {
+    rayon::current_num_threads().clamp(1, MAX_PARTS)
+}
+
+/// CSR offsets (length n + 1) from the node each item belongs to, counted in parallel over
+/// equal node ranges.
+fn offsets_from_degrees<T: Sync>(
+    n: usize,
+    items: &[T],
+    node: impl Fn(&T) -> u32 + Sync,
+    interrupt: Interrupt,
+) -> Result<Vec<usize>> {
+    let mut offsets = vec![0usize; n + 1];
+    let parts = num_parts();
+    let node_bounds: Vec<usize> = (0..=parts).map(|k| k * n / parts).collect();
+    // offsets[v + 1] counts node v, so part k of offsets[1..] covers its nodes exactly.
+    split_parts(&mut offsets[1..], &node_bounds)
+        .into_par_iter()
+        .enumerate()
+        .try_for_each(|(k, counts)| {
+            let lo = node_bounds[k];
+            for (i, item) in items.iter().enumerate() {
+                if i % POLL_EVERY == 0 {
+                    interrupt.check()?;
+                }
+                let v = (node(item) as usize).wrapping_sub(lo);
+                if v < counts.len() {
+                    counts[v] += 1;
+                }
+            }
+            Ok(())
+        })?;
+    for i in 1..offsets.len() {
+        offsets[i] += offsets[i - 1];
+    }
+    Ok(offsets)
+}
+
+/// Node boundaries `[0, ..., n]` splitting the nodes into parts of about equal edge counts.
+fn balanced_parts(offsets: &[usize]) -> Vec<usize> {
+    let n = offsets.len() - 1;
+    let m = offsets[n];
+    let parts = num_parts();
+    let mut bounds = vec![0usize];
+    for k in 1..parts {
+        let want = k * m / parts;
+        let u = offsets.partition_point(|&o| o < want).min(n);
+        bounds.push(u.max(bounds[k - 1]));
+    }
+    bounds.push(n);
+    bounds
+}
+
+/// Splits `data` at the interior points of `bounds` (`[0, b1, ..., len]`) into
+/// `bounds.len() - 1` consecutive parts.
+fn split_parts<'a, T>(data: &'a mut [T], bounds: &[usize]) -> Vec<&'a mut [T]> {
+    let mut parts = Vec::with_capacity(bounds.len().saturating_sub(1));
+    let mut rest = data;
+    for w in bounds.windows(2) {
+        let (head, tail) = std::mem::take(&mut rest).split_at_mut(w[1] - w[0]);
+        parts.push(head);
+        rest = tail;
+    }
+    parts
+}
+
+/// Like `split_parts`, or empty parts when `data` is empty (the optional amounts column).
+fn split_optional<'a, T>(data: &'a mut [T], bounds: &[usize]) -> Vec<&'a mut [T]> {
+    if data.is_empty() {
+        bounds.windows(2).map(|_| &mut [][..]).collect()
+    } else {
+        split_parts(data, bounds)
     }
 }
 
-fn edge_kind(input: &EdgeInput<'_>, e: usize) -> Result<Kind> {
-    if input.kind.is_empty() {
-        return Ok(Kind::Equity);
+fn edge_kind(input: &EdgeInput<'_>, e: usize) -> Kind {
+    match input.kind.get(e) {
+        // Codes were checked by `check_rows`.
+        Some(&code) => Kind::from_code(code).unwrap_or(Kind::Equity),
+        None => Kind::Equity,
     }
-    Kind::from_code(input.kind[e]).ok_or_else(|| {
-        Error::InvalidArgument(format!("row {e}: unknown kind code {}", input.kind[e]))
-    })
 }
 
 fn check_columns(input: &EdgeInput<'_>) -> Result<()> {
@@ -385,16 +496,51 @@ fn check_columns(input: &EdgeInput<'_>) -> Result<()> {
     same("kind", input.kind.len(), true)?;
     same("amount", input.amount.len(), true)?;
     let has_equity = input.kind.is_empty() || input.kind.contains(&(Kind::Equity as u8));
-    same("share", input.share.len(), !has_equity)?;
-    let n = input.num_nodes;
-    if let Some(e) =
-        (0..m).find(|&e| input.source[e] as usize >= n || input.target[e] as usize >= n)
-    {
-        return Err(Error::InvalidArgument(format!(
-            "row {e}: node index out of range for {n} nodes"
-        )));
+    same("share", input.share.len(), !has_equity)
+}
+
+/// Row checks the Python layer already makes with better messages, repeated so that no caller
+/// can build an invalid graph. Reports the first bad row.
+fn check_rows(input: &EdgeInput<'_>, interrupt: Interrupt) -> Result<()> {
+    let m = input.source.len();
+    let first_bad = (0..m.div_ceil(POLL_EVERY))
+        .into_par_iter()
+        .map(|c| {
+            interrupt.check()?;
+            let rows = c * POLL_EVERY..((c + 1) * POLL_EVERY).min(m);
+            Ok(rows.into_iter().find_map(|e| row_problem(input, e)))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    match first_bad.into_iter().flatten().next() {
+        Some(msg) => Err(Error::InvalidArgument(msg)),
+        None => Ok(()),
     }
-    Ok(())
+}
+
+fn row_problem(input: &EdgeInput<'_>, e: usize) -> Option<String> {
+    let n = input.num_nodes;
+    if input.source[e] as usize >= n || input.target[e] as usize >= n {
+        return Some(format!("row {e}: node index out of range for {n} nodes"));
+    }
+    let kind = match input.kind.get(e) {
+        None => Kind::Equity,
+        Some(&code) => match Kind::from_code(code) {
+            Some(k) => k,
+            None => return Some(format!("row {e}: unknown kind code {code}")),
+        },
+    };
+    if kind == Kind::Equity {
+        let s = input.share[e];
+        if !(s > 0.0 && s <= 1.0) {
+            return Some(format!("row {e}: equity share {s} is outside (0, 1]"));
+        }
+    }
+    match input.amount.get(e) {
+        Some(&a) if a < 0.0 || a.is_infinite() => {
+            Some(format!("row {e}: amount {a} is negative or infinite"))
+        }
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -434,16 +580,16 @@ mod tests {
         .unwrap();
         assert_eq!(g.num_nodes(), 4);
         assert_eq!(g.num_edges(), 4);
-        let out0: Vec<u32> = g.out_range(0).map(|p| g.target(p)).collect();
+        let out0: Vec<u32> = g.out_edges(0).iter().map(|e| e.target).collect();
         assert_eq!(out0, vec![1, 3]);
         let holders0: Vec<(u32, f64)> = g.equity_holders(0).collect();
         assert_eq!(holders0, vec![(2, 0.5)]);
         // The credit edge 1 → 0 is an in-edge of 0 but not an equity holding.
-        assert_eq!(g.in_range(0).len(), 2);
-        let p = g.out_range(0).find(|&p| g.target(p) == 3).unwrap();
-        assert_eq!(g.kind(p), Kind::Commitment);
+        assert_eq!(g.in_edges(0).len(), 2);
+        let p = g.out_range(0).find(|&p| g.edge(p).target == 3).unwrap();
+        assert_eq!(g.edge(p).kind, Kind::Commitment);
         assert_eq!(g.amount(p), 7.0);
-        assert!(g.share(p).is_nan());
+        assert!(g.edge(p).share.is_nan());
         assert_eq!(g.merged_duplicates(), 0);
     }
 
@@ -464,15 +610,15 @@ mod tests {
         assert_eq!(g.merged_duplicates(), 2);
         let edges: Vec<(u32, Kind, f64)> = g
             .out_range(0)
-            .map(|p| (g.target(p), g.kind(p), g.amount(p)))
+            .map(|p| (g.edge(p).target, g.edge(p).kind, g.amount(p)))
             .collect();
         assert_eq!(edges[0], (1, Kind::Equity, 3.0));
-        assert_eq!(g.share(0), 0.1 + 0.2);
+        assert_eq!(g.edge(0).share, 0.1 + 0.2);
         assert_eq!(edges[1], (1, Kind::Credit, 4.0));
         assert_eq!(edges[2].0, 2);
         assert!(edges[2].2.is_nan());
         // The reverse side sees the merged edges only.
-        assert_eq!(g.in_range(1).len(), 2);
+        assert_eq!(g.in_edges(1).len(), 2);
     }
 
     #[test]
@@ -541,7 +687,7 @@ mod tests {
         .unwrap();
         assert_eq!(g.num_edges(), 2);
         assert!(g.amount(0).is_nan());
-        assert_eq!(g.kind(1), Kind::Equity);
+        assert_eq!(g.edge(1).kind, Kind::Equity);
     }
 
     #[test]
@@ -549,7 +695,7 @@ mod tests {
         let g = build(5, &[]).unwrap();
         assert_eq!(g.num_nodes(), 5);
         assert_eq!(g.num_edges(), 0);
-        assert!(g.out_range(4).is_empty());
+        assert!(g.out_edges(4).is_empty());
         let g0 = build(0, &[]).unwrap();
         assert_eq!(g0.num_nodes(), 0);
     }

@@ -3,6 +3,9 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::interrupt::Interrupt;
@@ -163,7 +166,12 @@ pub struct StringChunk<'a, O> {
 }
 
 /// Factorizes string ids given as Arrow offset/data buffers, comparing bytes.
-pub fn factorize_strings<O: ArrowOffset>(
+///
+/// Ids are split by hash into one partition per worker thread; each worker scans all ids in
+/// order, interns those of its partition in a compact open-addressing table, and the
+/// partitions' first appearances are then merged into one global numbering. The result does not
+/// depend on the number of threads.
+pub fn factorize_strings<O: ArrowOffset + Sync>(
     chunks: &[StringChunk<'_, O>],
     interrupt: Interrupt,
 ) -> Result<Factorized> {
@@ -171,34 +179,215 @@ pub fn factorize_strings<O: ArrowOffset>(
         .iter()
         .map(|c| c.offsets.len().saturating_sub(1))
         .sum();
-    let mut out = Factorized::with_capacity(total);
-    let mut map: FastMap<&[u8]> = FastMap::default();
-    let mut position = 0usize;
     for chunk in chunks {
-        for w in chunk.offsets.windows(2) {
-            if position % POLL_EVERY == 0 {
-                interrupt.check()?;
-            }
-            let bytes = match (w[0].to_usize(), w[1].to_usize()) {
-                (Some(a), Some(b)) if a <= b => chunk.data.get(a..b),
-                _ => None,
-            }
-            .ok_or_else(|| {
-                Error::InvalidArgument(format!("string offsets out of bounds at item {position}"))
-            })?;
-            let code = match map.get(bytes) {
-                Some(&c) => c,
-                None => {
-                    let c = out.introduce(position)?;
-                    map.insert(bytes, c);
-                    c
-                }
-            };
-            out.codes.push(code);
-            position += 1;
+        check_offsets(chunk)?;
+    }
+    let parts = rayon::current_num_threads().clamp(1, 8);
+    let tagged: Vec<AtomicU32> = (0..total).map(|_| AtomicU32::new(0)).collect();
+    let interned = (0..parts)
+        .into_par_iter()
+        .map(|part| intern_partition(chunks, part, parts, &tagged, interrupt))
+        .collect::<Result<Vec<Interner>>>()?;
+
+    // Global numbering: merge the partitions' first positions (each list is increasing).
+    let distinct: usize = interned.iter().map(|t| t.first.len()).sum();
+    if distinct > MAX_NODES {
+        return Err(Error::TooLarge {
+            what: "distinct nodes",
+            count: distinct,
+            max: MAX_NODES,
+        });
+    }
+    let mut global: Vec<Vec<u32>> = interned.iter().map(|t| vec![0; t.first.len()]).collect();
+    let mut next = vec![0usize; parts];
+    let mut first = Vec::with_capacity(distinct);
+    for code in 0..distinct as u32 {
+        let part = (0..parts)
+            .filter(|&p| next[p] < interned[p].first.len())
+            .min_by_key(|&p| interned[p].first[next[p]])
+            .expect("a partition with codes left");
+        global[part][next[part]] = code;
+        first.push(interned[part].first[next[part]]);
+        next[part] += 1;
+    }
+    interrupt.check()?;
+    let codes = tagged
+        .into_par_iter()
+        .map(|t| {
+            let t = t.into_inner();
+            global[(t >> PART_SHIFT) as usize][(t & LOCAL_MASK) as usize]
+        })
+        .collect();
+    Ok(Factorized { codes, first })
+}
+
+const PART_SHIFT: u32 = 29;
+const LOCAL_MASK: u32 = (1 << PART_SHIFT) - 1;
+
+fn check_offsets<O: ArrowOffset>(chunk: &StringChunk<'_, O>) -> Result<()> {
+    let bad = chunk.offsets.windows(2).position(|w| {
+        !matches!((w[0].to_usize(), w[1].to_usize()), (Some(a), Some(b)) if a <= b && b <= chunk.data.len())
+    });
+    match bad {
+        Some(i) => Err(Error::InvalidArgument(format!(
+            "string offsets out of bounds at item {i} of a chunk"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// 64-bit hash of a byte string: multiply-rotate over 8-byte words, then murmur3's finalizer
+/// so that the low bits (the table index) and the high bits (tag, partition) are both good.
+fn hash_bytes(bytes: &[u8]) -> u64 {
+    let mut h = (bytes.len() as u64).wrapping_mul(K);
+    let mut words = bytes.chunks_exact(8);
+    for w in &mut words {
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(w.try_into().expect("8 bytes"))).wrapping_mul(K);
+    }
+    let rest = words.remainder();
+    if !rest.is_empty() {
+        let mut buf = [0u8; 8];
+        buf[..rest.len()].copy_from_slice(rest);
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(buf)).wrapping_mul(K);
+    }
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
+}
+
+/// An open-addressing set of distinct byte strings. A slot packs the hash's high 32 bits (a tag
+/// that rejects almost every mismatch without touching the strings) and `code + 1`.
+struct Interner {
+    slots: Vec<u64>,
+    hashes: Vec<u64>,
+    arena: Vec<u8>,
+    ends: Vec<usize>,
+    first: Vec<u64>,
+}
+
+impl Interner {
+    fn new() -> Self {
+        Self {
+            slots: vec![0; 1 << 12],
+            hashes: Vec::new(),
+            arena: Vec::new(),
+            ends: vec![0],
+            first: Vec::new(),
         }
     }
-    Ok(out)
+
+    fn mask(&self) -> usize {
+        self.slots.len() - 1
+    }
+
+    fn prefetch(&self, hash: u64) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            let slot = self
+                .slots
+                .as_ptr()
+                .wrapping_add(hash as usize & self.mask());
+            // A hint only: no memory is read or written through the pointer.
+            #[allow(unused_unsafe)]
+            unsafe {
+                std::arch::x86_64::_mm_prefetch(slot as *const i8, std::arch::x86_64::_MM_HINT_T0);
+            }
+        }
+    }
+
+    fn code_of(&mut self, hash: u64, bytes: &[u8], position: usize) -> Result<u32> {
+        let tag = hash >> 32;
+        let mask = self.mask();
+        let mut i = hash as usize & mask;
+        loop {
+            let slot = self.slots[i];
+            if slot == 0 {
+                let code = self.first.len();
+                if code >= LOCAL_MASK as usize {
+                    return Err(Error::TooLarge {
+                        what: "distinct nodes in one hash partition",
+                        count: code + 1,
+                        max: LOCAL_MASK as usize,
+                    });
+                }
+                self.slots[i] = (tag << 32) | (code as u64 + 1);
+                self.hashes.push(hash);
+                self.arena.extend_from_slice(bytes);
+                self.ends.push(self.arena.len());
+                self.first.push(position as u64);
+                if 2 * self.first.len() > self.slots.len() {
+                    self.grow();
+                }
+                return Ok(code as u32);
+            }
+            if slot >> 32 == tag {
+                let code = (slot as u32 - 1) as usize;
+                if &self.arena[self.ends[code]..self.ends[code + 1]] == bytes {
+                    return Ok(code as u32);
+                }
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    fn grow(&mut self) {
+        let size = self.slots.len() * 2;
+        let mask = size - 1;
+        let mut slots = vec![0u64; size];
+        for (code, &hash) in self.hashes.iter().enumerate() {
+            let mut i = hash as usize & mask;
+            while slots[i] != 0 {
+                i = (i + 1) & mask;
+            }
+            slots[i] = ((hash >> 32) << 32) | (code as u64 + 1);
+        }
+        self.slots = slots;
+    }
+}
+
+/// Interns the ids of one hash partition, writing `part << PART_SHIFT | local code` for each.
+fn intern_partition<O: ArrowOffset>(
+    chunks: &[StringChunk<'_, O>],
+    part: usize,
+    parts: usize,
+    tagged: &[AtomicU32],
+    interrupt: Interrupt,
+) -> Result<Interner> {
+    const BLOCK: usize = 32;
+    let mut table = Interner::new();
+    let mut position = 0usize;
+    let mut block: Vec<(usize, u64, &[u8])> = Vec::with_capacity(BLOCK);
+    for chunk in chunks {
+        let n = chunk.offsets.len().saturating_sub(1);
+        let mut i = 0;
+        while i < n {
+            if position % POLL_EVERY < BLOCK {
+                interrupt.check()?;
+            }
+            // Hash a block, prefetch its slots, then probe: the slot misses overlap.
+            block.clear();
+            let end = (i + BLOCK).min(n);
+            for j in i..end {
+                let a = chunk.offsets[j].to_usize().unwrap_or(0);
+                let b = chunk.offsets[j + 1].to_usize().unwrap_or(0);
+                let bytes = &chunk.data[a..b];
+                let hash = hash_bytes(bytes);
+                if ((hash >> 40) as usize) % parts == part {
+                    table.prefetch(hash);
+                    block.push((position + j - i, hash, bytes));
+                }
+            }
+            for &(pos, hash, bytes) in &block {
+                let code = table.code_of(hash, bytes, pos)?;
+                tagged[pos].store(((part as u32) << PART_SHIFT) | code, Ordering::Relaxed);
+            }
+            position += end - i;
+            i = end;
+        }
+    }
+    Ok(table)
 }
 
 #[cfg(test)]
@@ -263,6 +452,46 @@ mod tests {
         .unwrap();
         // The empty string is an id like any other.
         assert_eq!(b.codes, vec![0, 1]);
+    }
+
+    #[test]
+    fn many_strings_same_codes_for_any_thread_count() {
+        let words: Vec<String> = (0..50_000)
+            .map(|i| format!("firm-{}", (i * 7919) % 20_011))
+            .collect();
+        let mut data = Vec::new();
+        let mut offsets = vec![0i64];
+        for w in &words {
+            data.extend_from_slice(w.as_bytes());
+            offsets.push(data.len() as i64);
+        }
+        let run = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| {
+                factorize_strings(
+                    &[StringChunk {
+                        offsets: &offsets,
+                        data: &data,
+                    }],
+                    Interrupt::never(),
+                )
+                .unwrap()
+            })
+        };
+        let one = run(1);
+        assert_eq!(one.first.len(), 20_011);
+        assert_eq!(one, run(2));
+        assert_eq!(one, run(5));
+        // First appearance order, checked against a plain map.
+        let mut seen = std::collections::HashMap::new();
+        for (i, w) in words.iter().enumerate() {
+            let next = seen.len() as u32;
+            let code = *seen.entry(w.as_str()).or_insert(next);
+            assert_eq!(one.codes[i], code);
+        }
     }
 
     #[test]

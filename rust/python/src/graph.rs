@@ -52,13 +52,21 @@ impl CoreGraph {
                 .map(|&o| o as u64)
                 .collect::<Vec<_>>()
                 .into_pyarray(py),
-            PyArray1::from_slice(py, csr.targets),
-            csr.kinds
+            csr.edges
                 .iter()
-                .map(|&k| k as u8)
+                .map(|e| e.target)
                 .collect::<Vec<_>>()
                 .into_pyarray(py),
-            PyArray1::from_slice(py, csr.shares),
+            csr.edges
+                .iter()
+                .map(|e| e.kind as u8)
+                .collect::<Vec<_>>()
+                .into_pyarray(py),
+            csr.edges
+                .iter()
+                .map(|e| e.share)
+                .collect::<Vec<_>>()
+                .into_pyarray(py),
             PyArray1::from_slice(py, csr.amounts),
         )
     }
