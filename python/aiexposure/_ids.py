@@ -71,7 +71,9 @@ def encode(columns: list[tuple[str, pa.ChunkedArray]]) -> NodeIds:
     work_type = pa.large_string() if id_type == pa.string_view() else id_type
     chunks: list[pa.Array] = []
     for _, column in columns:
-        chunks.extend(_decoded(column).cast(work_type).chunks)
+        column = _decoded(column)
+        # cast() copies even to the same type; the id columns can be most of the table.
+        chunks.extend((column if column.type == work_type else column.cast(work_type)).chunks)
     chunks = [c for c in chunks if len(c)]
 
     if _is_string(work_type):
@@ -82,14 +84,24 @@ def encode(columns: list[tuple[str, pa.ChunkedArray]]) -> NodeIds:
     else:
         codes, first = _core.factorize_int64([_int64_view(c) for c in chunks])
 
-    all_ids = pa.chunked_array(chunks, type=work_type)
-    labels = (
-        all_ids.take(pa.array(first)).combine_chunks() if len(first) else pa.array([], work_type)
-    )
+    labels = _take_first(chunks, first, work_type)
     if labels.type != id_type:
         labels = labels.cast(id_type)
     split = np.cumsum(lengths)[:-1]
     return NodeIds(codes=list(np.split(codes, split)), labels=labels)
+
+
+def _take_first(chunks: list[pa.Array], first: np.ndarray, type_: pa.DataType) -> pa.Array:
+    """The ids at positions ``first`` (increasing) over the chunks laid end to end, taken chunk
+    by chunk: ChunkedArray.take would first concatenate every chunk, a copy of all the ids."""
+    starts = np.cumsum([0] + [len(c) for c in chunks], dtype=np.int64)
+    first = first.astype(np.int64)
+    pieces = []
+    for chunk, start, end in zip(chunks, starts[:-1], starts[1:], strict=True):
+        lo, hi = np.searchsorted(first, [start, end])
+        if hi > lo:
+            pieces.append(chunk.take(pa.array(first[lo:hi] - start)))
+    return pa.concat_arrays(pieces) if pieces else pa.array([], type_)
 
 
 def _string_buffers(chunk: pa.Array, offset_dtype: type) -> tuple[np.ndarray, np.ndarray]:

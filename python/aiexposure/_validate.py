@@ -84,10 +84,11 @@ def check_ids_present(cols: Columns) -> None:
             )
 
 
-def kind_codes(cols: Columns, num_rows: int) -> np.ndarray:
-    """uint8 kind codes (0 equity, 1 credit, 2 commitment); all equity without a kind column."""
+def kind_codes(cols: Columns) -> np.ndarray:
+    """uint8 kind codes (0 equity, 1 credit, 2 commitment); empty, meaning all equity, when
+    there is no kind column."""
     if cols.kind is None:
-        return np.zeros(num_rows, dtype=np.uint8)
+        return np.empty(0, dtype=np.uint8)
     name = cols.names["kind"]
     kind = cols.kind
     if pa.types.is_dictionary(kind.type):
@@ -134,7 +135,7 @@ def _float_column(column: pa.ChunkedArray, name: str, role: str) -> np.ndarray:
 
 def share_values(cols: Columns, codes: np.ndarray) -> np.ndarray:
     """float64 shares, NaN where absent; checks equity rows hold a share in (0, 1]."""
-    is_equity = codes == EQUITY
+    is_equity = codes == EQUITY if len(codes) else np.ones(len(cols.source), dtype=bool)
     if cols.share is None:
         if is_equity.any():
             fail(

@@ -120,7 +120,7 @@ class Graph:
         }
         cols = select_columns(table, names, _DEFAULT_NAMES)
         check_ids_present(cols)
-        codes = kind_codes(cols, table.num_rows)
+        codes = kind_codes(cols)
         shares = share_values(cols, codes)
         amounts = amount_values(cols)
 
@@ -136,7 +136,10 @@ class Graph:
             _check_node_list(ids.codes[0], labels)
 
         if not allow_treasury:
-            loops = np.flatnonzero((src == dst) & (codes == EQUITY))
+            loops = src == dst
+            if len(codes):
+                loops &= codes == EQUITY
+            loops = np.flatnonzero(loops)
             if len(loops):
                 names_ = [labels[int(src[r])].as_py() for r in loops[:10]]
                 fail(
@@ -368,6 +371,8 @@ def _check_node_list(codes: np.ndarray, labels: pa.Array) -> None:
 def _raise_duplicates(
     src: np.ndarray, dst: np.ndarray, codes: np.ndarray, labels: pa.Array
 ) -> None:
+    if len(codes) == 0:  # no kind column: every edge is equity
+        codes = np.zeros(len(src), dtype=np.uint8)
     order = np.lexsort((codes, dst, src))
     s, d, k = src[order], dst[order], codes[order]
     same = np.flatnonzero((s[1:] == s[:-1]) & (d[1:] == d[:-1]) & (k[1:] == k[:-1]))
