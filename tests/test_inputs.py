@@ -64,9 +64,18 @@ def test_polars_dataframe():
 def test_polars_string_view_columns():
     pl = pytest.importorskip("polars")
     df = pl.from_arrow(TABLE)
-    # polars exports its strings as string_view through the C stream.
+    # polars exports its strings as string_view through the C stream; ids keep that type.
+    assert pa.RecordBatchReader.from_stream(df).schema.field("source").type == pa.string_view()
     g = Graph.from_arrow(df)
+    assert g.nodes.type == pa.string_view()
     assert g.nodes.to_pylist() == EXPECTED[0]
+
+
+def test_duckdb_relation():
+    duckdb = pytest.importorskip("duckdb")
+    con = duckdb.connect()
+    con.register("edges", TABLE)
+    assert fingerprint(Graph.from_arrow(con.sql("select * from edges"))) == EXPECTED
 
 
 def test_pandas_dataframe():

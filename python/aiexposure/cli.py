@@ -11,6 +11,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+import pyarrow as pa
+
 from . import __version__
 from .errors import AIExposureError
 from .graph import Graph
@@ -24,11 +26,14 @@ def _money(value: float) -> str:
     return f"${value:,.0f}"
 
 
-def _load(args: argparse.Namespace) -> tuple[Graph, str]:
+def _load(args: argparse.Namespace) -> tuple[Graph, str, pa.Table | None]:
+    """The graph, its name, and the built-in data's equity rows without a known stake."""
     if args.edges is None:
-        from .datasets import ai_funding_2026
+        from .datasets import ai_funding_2026, split_quantified
 
-        return Graph.from_arrow(ai_funding_2026()), "built-in data set: 2026 AI funding"
+        edges, unquantified = split_quantified(ai_funding_2026())
+        name = "built-in data set: 2026 AI funding, as of 2026-02-27"
+        return Graph.from_arrow(edges), name, unquantified
     graph = Graph.from_arrow(
         args.edges,
         source=args.source,
@@ -37,11 +42,11 @@ def _load(args: argparse.Namespace) -> tuple[Graph, str]:
         share=args.share,
         amount=args.amount,
     )
-    return graph, str(args.edges)
+    return graph, str(args.edges), None
 
 
 def report(args: argparse.Namespace) -> int:
-    graph, name = _load(args)
+    graph, name, unquantified = _load(args)
     info = graph.summary()
     out = sys.stdout
     out.write(f"aiexposure {__version__} — {name}\n\n")
@@ -54,6 +59,14 @@ def report(args: argparse.Namespace) -> int:
         out.write(
             f"{kind:<12}{k['edges']:>10,}{k['known_amounts']:>14,}{_money(k['total_amount']):>16}\n"
         )
+    if unquantified is not None and unquantified.num_rows:
+        out.write(
+            f"\nEquity stakes the sources leave unquantified (not in the graph): "
+            f"{unquantified.num_rows}\n"
+        )
+        for row in unquantified.select(["source", "target", "amount"]).to_pylist():
+            amount = "amount unknown" if row["amount"] is None else _money(row["amount"])
+            out.write(f"  {row['source']} -> {row['target']} ({amount}, share unknown)\n")
     return 0
 
 
