@@ -5,7 +5,7 @@ import importlib
 
 import pytest
 
-MODULES = ["aiexposure", "aiexposure.errors", "aiexposure.graph"]
+MODULES = ["aiexposure", "aiexposure.errors", "aiexposure.graph", "aiexposure.datasets"]
 
 
 @pytest.mark.parametrize("name", MODULES)

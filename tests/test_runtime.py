@@ -5,72 +5,56 @@ import os
 import signal
 import threading
 import time
+from contextlib import contextmanager
 
+import numpy as np
 import pytest
 
 import aiexposure
 from aiexposure import InternalError, _core
 
 
-def test_other_python_threads_run_during_a_long_call():
-    ticks = 0
+@contextmanager
+def ticking(period: float):
+    """Count, in another Python thread, how often it gets to run every `period` seconds."""
+    state = {"ticks": 0}
     stop = threading.Event()
 
     def count():
-        nonlocal ticks
         while not stop.is_set():
-            ticks += 1
-            time.sleep(0.001)
+            state["ticks"] += 1
+            time.sleep(period)
 
     t = threading.Thread(target=count)
     t.start()
     try:
         time.sleep(0.01)
-        before = ticks
-        _core.spin_for_test(0.5)
-        during = ticks - before
+        yield state
     finally:
         stop.set()
         t.join()
+
+
+def test_other_python_threads_run_during_a_long_call():
+    with ticking(0.001) as state:
+        before = state["ticks"]
+        _core.spin_for_test(0.5)
+        during = state["ticks"] - before
     # A held GIL would freeze the counter for the whole half second.
     assert during > 50, during
 
 
 def test_other_threads_run_during_a_real_graph_build():
-    import numpy as np
-
     rng = np.random.default_rng(1)
     n, m = 200_000, 1_000_000
-    edges = {
-        "source": rng.integers(0, n, m),
-        "target": rng.integers(0, n, m),
-        "kind": np.full(m, "credit"),
-    }
-    ticks = 0
-    stop = threading.Event()
-
-    def count():
-        nonlocal ticks
-        while not stop.is_set():
-            ticks += 1
-            time.sleep(0.0005)
-
-    t = threading.Thread(target=count)
-    t.start()
-    try:
-        time.sleep(0.01)
-        start_ticks, start = ticks, time.perf_counter()
-        from aiexposure import _core as core
-
-        src = edges["source"].astype(np.uint32)
-        dst = edges["target"].astype(np.uint32)
-        kinds = np.ones(m, np.uint8)
-        core.build_graph(n, src, dst, kinds, np.empty(0), np.empty(0))
+    src = rng.integers(0, n, m).astype(np.uint32)
+    dst = rng.integers(0, n, m).astype(np.uint32)
+    kinds = np.ones(m, np.uint8)  # credit: no shares needed
+    with ticking(0.0005) as state:
+        before, start = state["ticks"], time.perf_counter()
+        _core.build_graph(n, src, dst, kinds, np.empty(0), np.empty(0))
         elapsed = time.perf_counter() - start
-        counted = ticks - start_ticks
-    finally:
-        stop.set()
-        t.join()
+        counted = state["ticks"] - before
     # The counter thread must have kept running for a good part of the build.
     assert counted >= max(1, int(elapsed / 0.0005 * 0.1)), (counted, elapsed)
 
@@ -105,8 +89,6 @@ def test_a_rust_panic_becomes_internal_error_not_panic_exception():
 
 
 def test_core_rejects_inconsistent_arrays_without_panicking():
-    import numpy as np
-
     with pytest.raises(aiexposure.InvalidGraphError, match="out of range"):
         _core.build_graph(
             2,
