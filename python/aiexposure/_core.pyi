@@ -39,5 +39,20 @@ def factorize_utf8(
 def factorize_large_utf8(
     offsets: list[npt.NDArray[np.int64]], data: list[npt.NDArray[np.uint8]]
 ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint64]]: ...
+def synthetic_investor_graph(
+    num_nodes: int,
+    avg_degree: float,
+    cross_holding: float,
+    max_held: float,
+    commitments: float,
+    seed: int,
+    core_held: npt.NDArray[np.float64],
+) -> tuple[
+    npt.NDArray[np.int64],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.uint8],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
+]: ...
 def spin_for_test(seconds: float) -> int: ...
 def panic_for_test() -> None: ...

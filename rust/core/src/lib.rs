@@ -8,6 +8,8 @@ pub mod error;
 pub mod graph;
 pub mod ids;
 pub mod interrupt;
+pub mod rng;
+pub mod synth;
 
 pub use error::{Error, Result};
 pub use graph::{EdgeInput, Graph, Kind};

@@ -7,6 +7,7 @@ mod detach;
 mod errors;
 mod graph;
 mod ids;
+mod synth;
 
 use pyo3::prelude::*;
 
@@ -18,6 +19,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ids::factorize_int64, m)?)?;
     m.add_function(wrap_pyfunction!(ids::factorize_utf8, m)?)?;
     m.add_function(wrap_pyfunction!(ids::factorize_large_utf8, m)?)?;
+    m.add_function(wrap_pyfunction!(synth::synthetic_investor_graph, m)?)?;
     m.add_function(wrap_pyfunction!(detach::spin_for_test, m)?)?;
     m.add_function(wrap_pyfunction!(detach::panic_for_test, m)?)?;
     Ok(())

@@ -1,0 +1,49 @@
+//! The synthetic investor-graph generator.
+
+use aiexposure_core::synth::{investor_graph, SynthParams};
+use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
+use pyo3::prelude::*;
+
+use crate::arrays::slice;
+use crate::detach;
+
+type Columns<'py> = (
+    Bound<'py, PyArray1<i64>>,
+    Bound<'py, PyArray1<i64>>,
+    Bound<'py, PyArray1<u8>>,
+    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyArray1<f64>>,
+);
+
+/// Edge columns (source, target, kind code, share, amount) of a synthetic investor graph;
+/// `amount` is empty without commitments.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+pub fn synthetic_investor_graph<'py>(
+    py: Python<'py>,
+    num_nodes: usize,
+    avg_degree: f64,
+    cross_holding: f64,
+    max_held: f64,
+    commitments: f64,
+    seed: u64,
+    core_held: PyReadonlyArray1<'py, f64>,
+) -> PyResult<Columns<'py>> {
+    let params = SynthParams {
+        num_nodes,
+        avg_degree,
+        cross_holding,
+        max_held,
+        commitments,
+        seed,
+        core_held: slice(&core_held, "core_held")?.to_vec(),
+    };
+    let edges = detach::run(py, |it| investor_graph(&params, it))?;
+    Ok((
+        edges.source.into_pyarray(py),
+        edges.target.into_pyarray(py),
+        edges.kind.into_pyarray(py),
+        edges.share.into_pyarray(py),
+        edges.amount.into_pyarray(py),
+    ))
+}
