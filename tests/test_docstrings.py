@@ -5,7 +5,13 @@ import importlib
 
 import pytest
 
-MODULES = ["aiexposure", "aiexposure.errors", "aiexposure.graph", "aiexposure.datasets"]
+MODULES = [
+    "aiexposure",
+    "aiexposure.errors",
+    "aiexposure.graph",
+    "aiexposure.datasets",
+    "aiexposure.synthetic",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -24,8 +24,15 @@ __all__ = ["investor_graph"]
 _KINDS = pa.array(["equity", "credit", "commitment"])
 
 
-def _number(name: str, value: object, low: float, high: float, *, open_low: bool = False,
-            open_high: bool = False) -> float:
+def _number(
+    name: str,
+    value: object,
+    low: float,
+    high: float,
+    *,
+    open_low: bool = False,
+    open_high: bool = False,
+) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number, not {type(value).__name__}")
     v = float(value)

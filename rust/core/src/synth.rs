@@ -245,6 +245,7 @@ pub fn investor_graph(p: &SynthParams, interrupt: Interrupt) -> Result<SynthEdge
                 let mut out = Vec::new();
                 for j in c * CHUNK..((c + 1) * CHUNK).min(n) {
                     let mut rng = Rng::stream(p.seed, j as u64, 3);
+                    let start = out.len();
                     for _ in 0..rng.poisson(p.commitments * p.avg_degree) {
                         let supplier = if rng.bernoulli(0.5) {
                             {
@@ -255,7 +256,12 @@ pub fn investor_graph(p: &SynthParams, interrupt: Interrupt) -> Result<SynthEdge
                             let s = rng.below(n as u64) as usize;
                             (s != j).then_some(s)
                         };
-                        if let Some(s) = supplier {
+                        let fresh = |s: usize| {
+                            !out[start..]
+                                .iter()
+                                .any(|e: &(u32, u32, f64)| e.1 == s as u32)
+                        };
+                        if let Some(s) = supplier.filter(|&s| fresh(s)) {
                             let amount = (16.0 + 2.0 * rng.normal()).exp().round().max(1.0);
                             out.push((j as u32, s as u32, amount));
                         }
