@@ -74,7 +74,7 @@ def million_str_table(million_int_table) -> pa.Table:
     )
 
 
-def run_memory_probe(kind: str) -> dict:
+def run_memory_probe(kind: str, num_nodes: int | None = None) -> dict:
     """Run memory_probe.py in a fresh process and return its measurement."""
     import json
     import subprocess
@@ -84,7 +84,7 @@ def run_memory_probe(kind: str) -> dict:
     probe = Path(__file__).with_name("memory_probe.py")
     env = dict(os.environ, MALLOC_MMAP_THRESHOLD_="65536")
     out = subprocess.run(
-        [sys.executable, str(probe), kind, str(int(1_000_000 * SCALE))],
+        [sys.executable, str(probe), kind, str(num_nodes or int(1_000_000 * SCALE))],
         env=env,
         check=True,
         capture_output=True,
@@ -104,4 +104,5 @@ def bench_tools():
     tools.record = record
     tools.run_memory_probe = run_memory_probe
     tools.notes = NOTES
+    tools.scale = SCALE
     return tools

@@ -1,6 +1,8 @@
 """Peak memory added by Graph.from_arrow, measured in a fresh process.
 
-Usage: python benches/memory_probe.py {int,str} NUM_NODES
+Usage: python benches/memory_probe.py {int,str,synth} NUM_NODES
+(int/str: Graph.from_arrow on a random table with integer/string ids; synth: generating a
+synthetic investor graph)
 Prints one JSON line. Run by test_build_bench.py under MALLOC_MMAP_THRESHOLD_=65536, so that
 large buffers are returned to the system when freed and resident memory tracks live memory.
 """
@@ -36,6 +38,15 @@ def random_ownership(num_nodes: int, num_edges: int, seed: int = 0):
 def main() -> None:
     kind, n = sys.argv[1], int(sys.argv[2])
     from aiexposure import Graph
+    from aiexposure.synthetic import investor_graph
+
+    if kind == "synth":
+        investor_graph(10)
+        gc.collect()
+        with Peak() as peak:
+            table = investor_graph(n)
+        report(kind, table.num_rows, n, peak)
+        return
 
     src, dst, share = random_ownership(n, int(3.5 * n))
     if kind == "str":
@@ -49,33 +60,48 @@ def main() -> None:
     Graph.from_arrow(table.slice(0, 10))
     gc.collect()
 
-    peak = baseline = rss()
-    done = threading.Event()
+    with Peak() as peak:
+        graph = Graph.from_arrow(table)
+    report(kind, table.num_rows, graph.num_nodes, peak)
 
-    def sample():
-        nonlocal peak
-        while not done.is_set():
-            peak = max(peak, rss())
+
+class Peak:
+    """Peak resident memory above the baseline while the block runs, sampled from a thread
+    (the Rust calls release the GIL)."""
+
+    def __enter__(self):
+        self.baseline = self.peak = rss()
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample)
+        self._start = time.perf_counter()
+        self._thread.start()
+        return self
+
+    def _sample(self):
+        while not self._done.is_set():
+            self.peak = max(self.peak, rss())
             time.sleep(0.0005)
 
-    sampler = threading.Thread(target=sample)
-    sampler.start()
-    start = time.perf_counter()
-    graph = Graph.from_arrow(table)
-    elapsed = time.perf_counter() - start
-    done.set()
-    sampler.join()
-    peak = max(peak, rss())
+    def __exit__(self, *exc):
+        self.seconds = time.perf_counter() - self._start
+        self._done.set()
+        self._thread.join()
+        self.peak = max(self.peak, rss())
+        self.retained = rss() - self.baseline
+
+
+def report(kind: str, edges: int, nodes: int, peak: Peak) -> None:
+    added = peak.peak - peak.baseline
     print(
         json.dumps(
             {
                 "ids": kind,
-                "edges": table.num_rows,
-                "nodes": graph.num_nodes,
-                "added_bytes": peak - baseline,
-                "bytes_per_edge": (peak - baseline) / table.num_rows,
-                "retained_bytes": rss() - baseline,
-                "seconds": elapsed,
+                "edges": edges,
+                "nodes": nodes,
+                "added_bytes": added,
+                "bytes_per_edge": added / max(edges, 1),
+                "retained_bytes": peak.retained,
+                "seconds": peak.seconds,
             }
         )
     )
