@@ -9,6 +9,7 @@ pub mod graph;
 pub mod ids;
 pub mod interrupt;
 pub mod rng;
+pub mod scc;
 pub mod synth;
 
 pub use error::{Error, Result};

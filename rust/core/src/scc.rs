@@ -1,0 +1,199 @@
+//! Strongly connected components (iterative Tarjan, no recursion-depth limit).
+//!
+//! Components are numbered in Tarjan's emission order, which is sinks first: every edge
+//! leaving a component points to a component with a smaller number. Solvers of
+//! `x = W x + b` (x depending on out-neighbours) can therefore finish components in
+//! increasing number.
+
+use crate::error::Result;
+use crate::graph::{Graph, Kind};
+use crate::interrupt::Interrupt;
+
+/// The edge kinds a traversal follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KindMask(u8);
+
+impl KindMask {
+    pub const ALL: KindMask = KindMask(0b111);
+    pub const EQUITY: KindMask = KindMask(1 << Kind::Equity as u8);
+
+    pub fn of(kinds: &[Kind]) -> KindMask {
+        KindMask(kinds.iter().fold(0, |m, &k| m | (1 << k as u8)))
+    }
+
+    pub fn contains(self, kind: Kind) -> bool {
+        self.0 & (1 << kind as u8) != 0
+    }
+}
+
+/// A partition of the nodes into strongly connected components.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Components {
+    /// Component number of each node.
+    pub component: Vec<u32>,
+    offsets: Vec<usize>,
+    members: Vec<u32>,
+}
+
+impl Components {
+    pub fn count(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    /// The nodes of component `c`, in the order Tarjan popped them.
+    pub fn members(&self, c: usize) -> &[u32] {
+        &self.members[self.offsets[c]..self.offsets[c + 1]]
+    }
+
+    pub fn size(&self, c: usize) -> usize {
+        self.offsets[c + 1] - self.offsets[c]
+    }
+}
+
+const UNSEEN: u32 = u32::MAX;
+
+/// Strongly connected components of the graph restricted to the edges of `kinds`.
+pub fn strongly_connected_components(
+    g: &Graph,
+    kinds: KindMask,
+    interrupt: Interrupt,
+) -> Result<Components> {
+    let n = g.num_nodes();
+    let mut index = vec![UNSEEN; n];
+    let mut low = vec![0u32; n];
+    let mut on_stack = vec![false; n];
+    let mut stack: Vec<u32> = Vec::new();
+    let mut calls: Vec<(u32, usize)> = Vec::new();
+    let mut component = vec![0u32; n];
+    let mut offsets = vec![0usize];
+    let mut members = Vec::with_capacity(n);
+    let mut next = 0u32;
+    let mut steps = 0usize;
+
+    for root in 0..n as u32 {
+        if index[root as usize] != UNSEEN {
+            continue;
+        }
+        index[root as usize] = next;
+        low[root as usize] = next;
+        next += 1;
+        stack.push(root);
+        on_stack[root as usize] = true;
+        calls.push((root, g.out_range(root).start));
+        while let Some(&mut (v, ref mut p)) = calls.last_mut() {
+            steps += 1;
+            if steps % (1 << 16) == 0 {
+                interrupt.check()?;
+            }
+            let end = g.out_range(v).end;
+            if *p < end {
+                let e = g.edge(*p);
+                *p += 1;
+                if !kinds.contains(e.kind) {
+                    continue;
+                }
+                let w = e.target;
+                if index[w as usize] == UNSEEN {
+                    index[w as usize] = next;
+                    low[w as usize] = next;
+                    next += 1;
+                    stack.push(w);
+                    on_stack[w as usize] = true;
+                    calls.push((w, g.out_range(w).start));
+                } else if on_stack[w as usize] {
+                    low[v as usize] = low[v as usize].min(index[w as usize]);
+                }
+                continue;
+            }
+            calls.pop();
+            if low[v as usize] == index[v as usize] {
+                let c = (offsets.len() - 1) as u32;
+                loop {
+                    let w = stack.pop().expect("v is on the stack");
+                    on_stack[w as usize] = false;
+                    component[w as usize] = c;
+                    members.push(w);
+                    if w == v {
+                        break;
+                    }
+                }
+                offsets.push(members.len());
+            }
+            if let Some(&(u, _)) = calls.last() {
+                low[u as usize] = low[u as usize].min(low[v as usize]);
+            }
+        }
+    }
+    Ok(Components {
+        component,
+        offsets,
+        members,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::EdgeInput;
+
+    fn graph(n: usize, edges: &[(u32, u32, u8)]) -> Graph {
+        let source: Vec<u32> = edges.iter().map(|e| e.0).collect();
+        let target: Vec<u32> = edges.iter().map(|e| e.1).collect();
+        let kind: Vec<u8> = edges.iter().map(|e| e.2).collect();
+        let share: Vec<f64> = edges
+            .iter()
+            .map(|e| if e.2 == 0 { 0.1 } else { f64::NAN })
+            .collect();
+        Graph::build(
+            &EdgeInput {
+                num_nodes: n,
+                source: &source,
+                target: &target,
+                kind: &kind,
+                share: &share,
+                amount: &[],
+            },
+            Interrupt::never(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn components_come_sinks_first() {
+        // 0 → 1 ↔ 2 → 3, and 4 alone.
+        let g = graph(5, &[(0, 1, 0), (1, 2, 0), (2, 1, 0), (2, 3, 0)]);
+        let c = strongly_connected_components(&g, KindMask::ALL, Interrupt::never()).unwrap();
+        assert_eq!(c.count(), 4);
+        assert_eq!(c.component[1], c.component[2]);
+        assert_eq!(c.size(c.component[1] as usize), 2);
+        // Every edge goes from a higher component number to a lower (or the same) one.
+        for (u, v) in [(0, 1), (1, 2), (2, 1), (2, 3)] {
+            assert!(c.component[u] >= c.component[v]);
+        }
+    }
+
+    #[test]
+    fn kind_mask_filters_edges() {
+        // The cycle closes only through a commitment edge.
+        let g = graph(2, &[(0, 1, 0), (1, 0, 2)]);
+        let all = strongly_connected_components(&g, KindMask::ALL, Interrupt::never()).unwrap();
+        assert_eq!(all.count(), 1);
+        let eq = strongly_connected_components(&g, KindMask::EQUITY, Interrupt::never()).unwrap();
+        assert_eq!(eq.count(), 2);
+        assert!(KindMask::of(&[Kind::Credit]).contains(Kind::Credit));
+        assert!(!KindMask::of(&[Kind::Credit]).contains(Kind::Equity));
+    }
+
+    #[test]
+    fn a_long_chain_needs_no_recursion() {
+        let n = 300_000u32;
+        let edges: Vec<(u32, u32, u8)> = (0..n - 1)
+            .map(|i| (i, i + 1, 1))
+            .chain([(n - 1, 0, 1)])
+            .collect();
+        let g = graph(n as usize, &edges);
+        let c = strongly_connected_components(&g, KindMask::ALL, Interrupt::never()).unwrap();
+        assert_eq!(c.count(), 1);
+        assert_eq!(c.members(0).len(), n as usize);
+    }
+}
