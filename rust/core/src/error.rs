@@ -32,6 +32,27 @@ pub enum Error {
         max: usize,
     },
 
+    /// A strongly connected component whose members are 100% held inside it: the walk sum
+    /// (I - W)^-1 diverges there.
+    #[error("closed cycle of {size} nodes: every member is 100% held inside it")]
+    ClosedCycle {
+        /// The first members (at most ten), in node order.
+        members: Vec<u32>,
+        size: usize,
+    },
+
+    /// An iterative solve did not reach its tolerance.
+    #[error(
+        "the iterative solve of a {size}-node component stopped after {iterations} sweeps at a \
+         relative residual of {residual:e} (tolerance {tolerance:e})"
+    )]
+    Convergence {
+        size: usize,
+        iterations: usize,
+        residual: f64,
+        tolerance: f64,
+    },
+
     /// Shares held in some issuers sum above 1 (+ tolerance).
     #[error("{} issuer(s) have equity shares summing above 1", .count)]
     OverHeld {

@@ -17,7 +17,7 @@ impl<'a> Interrupt<'a> {
     }
 
     /// A flag that is never raised (tests, internal calls).
-    pub fn never() -> Self {
+    pub const fn never() -> Self {
         Self { flag: None }
     }
 

@@ -5,6 +5,7 @@
 //! [`Error::Interrupted`] soon after it is raised.
 
 pub mod error;
+pub mod exposure;
 pub mod graph;
 pub mod ids;
 pub mod interrupt;

@@ -76,6 +76,25 @@ pub fn to_pyerr(py: Python<'_>, error: Error) -> PyErr {
         Error::Interrupted => PyKeyboardInterrupt::new_err("interrupted"),
         Error::InvalidArgument(msg) => raise(py, "InvalidGraphError", msg, nodes),
         Error::TooLarge { .. } => raise(py, "InvalidGraphError", error.to_string(), nodes),
+        Error::ClosedCycle { members, size } => {
+            let names: Vec<String> = members.iter().map(|&m| node(m)).collect();
+            let more = size - members.len();
+            let msg =
+                format!(
+                "closed cycle of {size} node(s) ({}{}): each is 100% held inside the cycle, so \
+                 the walk sum (I - W)^-1 diverges. Use method='simple_paths' (always finite), \
+                 or check the data: some shares of these nodes are missing or over-reported",
+                names.join(", "),
+                if more > 0 { format!(" and {more} more") } else { String::new() }
+            );
+            raise(py, "ClosedCycleError", msg, members)
+        }
+        Error::Convergence { .. } => raise(
+            py,
+            "ConvergenceError",
+            format!("{error}; no result is returned rather than an inaccurate one"),
+            nodes,
+        ),
         Error::OverHeld { issuers, count } => {
             let msg = describe_over_held(&issuers, count, &mut nodes);
             raise(py, "InvalidGraphError", msg, nodes)

@@ -5,6 +5,7 @@
 mod arrays;
 mod detach;
 mod errors;
+mod exposure;
 mod graph;
 mod ids;
 mod synth;
@@ -19,6 +20,10 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ids::factorize_int64, m)?)?;
     m.add_function(wrap_pyfunction!(ids::factorize_utf8, m)?)?;
     m.add_function(wrap_pyfunction!(ids::factorize_large_utf8, m)?)?;
+    m.add_function(wrap_pyfunction!(exposure::look_through, m)?)?;
+    m.add_function(wrap_pyfunction!(exposure::py_holdings_of, m)?)?;
+    m.add_function(wrap_pyfunction!(exposure::py_exposure_to, m)?)?;
+    m.add_function(wrap_pyfunction!(exposure::integrated, m)?)?;
     m.add_function(wrap_pyfunction!(synth::synthetic_investor_graph, m)?)?;
     m.add_function(wrap_pyfunction!(detach::spin_for_test, m)?)?;
     m.add_function(wrap_pyfunction!(detach::panic_for_test, m)?)?;

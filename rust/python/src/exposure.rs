@@ -1,0 +1,118 @@
+//! Exposure solvers: integrated ownership, ultimate owners, simple paths, look-through.
+
+use aiexposure_core::exposure::{
+    exposure_to, holdings_of, integrated_walks, look_through_rhs, simple_paths, ultimate_owners,
+    Direction, Entries, Solver, Stake,
+};
+use aiexposure_core::Error;
+use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+
+use crate::arrays::slice;
+use crate::detach;
+use crate::graph::CoreGraph;
+
+type Pairs<'py> = (Bound<'py, PyArray1<u32>>, Bound<'py, PyArray1<f64>>);
+type Losses<'py> = (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>);
+type Table<'py> = (
+    Bound<'py, PyArray1<i64>>,
+    Bound<'py, PyArray1<u32>>,
+    Bound<'py, PyArray1<f64>>,
+    bool,
+);
+
+fn pairs(py: Python<'_>, entries: Entries) -> Pairs<'_> {
+    let (nodes, values): (Vec<u32>, Vec<f64>) = entries.into_iter().unzip();
+    (nodes.into_pyarray(py), values.into_pyarray(py))
+}
+
+/// (first-round loss `W s + R d`, total loss `(I - W)^-1 (W s + R d)`) per node.
+#[pyfunction]
+pub fn look_through<'py>(
+    py: Python<'py>,
+    graph: &CoreGraph,
+    value_loss: PyReadonlyArray1<'py, f64>,
+    default: PyReadonlyArray1<'py, f64>,
+) -> PyResult<Losses<'py>> {
+    let g = &*graph.inner;
+    let (s, d) = (
+        slice(&value_loss, "value_loss")?,
+        slice(&default, "default")?,
+    );
+    let (direct, total) = detach::run(py, |it| {
+        let solver = Solver::new(g, it)?;
+        let b = look_through_rhs(g, s, d);
+        let total = solver.solve(Direction::Holdings, &b, it)?;
+        Ok((b, total))
+    })?;
+    Ok((direct.into_pyarray(py), total.into_pyarray(py)))
+}
+
+/// Row `node` of the integrated-ownership matrix (walks).
+#[pyfunction(name = "holdings_of")]
+pub fn py_holdings_of<'py>(py: Python<'py>, graph: &CoreGraph, node: u32) -> PyResult<Pairs<'py>> {
+    let g = &*graph.inner;
+    let entries = detach::run(py, |it| holdings_of(&Solver::new(g, it)?, node, it))?;
+    Ok(pairs(py, entries))
+}
+
+/// Column `node` of the integrated-ownership matrix (walks).
+#[pyfunction(name = "exposure_to")]
+pub fn py_exposure_to<'py>(py: Python<'py>, graph: &CoreGraph, node: u32) -> PyResult<Pairs<'py>> {
+    let g = &*graph.inner;
+    let entries = detach::run(py, |it| exposure_to(&Solver::new(g, it)?, node, it))?;
+    Ok(pairs(py, entries))
+}
+
+/// (holder or -1 for the free float, issuer, value, whether a bound cut paths).
+#[pyfunction]
+#[pyo3(signature = (graph, method, threshold, max_depth=None, min_weight=0.0))]
+pub fn integrated<'py>(
+    py: Python<'py>,
+    graph: &CoreGraph,
+    method: &str,
+    threshold: f64,
+    max_depth: Option<usize>,
+    min_weight: f64,
+) -> PyResult<Table<'py>> {
+    let g = &*graph.inner;
+    #[derive(Clone, Copy)]
+    enum Method {
+        Walks,
+        Ultimate,
+        SimplePaths,
+    }
+    let method = match method {
+        "walks" => Method::Walks,
+        "ultimate" => Method::Ultimate,
+        "simple_paths" => Method::SimplePaths,
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "method must be 'walks', 'ultimate' or 'simple_paths', not {other:?}"
+            )))
+        }
+    };
+    let (stakes, cut): (Vec<Stake>, bool) = detach::run(py, |it| -> Result<_, Error> {
+        match method {
+            Method::Walks => Ok((
+                integrated_walks(&Solver::new(g, it)?, threshold, it)?,
+                false,
+            )),
+            Method::Ultimate => Ok((ultimate_owners(&Solver::new(g, it)?, threshold, it)?, false)),
+            Method::SimplePaths => simple_paths(g, max_depth, min_weight, threshold, it),
+        }
+    })?;
+    let holder: Vec<i64> = stakes
+        .iter()
+        .map(|s| s.holder.map_or(-1, |h| h as i64))
+        .collect();
+    let issuer: Vec<u32> = stakes.iter().map(|s| s.issuer).collect();
+    let value: Vec<f64> = stakes.iter().map(|s| s.value).collect();
+    Ok((
+        holder.into_pyarray(py),
+        issuer.into_pyarray(py),
+        value.into_pyarray(py),
+        cut,
+    ))
+}
