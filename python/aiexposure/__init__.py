@@ -12,19 +12,23 @@ Graph(num_nodes=2, num_edges=1, equity=1, credit=0, commitment=0)
 from ._core import __version__
 from .errors import (
     AIExposureError,
+    BoundWarning,
     ClosedCycleError,
     ConvergenceError,
     InternalError,
     InvalidGraphError,
+    UnknownNodeError,
 )
 from .graph import Graph
 
 __all__ = [
     "AIExposureError",
+    "BoundWarning",
     "ClosedCycleError",
     "ConvergenceError",
     "Graph",
     "InternalError",
     "InvalidGraphError",
+    "UnknownNodeError",
     "__version__",
 ]

@@ -18,10 +18,12 @@ from typing import Any
 
 __all__ = [
     "AIExposureError",
+    "BoundWarning",
     "ClosedCycleError",
     "ConvergenceError",
     "InternalError",
     "InvalidGraphError",
+    "UnknownNodeError",
 ]
 
 
@@ -76,6 +78,28 @@ class ConvergenceError(AIExposureError):
 
     >>> from aiexposure import ConvergenceError, AIExposureError
     >>> issubclass(ConvergenceError, AIExposureError)
+    True
+    """
+
+
+class UnknownNodeError(AIExposureError):
+    """A node named in an argument is not in the graph.
+
+    >>> from aiexposure import Graph, UnknownNodeError
+    >>> g = Graph.from_arrow({"source": ["A"], "target": ["B"], "share": [0.5]})
+    >>> try:
+    ...     g.holdings_of("C")
+    ... except UnknownNodeError as e:
+    ...     print(e.nodes)
+    ['C']
+    """
+
+
+class BoundWarning(UserWarning):
+    """A bound (max_depth, min_weight, limit) cut a result short; the result is marked.
+
+    >>> from aiexposure import BoundWarning
+    >>> issubclass(BoundWarning, UserWarning)
     True
     """
 
