@@ -424,7 +424,7 @@ def _node_list(nodes: Any) -> pa.ChunkedArray | None:
         array = nodes
     elif isinstance(nodes, pa.Array):
         array = pa.chunked_array([nodes])
-    elif isinstance(nodes, (list, tuple)):
+    elif isinstance(nodes, (list, tuple, np.ndarray)):
         try:
             array = pa.chunked_array([pa.array(nodes)])
         except (pa.ArrowException, TypeError, OverflowError) as e:

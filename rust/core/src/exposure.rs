@@ -68,6 +68,25 @@ impl<'g> Solver<'g> {
         &self.comps
     }
 
+    /// `Err(ClosedCycle)` for the first closed component, if any.
+    pub fn check_no_closed_cycle(&self) -> Result<()> {
+        match self.closed.iter().position(|&c| c) {
+            Some(c) => Err(self.closed_error(c)),
+            None => Ok(()),
+        }
+    }
+
+    fn closed_error(&self, c: usize) -> Error {
+        let members = self.comps.members(c);
+        let mut first: Vec<u32> = members.to_vec();
+        first.sort_unstable();
+        first.truncate(10);
+        Error::ClosedCycle {
+            members: first,
+            size: members.len(),
+        }
+    }
+
     /// Solves `x = M x + b` (M = W or Wᵀ by `dir`). Fails with `ClosedCycle` when a closed
     /// component receives a non-zero input (its walk sum diverges), and with `Convergence`
     /// when a large component's iterative solve does not reach `TOLERANCE`.
@@ -105,13 +124,7 @@ impl<'g> Solver<'g> {
                 if rhs.iter().all(|&r| r == 0.0) {
                     continue; // nothing flows into it: its values stay 0
                 }
-                let mut first: Vec<u32> = members.to_vec();
-                first.sort_unstable();
-                first.truncate(10);
-                return Err(Error::ClosedCycle {
-                    members: first,
-                    size: members.len(),
-                });
+                return Err(self.closed_error(c));
             }
             local.build(self, dir, c);
             let solution = local.solve(&rhs, interrupt)?;
@@ -366,6 +379,8 @@ pub fn integrated_walks(
 /// the part owned by each root (a node nobody holds) and by the free float (`holder` None),
 /// summing to 1 per company. Entries above `threshold`, by holder then issuer.
 pub fn ultimate_owners(s: &Solver<'_>, threshold: f64, interrupt: Interrupt) -> Result<Vec<Stake>> {
+    // A closed component has no root above it and no free float: U is undefined there.
+    s.check_no_closed_cycle()?;
     let g = s.g;
     let n = g.num_nodes();
     let held: Vec<f64> = (0..n as u32)
