@@ -32,36 +32,103 @@ pub enum Direction {
     Holders,
 }
 
-/// The equity condensation of a graph, reusable across many right-hand sides.
-pub struct Solver<'g> {
-    g: &'g Graph,
-    comps: Components,
-    closed: Vec<bool>,
+/// Equity edges in solve order: rows are plan positions, columns plan positions too.
+#[derive(Default)]
+struct PlanCsr {
+    offsets: Vec<usize>,
+    cols: Vec<u32>,
+    vals: Vec<f64>,
 }
 
-impl<'g> Solver<'g> {
-    pub fn new(g: &'g Graph, interrupt: Interrupt) -> Result<Solver<'g>> {
-        let comps = strongly_connected_components(g, KindMask::EQUITY, interrupt)?;
-        let closed = (0..comps.count())
-            .map(|c| {
-                let members = comps.members(c);
-                let cyclic = members.len() > 1 || equity_self_share(g, members[0]) > 0.0;
-                cyclic
-                    && members.iter().all(|&v| {
-                        let inside: f64 = g
-                            .equity_holders(v)
-                            .filter(|&(h, _)| comps.component[h as usize] as usize == c)
-                            .map(|(_, s)| s)
-                            .sum();
-                        inside >= CLOSED
-                    })
-            })
-            .collect();
-        Ok(Solver { g, comps, closed })
+impl PlanCsr {
+    fn row(&self, k: usize) -> (&[u32], &[f64]) {
+        let r = self.offsets[k]..self.offsets[k + 1];
+        (&self.cols[r.clone()], &self.vals[r])
     }
+}
 
-    pub fn graph(&self) -> &'g Graph {
-        self.g
+/// The equity condensation of a graph as a solve plan, built once and reused across many
+/// right-hand sides: nodes renumbered so that every component is a contiguous range of
+/// positions, sinks first, and the equity matrix (and its transpose) stored in that order, so
+/// a solve is one sequential pass over the edges plus the cycles' local solves.
+pub struct Plan {
+    comps: Components,
+    closed: Vec<bool>,
+    /// Plan position → node; component `c` is `order[start[c]..start[c + 1]]`.
+    order: Vec<u32>,
+    start: Vec<usize>,
+    /// Component is a single node without a treasury self-loop: one multiply-add per edge.
+    simple: Vec<bool>,
+    /// Row = holder position, entries = (issuer position, share).
+    holdings: PlanCsr,
+    /// Row = issuer position, entries = (holder position, share).
+    holders: PlanCsr,
+}
+
+impl Plan {
+    pub fn new(g: &Graph, interrupt: Interrupt) -> Result<Plan> {
+        let comps = strongly_connected_components(g, KindMask::EQUITY, interrupt)?;
+        let n = g.num_nodes();
+        let mut order = Vec::with_capacity(n);
+        let mut start = Vec::with_capacity(comps.count() + 1);
+        for c in 0..comps.count() {
+            start.push(order.len());
+            let members = comps.members(c);
+            if members.len() > DENSE_LIMIT {
+                order.extend(postorder(g, &comps.component, c as u32, members));
+            } else {
+                order.extend_from_slice(members);
+            }
+        }
+        start.push(order.len());
+        let mut pos = vec![0u32; n];
+        for (k, &v) in order.iter().enumerate() {
+            pos[v as usize] = k as u32;
+        }
+        interrupt.check()?;
+        let holdings = plan_csr(&order, |v, cols, vals| {
+            for e in g.out_edges(v).iter().filter(|e| e.kind == Kind::Equity) {
+                cols.push(pos[e.target as usize]);
+                vals.push(e.share);
+            }
+        });
+        interrupt.check()?;
+        let holders = plan_csr(&order, |v, cols, vals| {
+            for (h, share) in g.equity_holders(v) {
+                cols.push(pos[h as usize]);
+                vals.push(share);
+            }
+        });
+        interrupt.check()?;
+        let count = comps.count();
+        let mut simple = vec![false; count];
+        let mut closed = vec![false; count];
+        for c in 0..count {
+            let (s, e) = (start[c], start[c + 1]);
+            let self_loop = e - s == 1 && holdings.row(s).0.contains(&(s as u32));
+            simple[c] = e - s == 1 && !self_loop;
+            // Closed: every member held at least CLOSED from inside the component.
+            closed[c] = !simple[c]
+                && (s..e).all(|k| {
+                    let (cols, vals) = holders.row(k);
+                    let inside: f64 = cols
+                        .iter()
+                        .zip(vals)
+                        .filter(|(&h, _)| (h as usize) >= s && (h as usize) < e)
+                        .map(|(_, v)| v)
+                        .sum();
+                    inside >= CLOSED
+                });
+        }
+        Ok(Plan {
+            comps,
+            closed,
+            order,
+            start,
+            simple,
+            holdings,
+            holders,
+        })
     }
 
     pub fn components(&self) -> &Components {
@@ -91,128 +158,172 @@ impl<'g> Solver<'g> {
     /// component receives a non-zero input (its walk sum diverges), and with `Convergence`
     /// when a large component's iterative solve does not reach `TOLERANCE`.
     pub fn solve(&self, dir: Direction, b: &[f64], interrupt: Interrupt) -> Result<Vec<f64>> {
-        let g = self.g;
-        let n = g.num_nodes();
+        let n = self.order.len();
         if b.len() != n {
             return Err(Error::InvalidArgument(format!(
                 "right-hand side has {} entries for {n} nodes",
                 b.len()
             )));
         }
-        let mut x = vec![0.0f64; n];
+        let csr = match dir {
+            Direction::Holdings => &self.holdings,
+            Direction::Holders => &self.holders,
+        };
+        // Values in plan order; every dependency of a component is final before it starts.
+        let mut xp = vec![0.0f64; n];
         let count = self.comps.count();
-        let mut local = LocalSystem::default();
         for step in 0..count {
-            if step % 4096 == 0 {
+            if step % (1 << 16) == 0 {
                 interrupt.check()?;
             }
             let c = match dir {
                 Direction::Holdings => step,
                 Direction::Holders => count - 1 - step,
             };
-            let members = self.comps.members(c);
-            if members.len() == 1 && equity_self_share(g, members[0]) == 0.0 {
-                let v = members[0];
-                x[v as usize] = b[v as usize] + self.outside_sum(dir, v, c, &x);
+            let (s, e) = (self.start[c], self.start[c + 1]);
+            if self.simple[c] {
+                let (cols, vals) = csr.row(s);
+                let mut acc = b[self.order[s] as usize];
+                for (&j, &w) in cols.iter().zip(vals) {
+                    acc += w * xp[j as usize];
+                }
+                xp[s] = acc;
                 continue;
             }
-            let rhs: Vec<f64> = members
-                .iter()
-                .map(|&v| b[v as usize] + self.outside_sum(dir, v, c, &x))
-                .collect();
+            let block = Block {
+                csr,
+                s,
+                e,
+                reverse: dir == Direction::Holders,
+            };
+            let rhs = block.outside_rhs(b, &self.order, &xp);
             if self.closed[c] {
                 if rhs.iter().all(|&r| r == 0.0) {
                     continue; // nothing flows into it: its values stay 0
                 }
                 return Err(self.closed_error(c));
             }
-            local.build(self, dir, c);
-            let solution = local.solve(&rhs, interrupt)?;
-            for (&v, s) in members.iter().zip(solution) {
-                x[v as usize] = s;
+            if e - s <= DENSE_LIMIT {
+                let solution = block.dense(&rhs);
+                xp[s..e].copy_from_slice(&solution);
+            } else {
+                block.gauss_seidel(&rhs, &mut xp, interrupt)?;
             }
+        }
+        let mut x = vec![0.0f64; n];
+        for (k, &v) in self.order.iter().enumerate() {
+            x[v as usize] = xp[k];
         }
         Ok(x)
     }
+}
 
-    /// `Σ M[v, u] x_u` over equity neighbours u outside component `c`.
-    fn outside_sum(&self, dir: Direction, v: u32, c: usize, x: &[f64]) -> f64 {
-        let g = self.g;
-        let comp = &self.comps.component;
-        match dir {
-            Direction::Holdings => g
-                .out_edges(v)
-                .iter()
-                .filter(|e| e.kind == Kind::Equity && comp[e.target as usize] as usize != c)
-                .map(|e| e.share * x[e.target as usize])
-                .sum(),
-            Direction::Holders => g
-                .equity_holders(v)
-                .filter(|&(h, _)| comp[h as usize] as usize != c)
-                .map(|(h, s)| s * x[h as usize])
-                .sum(),
-        }
+/// A graph with its solve plan: what the exposure functions take.
+#[derive(Clone, Copy)]
+pub struct Solver<'a> {
+    pub g: &'a Graph,
+    pub plan: &'a Plan,
+}
+
+impl Solver<'_> {
+    pub fn solve(&self, dir: Direction, b: &[f64], interrupt: Interrupt) -> Result<Vec<f64>> {
+        self.plan.solve(dir, b, interrupt)
+    }
+
+    pub fn check_no_closed_cycle(&self) -> Result<()> {
+        self.plan.check_no_closed_cycle()
     }
 }
 
-fn equity_self_share(g: &Graph, v: u32) -> f64 {
-    g.out_edges(v)
-        .iter()
-        .filter(|e| e.kind == Kind::Equity && e.target == v)
-        .map(|e| e.share)
-        .sum()
-}
-
-/// `x = A x + r` on one component, A in local indices (row a: the (b, coefficient) pairs).
-#[derive(Default)]
-struct LocalSystem {
-    rows: Vec<Vec<(usize, f64)>>,
-}
-
-impl LocalSystem {
-    fn build(&mut self, s: &Solver<'_>, dir: Direction, c: usize) {
-        let members = s.comps.members(c);
-        let mut position = std::collections::HashMap::with_capacity(members.len());
-        for (a, &v) in members.iter().enumerate() {
-            position.insert(v, a);
+/// The members of component `c` in DFS postorder over its internal equity edges (holder →
+/// issuer): issuers come before their holders except across the edges that close cycles.
+fn postorder(g: &Graph, component: &[u32], c: u32, members: &[u32]) -> Vec<u32> {
+    let mut seen: std::collections::HashSet<u32> = std::collections::HashSet::new();
+    let mut out = Vec::with_capacity(members.len());
+    let mut stack: Vec<(u32, usize)> = Vec::new();
+    for &root in members {
+        if !seen.insert(root) {
+            continue;
         }
-        let comp = &s.comps.component;
-        self.rows = members
-            .iter()
-            .map(|&v| match dir {
-                Direction::Holdings => {
-                    s.g.out_edges(v)
-                        .iter()
-                        .filter(|e| e.kind == Kind::Equity && comp[e.target as usize] as usize == c)
-                        .map(|e| (position[&e.target], e.share))
-                        .collect()
+        stack.push((root, 0));
+        while let Some(&mut (v, ref mut i)) = stack.last_mut() {
+            let edges = g.out_edges(v);
+            if *i < edges.len() {
+                let e = edges[*i];
+                *i += 1;
+                if e.kind == Kind::Equity
+                    && component[e.target as usize] == c
+                    && seen.insert(e.target)
+                {
+                    stack.push((e.target, 0));
                 }
-                Direction::Holders => {
-                    s.g.equity_holders(v)
-                        .filter(|&(h, _)| comp[h as usize] as usize == c)
-                        .map(|(h, share)| (position[&h], share))
-                        .collect()
+            } else {
+                out.push(v);
+                stack.pop();
+            }
+        }
+    }
+    out
+}
+
+/// A CSR over plan positions, each row filled by `fill(node, &mut cols, &mut vals)`.
+fn plan_csr(order: &[u32], fill: impl Fn(u32, &mut Vec<u32>, &mut Vec<f64>)) -> PlanCsr {
+    let mut csr = PlanCsr {
+        offsets: Vec::with_capacity(order.len() + 1),
+        cols: Vec::new(),
+        vals: Vec::new(),
+    };
+    csr.offsets.push(0);
+    for &v in order {
+        fill(v, &mut csr.cols, &mut csr.vals);
+        csr.offsets.push(csr.cols.len());
+    }
+    csr
+}
+
+/// One strongly connected component: plan rows `s..e`, solved as `x = A x + r` where A holds
+/// the entries inside the block and r the input plus the final values outside it.
+struct Block<'a> {
+    csr: &'a PlanCsr,
+    s: usize,
+    e: usize,
+    /// Sweep from the end (Holders): large blocks are laid out in DFS postorder of the
+    /// holdings edges, so a sweep in that order (Holdings) or its reverse (Holders) solves
+    /// every dependency but the cross-holdings closing cycles exactly.
+    reverse: bool,
+}
+
+impl Block<'_> {
+    fn inside(&self, j: u32) -> bool {
+        (j as usize) >= self.s && (j as usize) < self.e
+    }
+
+    fn outside_rhs(&self, b: &[f64], order: &[u32], xp: &[f64]) -> Vec<f64> {
+        (self.s..self.e)
+            .map(|k| {
+                let (cols, vals) = self.csr.row(k);
+                let mut acc = b[order[k] as usize];
+                for (&j, &w) in cols.iter().zip(vals) {
+                    if !self.inside(j) {
+                        acc += w * xp[j as usize];
+                    }
                 }
+                acc
             })
-            .collect();
-    }
-
-    fn solve(&self, rhs: &[f64], interrupt: Interrupt) -> Result<Vec<f64>> {
-        if rhs.len() <= DENSE_LIMIT {
-            Ok(self.dense(rhs))
-        } else {
-            self.gauss_seidel(rhs, interrupt)
-        }
+            .collect()
     }
 
     /// LU with partial pivoting on I − A.
     fn dense(&self, rhs: &[f64]) -> Vec<f64> {
         let k = rhs.len();
         let mut m = vec![0.0f64; k * k];
-        for (a, row) in self.rows.iter().enumerate() {
-            m[a * k + a] = 1.0;
-            for &(b, coef) in row {
-                m[a * k + b] -= coef;
+        for a in 0..k {
+            m[a * k + a] += 1.0;
+            let (cols, vals) = self.csr.row(self.s + a);
+            for (&j, &w) in cols.iter().zip(vals) {
+                if self.inside(j) {
+                    m[a * k + (j as usize - self.s)] -= w;
+                }
             }
         }
         let mut x = rhs.to_vec();
@@ -247,28 +358,42 @@ impl LocalSystem {
         x
     }
 
-    fn gauss_seidel(&self, rhs: &[f64], interrupt: Interrupt) -> Result<Vec<f64>> {
-        let mut x = rhs.to_vec();
+    /// Gauss–Seidel sweeps in plan order, in place in `xp`, until the largest change is below
+    /// `TOLERANCE` relative to the largest value.
+    fn gauss_seidel(&self, rhs: &[f64], xp: &mut [f64], interrupt: Interrupt) -> Result<()> {
+        xp[self.s..self.e].copy_from_slice(rhs);
         let mut residual = f64::INFINITY;
         for sweep in 1..=MAX_SWEEPS {
-            if sweep % 16 == 0 {
+            if sweep % 4 == 0 {
                 interrupt.check()?;
             }
             let mut change = 0.0f64;
             let mut scale = 0.0f64;
-            for (a, row) in self.rows.iter().enumerate() {
-                let new = rhs[a] + row.iter().map(|&(b, coef)| coef * x[b]).sum::<f64>();
-                change = change.max((new - x[a]).abs());
-                scale = scale.max(new.abs());
-                x[a] = new;
+            for step in 0..self.e - self.s {
+                let a = if self.reverse {
+                    self.e - self.s - 1 - step
+                } else {
+                    step
+                };
+                let k = self.s + a;
+                let (cols, vals) = self.csr.row(k);
+                let mut acc = rhs[a];
+                for (&j, &w) in cols.iter().zip(vals) {
+                    if self.inside(j) {
+                        acc += w * xp[j as usize];
+                    }
+                }
+                change = change.max((acc - xp[k]).abs());
+                scale = scale.max(acc.abs());
+                xp[k] = acc;
             }
             residual = if scale > 0.0 { change / scale } else { 0.0 };
             if residual <= TOLERANCE {
-                return Ok(x);
+                return Ok(());
             }
         }
         Err(Error::Convergence {
-            size: rhs.len(),
+            size: self.e - self.s,
             iterations: MAX_SWEEPS,
             residual,
             tolerance: TOLERANCE,
@@ -533,7 +658,8 @@ mod tests {
     fn chain_multiplies() {
         // P=0 → A=1 (0.8) → B=2 (0.75) → C=3 (0.6)
         let g = equity(4, &[(0, 1, 0.8), (1, 2, 0.75), (2, 3, 0.6)]);
-        let s = Solver::new(&g, NEVER).unwrap();
+        let plan = Plan::new(&g, NEVER).unwrap();
+        let s = Solver { g: &g, plan: &plan };
         assert!((value(&holdings_of(&s, 0, NEVER).unwrap(), 3) - 0.36).abs() < 1e-15);
         assert!((value(&exposure_to(&s, 3, NEVER).unwrap(), 0) - 0.36).abs() < 1e-15);
         let (paths, cut) = simple_paths(&g, None, 0.0, 0.0, NEVER).unwrap();
@@ -548,7 +674,8 @@ mod tests {
     fn diamond_adds_paths() {
         // A=0 → B1=1 (1.0), A → B2=2 (0.8), B1 → C=3 (0.2), B2 → C (0.4): 0.2 + 0.32
         let g = equity(4, &[(0, 1, 1.0), (0, 2, 0.8), (1, 3, 0.2), (2, 3, 0.4)]);
-        let s = Solver::new(&g, NEVER).unwrap();
+        let plan = Plan::new(&g, NEVER).unwrap();
+        let s = Solver { g: &g, plan: &plan };
         assert!((value(&holdings_of(&s, 0, NEVER).unwrap(), 3) - 0.52).abs() < 1e-15);
     }
 
@@ -556,7 +683,8 @@ mod tests {
     fn cross_holding_walks_and_ultimate() {
         // A=0 → B=1 (1.0), B → A (0.6), P=2 → A (0.4)
         let g = equity(3, &[(0, 1, 1.0), (1, 0, 0.6), (2, 0, 0.4)]);
-        let s = Solver::new(&g, NEVER).unwrap();
+        let plan = Plan::new(&g, NEVER).unwrap();
+        let s = Solver { g: &g, plan: &plan };
         let a = holdings_of(&s, 0, NEVER).unwrap();
         assert!((value(&a, 1) - 2.5).abs() < 1e-12);
         assert!((value(&a, 0) - 1.5).abs() < 1e-12);
@@ -579,7 +707,8 @@ mod tests {
     #[test]
     fn closed_cycle_raises_under_walks_but_simple_paths_are_finite() {
         let g = equity(2, &[(0, 1, 1.0), (1, 0, 1.0)]);
-        let s = Solver::new(&g, NEVER).unwrap();
+        let plan = Plan::new(&g, NEVER).unwrap();
+        let s = Solver { g: &g, plan: &plan };
         match holdings_of(&s, 0, NEVER) {
             Err(Error::ClosedCycle { members, size }) => {
                 assert_eq!(members, vec![0, 1]);
@@ -601,7 +730,8 @@ mod tests {
         let mut edges: Vec<(u32, u32, f64)> = (0..k).map(|i| (i, (i + 1) % k, 0.5)).collect();
         edges.push((k, 0, 0.3));
         let g = equity(k as usize + 1, &edges);
-        let s = Solver::new(&g, NEVER).unwrap();
+        let plan = Plan::new(&g, NEVER).unwrap();
+        let s = Solver { g: &g, plan: &plan };
         let x = holdings_of(&s, k, NEVER).unwrap();
         // Holder k owns 0.3 of node 0; node i then 0.3 * 0.5^i, with the ring's round trips
         // multiplying by 1 / (1 - 0.5^600) ≈ 1.

@@ -22,6 +22,13 @@ type Table<'py> = (
     bool,
 );
 
+fn solver<'a>(py: Python<'_>, graph: &'a CoreGraph) -> PyResult<Solver<'a>> {
+    Ok(Solver {
+        g: &graph.inner,
+        plan: graph.plan(py)?,
+    })
+}
+
 fn pairs(py: Python<'_>, entries: Entries) -> Pairs<'_> {
     let (nodes, values): (Vec<u32>, Vec<f64>) = entries.into_iter().unzip();
     (nodes.into_pyarray(py), values.into_pyarray(py))
@@ -35,14 +42,13 @@ pub fn look_through<'py>(
     value_loss: PyReadonlyArray1<'py, f64>,
     default: PyReadonlyArray1<'py, f64>,
 ) -> PyResult<Losses<'py>> {
-    let g = &*graph.inner;
     let (s, d) = (
         slice(&value_loss, "value_loss")?,
         slice(&default, "default")?,
     );
+    let solver = solver(py, graph)?;
     let (direct, total) = detach::run(py, |it| {
-        let solver = Solver::new(g, it)?;
-        let b = look_through_rhs(g, s, d);
+        let b = look_through_rhs(solver.g, s, d);
         let total = solver.solve(Direction::Holdings, &b, it)?;
         Ok((b, total))
     })?;
@@ -52,16 +58,16 @@ pub fn look_through<'py>(
 /// Row `node` of the integrated-ownership matrix (walks).
 #[pyfunction(name = "holdings_of")]
 pub fn py_holdings_of<'py>(py: Python<'py>, graph: &CoreGraph, node: u32) -> PyResult<Pairs<'py>> {
-    let g = &*graph.inner;
-    let entries = detach::run(py, |it| holdings_of(&Solver::new(g, it)?, node, it))?;
+    let solver = solver(py, graph)?;
+    let entries = detach::run(py, |it| holdings_of(&solver, node, it))?;
     Ok(pairs(py, entries))
 }
 
 /// Column `node` of the integrated-ownership matrix (walks).
 #[pyfunction(name = "exposure_to")]
 pub fn py_exposure_to<'py>(py: Python<'py>, graph: &CoreGraph, node: u32) -> PyResult<Pairs<'py>> {
-    let g = &*graph.inner;
-    let entries = detach::run(py, |it| exposure_to(&Solver::new(g, it)?, node, it))?;
+    let solver = solver(py, graph)?;
+    let entries = detach::run(py, |it| exposure_to(&solver, node, it))?;
     Ok(pairs(py, entries))
 }
 
@@ -93,14 +99,15 @@ pub fn integrated<'py>(
             )))
         }
     };
+    let solver = match method {
+        Method::SimplePaths => None,
+        _ => Some(solver(py, graph)?),
+    };
     let (stakes, cut): (Vec<Stake>, bool) = detach::run(py, |it| -> Result<_, Error> {
-        match method {
-            Method::Walks => Ok((
-                integrated_walks(&Solver::new(g, it)?, threshold, it)?,
-                false,
-            )),
-            Method::Ultimate => Ok((ultimate_owners(&Solver::new(g, it)?, threshold, it)?, false)),
-            Method::SimplePaths => simple_paths(g, max_depth, min_weight, threshold, it),
+        match (method, solver) {
+            (Method::Walks, Some(s)) => Ok((integrated_walks(&s, threshold, it)?, false)),
+            (Method::Ultimate, Some(s)) => Ok((ultimate_owners(&s, threshold, it)?, false)),
+            _ => simple_paths(g, max_depth, min_weight, threshold, it),
         }
     })?;
     let holder: Vec<i64> = stakes

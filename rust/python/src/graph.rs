@@ -1,7 +1,8 @@
 //! The graph handle held by `aiexposure.Graph`.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
+use aiexposure_core::exposure::Plan;
 use aiexposure_core::{EdgeInput, Graph};
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
@@ -13,6 +14,21 @@ use crate::detach;
 #[pyclass(frozen, module = "aiexposure._core")]
 pub struct CoreGraph {
     pub inner: Arc<Graph>,
+    /// The equity condensation, built on first use and reused by every exposure call.
+    plan: OnceLock<Plan>,
+}
+
+impl CoreGraph {
+    pub fn plan(&self, py: Python<'_>) -> PyResult<&Plan> {
+        if let Some(plan) = self.plan.get() {
+            return Ok(plan);
+        }
+        let g = &*self.inner;
+        let plan = detach::run(py, |it| Plan::new(g, it))?;
+        // Another thread may have won the race: its plan is the same.
+        let _ = self.plan.set(plan);
+        Ok(self.plan.get().expect("set above"))
+    }
 }
 
 #[pymethods]
@@ -94,5 +110,6 @@ pub fn build_graph<'py>(
     let graph = detach::run(py, |it| Graph::build(&input, it))?;
     Ok(CoreGraph {
         inner: Arc::new(graph),
+        plan: OnceLock::new(),
     })
 }
