@@ -145,6 +145,12 @@ def _node_values(graph: Graph, values: Any, name: str) -> np.ndarray:
                     f"{graph.nodes.type}: {e}"
                 ) from e
         vals = table["value"].to_numpy().astype(np.float64)
+    if len(keys) == graph.num_nodes and keys.equals(graph.nodes):
+        # The common case of a table made from graph.nodes: no lookup needed.
+        if not np.isfinite(vals).all():
+            raise AIExposureError(f"{name} values must be finite numbers")
+        _check_default(name, vals, keys)
+        return vals.astype(np.float64, copy=True)
     idx = pc.index_in(keys, value_set=graph.nodes).to_numpy(zero_copy_only=False)
     unknown = (
         [keys[i].as_py() for i in np.flatnonzero(np.isnan(idx.astype(np.float64)))]
@@ -158,14 +164,17 @@ def _node_values(graph: Graph, values: Any, name: str) -> np.ndarray:
         )
     if not np.isfinite(vals).all():
         raise AIExposureError(f"{name} values must be finite numbers")
+    _check_default(name, vals, keys)
+    return out + np.bincount(idx.astype(np.int64), weights=vals, minlength=graph.num_nodes)
+
+
+def _check_default(name: str, vals: np.ndarray, keys: pa.Array) -> None:
     if name == "default" and ((vals < 0) | (vals > 1)).any():
         bad = [keys[i].as_py() for i in np.flatnonzero((vals < 0) | (vals > 1))[:10]]
         raise AIExposureError(
             f"default is a fraction in [0, 1]; out of range for {', '.join(map(repr, bad))}",
             nodes=bad,
         )
-    np.add.at(out, idx.astype(np.int64), vals)
-    return out
 
 
 def look_through(

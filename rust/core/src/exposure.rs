@@ -358,47 +358,137 @@ impl Block<'_> {
         x
     }
 
-    /// Gauss–Seidel sweeps in plan order, in place in `xp`, until the largest change is below
-    /// `TOLERANCE` relative to the largest value.
+    /// One Gauss–Seidel sweep in place over `xp[s..e]`.
+    fn sweep(&self, rhs: &[f64], xp: &mut [f64]) {
+        let len = self.e - self.s;
+        for step in 0..len {
+            let a = if self.reverse { len - 1 - step } else { step };
+            let k = self.s + a;
+            let (cols, vals) = self.csr.row(k);
+            let mut acc = rhs[a];
+            for (&j, &w) in cols.iter().zip(vals) {
+                if self.inside(j) {
+                    acc += w * xp[j as usize];
+                }
+            }
+            xp[k] = acc;
+        }
+    }
+
+    /// Gauss–Seidel sweeps (the fixed-point map G) with Anderson acceleration over the last
+    /// `ANDERSON` steps, in place in `xp`, until a sweep changes no value by more than
+    /// `TOLERANCE` relative to the largest value. Sequential and in a fixed order: the same
+    /// bits every run.
     fn gauss_seidel(&self, rhs: &[f64], xp: &mut [f64], interrupt: Interrupt) -> Result<()> {
-        xp[self.s..self.e].copy_from_slice(rhs);
+        const ANDERSON: usize = 6;
+        let (s, e) = (self.s, self.e);
+        xp[s..e].copy_from_slice(rhs);
+        let mut dx: std::collections::VecDeque<Vec<f64>> = Default::default();
+        let mut df: std::collections::VecDeque<Vec<f64>> = Default::default();
+        let mut prev: Option<(Vec<f64>, Vec<f64>)> = None;
         let mut residual = f64::INFINITY;
         for sweep in 1..=MAX_SWEEPS {
             if sweep % 4 == 0 {
                 interrupt.check()?;
             }
-            let mut change = 0.0f64;
-            let mut scale = 0.0f64;
-            for step in 0..self.e - self.s {
-                let a = if self.reverse {
-                    self.e - self.s - 1 - step
-                } else {
-                    step
-                };
-                let k = self.s + a;
-                let (cols, vals) = self.csr.row(k);
-                let mut acc = rhs[a];
-                for (&j, &w) in cols.iter().zip(vals) {
-                    if self.inside(j) {
-                        acc += w * xp[j as usize];
-                    }
-                }
-                change = change.max((acc - xp[k]).abs());
-                scale = scale.max(acc.abs());
-                xp[k] = acc;
-            }
+            let x = xp[s..e].to_vec();
+            self.sweep(rhs, xp);
+            let g = &xp[s..e];
+            let f: Vec<f64> = g.iter().zip(&x).map(|(a, b)| a - b).collect();
+            let change = f.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+            let scale = g.iter().fold(0.0f64, |m, v| m.max(v.abs()));
             residual = if scale > 0.0 { change / scale } else { 0.0 };
             if residual <= TOLERANCE {
                 return Ok(());
             }
+            if let Some((px, pf)) = prev.take() {
+                dx.push_back(x.iter().zip(&px).map(|(a, b)| a - b).collect());
+                df.push_back(f.iter().zip(&pf).map(|(a, b)| a - b).collect());
+                if dx.len() > ANDERSON {
+                    dx.pop_front();
+                    df.pop_front();
+                }
+            }
+            if let Some(gamma) = least_squares(&df, &f) {
+                // x_next = G(x) - (ΔX + ΔF) γ
+                let next = &mut xp[s..e];
+                for (i, gi) in gamma.iter().enumerate() {
+                    for ((v, a), b) in next.iter_mut().zip(&dx[i]).zip(&df[i]) {
+                        *v -= gi * (a + b);
+                    }
+                }
+            }
+            prev = Some((x, f));
         }
         Err(Error::Convergence {
-            size: self.e - self.s,
+            size: e - s,
             iterations: MAX_SWEEPS,
             residual,
             tolerance: TOLERANCE,
         })
     }
+}
+
+/// γ minimising ‖f − ΔF γ‖ by the normal equations (a few unknowns), or None when ΔF is
+/// empty or too ill-conditioned to help.
+fn least_squares(df: &std::collections::VecDeque<Vec<f64>>, f: &[f64]) -> Option<Vec<f64>> {
+    let m = df.len();
+    if m == 0 {
+        return None;
+    }
+    let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
+    let mut a = vec![0.0f64; m * m];
+    let mut rhs = vec![0.0f64; m];
+    for i in 0..m {
+        for j in 0..=i {
+            let v = dot(&df[i], &df[j]);
+            a[i * m + j] = v;
+            a[j * m + i] = v;
+        }
+        rhs[i] = dot(&df[i], f);
+    }
+    let trace: f64 = (0..m).map(|i| a[i * m + i]).sum();
+    if !trace.is_finite() || trace <= 0.0 {
+        return None;
+    }
+    for i in 0..m {
+        a[i * m + i] += 1e-12 * trace;
+    }
+    // Cholesky on the small symmetric positive definite system.
+    let mut l = vec![0.0f64; m * m];
+    for i in 0..m {
+        for j in 0..=i {
+            let mut sum = a[i * m + j];
+            for k in 0..j {
+                sum -= l[i * m + k] * l[j * m + k];
+            }
+            if i == j {
+                if sum <= 0.0 {
+                    return None;
+                }
+                l[i * m + i] = sum.sqrt();
+            } else {
+                l[i * m + j] = sum / l[j * m + j];
+            }
+        }
+    }
+    let mut y = vec![0.0f64; m];
+    for i in 0..m {
+        let mut sum = rhs[i];
+        for k in 0..i {
+            sum -= l[i * m + k] * y[k];
+        }
+        y[i] = sum / l[i * m + i];
+    }
+    let mut gamma = vec![0.0f64; m];
+    for i in (0..m).rev() {
+        let mut sum = y[i];
+        for k in i + 1..m {
+            sum -= l[k * m + i] * gamma[k];
+        }
+        gamma[i] = sum / l[i * m + i];
+    }
+    gamma.iter().all(|g| g.is_finite()).then_some(gamma)
 }
 
 /// Right-hand side of the look-through loss: `W s + R d`. Credit: the lender is exposed to
