@@ -165,11 +165,52 @@ impl Plan {
                 b.len()
             )));
         }
+        let bp = self.to_plan(b);
+        let xp = self.solve_in_plan_order(dir, &bp, interrupt)?;
+        Ok(self.from_plan(&xp))
+    }
+
+    /// `v` (by node) in plan order.
+    pub fn to_plan(&self, v: &[f64]) -> Vec<f64> {
+        self.order.iter().map(|&u| v[u as usize]).collect()
+    }
+
+    /// `vp` (in plan order) by node.
+    pub fn from_plan(&self, vp: &[f64]) -> Vec<f64> {
+        let mut v = vec![0.0f64; vp.len()];
+        for (k, &u) in self.order.iter().enumerate() {
+            v[u as usize] = vp[k];
+        }
+        v
+    }
+
+    /// `Σ_j W[i, j] v_j` for every holder i, everything in plan order.
+    pub fn holdings_product(&self, vp: &[f64]) -> Vec<f64> {
+        (0..self.order.len())
+            .into_par_iter()
+            .map(|k| {
+                let (cols, vals) = self.holdings.row(k);
+                cols.iter()
+                    .zip(vals)
+                    .map(|(&j, &w)| w * vp[j as usize])
+                    .sum()
+            })
+            .collect()
+    }
+
+    /// `solve` with the right-hand side and the solution in plan order.
+    pub fn solve_in_plan_order(
+        &self,
+        dir: Direction,
+        bp: &[f64],
+        interrupt: Interrupt,
+    ) -> Result<Vec<f64>> {
+        let n = self.order.len();
         let csr = match dir {
             Direction::Holdings => &self.holdings,
             Direction::Holders => &self.holders,
         };
-        // Values in plan order; every dependency of a component is final before it starts.
+        // Every dependency of a component is final before it starts.
         let mut xp = vec![0.0f64; n];
         let count = self.comps.count();
         for step in 0..count {
@@ -183,7 +224,7 @@ impl Plan {
             let (s, e) = (self.start[c], self.start[c + 1]);
             if self.simple[c] {
                 let (cols, vals) = csr.row(s);
-                let mut acc = b[self.order[s] as usize];
+                let mut acc = bp[s];
                 for (&j, &w) in cols.iter().zip(vals) {
                     acc += w * xp[j as usize];
                 }
@@ -196,7 +237,7 @@ impl Plan {
                 e,
                 reverse: dir == Direction::Holders,
             };
-            let rhs = block.outside_rhs(b, &self.order, &xp);
+            let rhs = block.outside_rhs(bp, &xp);
             if self.closed[c] {
                 if rhs.iter().all(|&r| r == 0.0) {
                     continue; // nothing flows into it: its values stay 0
@@ -210,11 +251,7 @@ impl Plan {
                 block.gauss_seidel(&rhs, &mut xp, interrupt)?;
             }
         }
-        let mut x = vec![0.0f64; n];
-        for (k, &v) in self.order.iter().enumerate() {
-            x[v as usize] = xp[k];
-        }
-        Ok(x)
+        Ok(xp)
     }
 }
 
@@ -298,11 +335,11 @@ impl Block<'_> {
         (j as usize) >= self.s && (j as usize) < self.e
     }
 
-    fn outside_rhs(&self, b: &[f64], order: &[u32], xp: &[f64]) -> Vec<f64> {
+    fn outside_rhs(&self, bp: &[f64], xp: &[f64]) -> Vec<f64> {
         (self.s..self.e)
             .map(|k| {
                 let (cols, vals) = self.csr.row(k);
-                let mut acc = b[order[k] as usize];
+                let mut acc = bp[k];
                 for (&j, &w) in cols.iter().zip(vals) {
                     if !self.inside(j) {
                         acc += w * xp[j as usize];
@@ -491,29 +528,59 @@ fn least_squares(df: &std::collections::VecDeque<Vec<f64>>, f: &[f64]) -> Option
     gamma.iter().all(|g| g.is_finite()).then_some(gamma)
 }
 
-/// Right-hand side of the look-through loss: `W s + R d`. Credit: the lender is exposed to
-/// its borrower by the amount; commitment: the supplier to its customer by the committed
-/// amount. Unknown amounts (NaN) count as 0. Empty `s` or `d` mean all zero.
-pub fn look_through_rhs(g: &Graph, s: &[f64], d: &[f64]) -> Vec<f64> {
-    let n = g.num_nodes();
-    let at = |v: &[f64], i: u32| v.get(i as usize).copied().unwrap_or(0.0);
+/// The look-through loss `(direct, total)` per node: direct = `W s + R d`, total =
+/// `(I − W)^-1 (W s + R d)`. Credit: the lender is exposed to its borrower by the amount;
+/// commitment: the supplier to its customer by the committed amount. Unknown amounts (NaN)
+/// count as 0. Empty `s` or `d` mean all zero.
+pub fn look_through(
+    s: &Solver<'_>,
+    value_loss: &[f64],
+    default: &[f64],
+    interrupt: Interrupt,
+) -> Result<(Vec<f64>, Vec<f64>)> {
+    let plan = s.plan;
+    let n = s.g.num_nodes();
+    for (name, v) in [("value_loss", value_loss), ("default", default)] {
+        if !v.is_empty() && v.len() != n {
+            return Err(Error::InvalidArgument(format!(
+                "{name} has {} entries for {n} nodes",
+                v.len()
+            )));
+        }
+    }
+    let mut direct_p = if value_loss.is_empty() {
+        vec![0.0; n]
+    } else {
+        plan.holdings_product(&plan.to_plan(value_loss))
+    };
+    if !default.is_empty() {
+        let credit = non_equity_losses(s.g, default);
+        for (k, &v) in plan.order.iter().enumerate() {
+            direct_p[k] += credit[v as usize];
+        }
+    }
+    interrupt.check()?;
+    let total_p = plan.solve_in_plan_order(Direction::Holdings, &direct_p, interrupt)?;
+    Ok((plan.from_plan(&direct_p), plan.from_plan(&total_p)))
+}
+
+/// `R d`: what each node loses on its loans and on its customers' unpaid commitments.
+fn non_equity_losses(g: &Graph, d: &[f64]) -> Vec<f64> {
     let known = |a: f64| if a.is_nan() { 0.0 } else { a };
-    (0..n as u32)
+    (0..g.num_nodes() as u32)
         .into_par_iter()
         .map(|i| {
             let mut b = 0.0;
             for p in g.out_range(i) {
                 let e = g.edge(p);
-                match e.kind {
-                    Kind::Equity => b += e.share * at(s, e.target),
-                    Kind::Credit => b += known(g.amount(p)) * at(d, e.target),
-                    Kind::Commitment => {}
+                if e.kind == Kind::Credit {
+                    b += known(g.amount(p)) * d[e.target as usize];
                 }
             }
             for ie in g.in_edges(i) {
                 let p = ie.edge as usize;
                 if g.edge(p).kind == Kind::Commitment {
-                    b += known(g.amount(p)) * at(d, ie.source);
+                    b += known(g.amount(p)) * d[ie.source as usize];
                 }
             }
             b
@@ -830,7 +897,7 @@ mod tests {
     }
 
     #[test]
-    fn look_through_rhs_counts_credit_and_commitments() {
+    fn look_through_counts_credit_and_commitments() {
         // 0 lends 10 to 1 (credit); 2 commits 5 to 0 (0 is the supplier of customer 2).
         let g = Graph::build(
             &EdgeInput {
@@ -844,8 +911,11 @@ mod tests {
             NEVER,
         )
         .unwrap();
-        let b = look_through_rhs(&g, &[], &[0.0, 0.5, 0.2]);
-        assert_eq!(b, vec![10.0 * 0.5 + 5.0 * 0.2, 0.0, 0.0]);
+        let plan = Plan::new(&g, NEVER).unwrap();
+        let s = Solver { g: &g, plan: &plan };
+        let (direct, total) = look_through(&s, &[], &[0.0, 0.5, 0.2], NEVER).unwrap();
+        assert_eq!(direct, vec![10.0 * 0.5 + 5.0 * 0.2, 0.0, 0.0]);
+        assert_eq!(total, direct);
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! Exposure solvers: integrated ownership, ultimate owners, simple paths, look-through.
 
 use aiexposure_core::exposure::{
-    exposure_to, holdings_of, integrated_walks, look_through_rhs, simple_paths, ultimate_owners,
-    Direction, Entries, Solver, Stake,
+    exposure_to, holdings_of, integrated_walks, look_through as solve_look_through, simple_paths,
+    ultimate_owners, Entries, Solver, Stake,
 };
 use aiexposure_core::Error;
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
@@ -47,11 +47,7 @@ pub fn look_through<'py>(
         slice(&default, "default")?,
     );
     let solver = solver(py, graph)?;
-    let (direct, total) = detach::run(py, |it| {
-        let b = look_through_rhs(solver.g, s, d);
-        let total = solver.solve(Direction::Holdings, &b, it)?;
-        Ok((b, total))
-    })?;
+    let (direct, total) = detach::run(py, |it| solve_look_through(&solver, s, d, it))?;
     Ok((direct.into_pyarray(py), total.into_pyarray(py)))
 }
 
