@@ -117,9 +117,9 @@ def integrated_ownership(
 
 def _node_values(graph: Graph, values: Any, name: str) -> np.ndarray:
     """A per-node vector from a mapping {node: value} or a table with columns node, value."""
-    out = np.zeros(graph.num_nodes)
     if values is None:
-        return out
+        return np.empty(0)  # the core reads an empty vector as all zero, and skips its terms
+    out = np.zeros(graph.num_nodes)
     if isinstance(values, Mapping):
         items = list(values.items())
         keys = (
@@ -144,13 +144,13 @@ def _node_values(graph: Graph, values: Any, name: str) -> np.ndarray:
                     f"the {name} table's node ids are {table['node'].type}, the graph's "
                     f"{graph.nodes.type}: {e}"
                 ) from e
-        vals = table["value"].to_numpy().astype(np.float64)
+        vals = np.ascontiguousarray(table["value"].to_numpy(), dtype=np.float64)
     if len(keys) == graph.num_nodes and keys.equals(graph.nodes):
         # The common case of a table made from graph.nodes: no lookup needed.
         if not np.isfinite(vals).all():
             raise AIExposureError(f"{name} values must be finite numbers")
         _check_default(name, vals, keys)
-        return vals.astype(np.float64, copy=True)
+        return vals
     idx = pc.index_in(keys, value_set=graph.nodes).to_numpy(zero_copy_only=False)
     unknown = (
         [keys[i].as_py() for i in np.flatnonzero(np.isnan(idx.astype(np.float64)))]
