@@ -267,3 +267,34 @@ def test_agrees_with_networkx_on_a_dag():
     for u in range(30):
         for v in nx.descendants(D, u):
             assert walks[u, v] > 0
+
+
+@settings(max_examples=80, deadline=None)
+@given(ownership(max_nodes=12), st.floats(0.001, 0.3))
+def test_sparse_walks_respect_their_error_bound(W, threshold):
+    n = len(W)
+    exact = np.linalg.inv(np.eye(n) - W) - np.eye(n)
+    t = graph_from(W).integrated_ownership("walks", threshold=threshold)
+    bound = float(t.schema.metadata[b"aiexposure.error_bound"])
+    assert bound <= 0.01 * threshold + 1e-15
+    got = dense(t, n)
+    reported = got > 0
+    # Lower bounds within the bound of the truth...
+    assert (got[reported] <= exact[reported] + 1e-12).all()
+    assert (exact[reported] - got[reported] <= bound + 1e-12).all()
+    # ...and nothing above threshold + bound is missing.
+    assert (reported | (exact <= threshold + bound + 1e-12)).all()
+
+
+def test_sparse_walks_on_a_larger_generated_graph():
+    from aiexposure.synthetic import investor_graph
+
+    t = investor_graph(800, cross_holding=0.05, seed=9)
+    g = Graph.from_arrow(t)
+    exact = g.integrated_ownership("walks")
+    sparse = g.integrated_ownership("walks", threshold=0.05)
+    bound = float(sparse.schema.metadata[b"aiexposure.error_bound"])
+    truth = {(r["holder"], r["issuer"]): r["integrated"] for r in exact.to_pylist()}
+    got = {(r["holder"], r["issuer"]): r["integrated"] for r in sparse.to_pylist()}
+    assert got and all(truth[k] - bound - 1e-12 <= v <= truth[k] + 1e-12 for k, v in got.items())
+    assert all(k in got for k, v in truth.items() if v > 0.05 + bound + 1e-12)

@@ -86,7 +86,7 @@ def integrated_ownership(
         raise ValueError(f"min_weight must be in [0, 1], not {min_weight!r}")
 
     with graph._naming():
-        holder, issuer, value, cut = _core.integrated(
+        holder, issuer, value, bound = _core.integrated(
             graph._core, method, float(threshold), max_depth, float(min_weight or 0.0)
         )
     direct = _direct_shares(graph, np.maximum(holder, 0), issuer)
@@ -96,6 +96,10 @@ def integrated_ownership(
         _, targets, kinds, shares, _ = graph._core.csr()
         np.add.at(held, targets[kinds == 0], shares[kinds == 0])
         direct[free_float] = np.maximum(1.0 - held[issuer[free_float]], 0.0)
+    cut = method == "simple_paths" and bound == math.inf
+    metadata = {b"aiexposure.method": method.encode(), TRUNCATED: b"true" if cut else b"false"}
+    if method == "walks":
+        metadata[b"aiexposure.error_bound"] = repr(float(bound)).encode()
     table = pa.table(
         {
             "holder": _labels(graph, holder),
@@ -103,7 +107,7 @@ def integrated_ownership(
             "direct": pa.array(direct, pa.float64()),
             "integrated": pa.array(value, pa.float64()),
         },
-        metadata={b"aiexposure.method": method.encode(), TRUNCATED: b"true" if cut else b"false"},
+        metadata=metadata,
     )
     if cut:
         warnings.warn(

@@ -331,9 +331,13 @@ class Graph:
         is issued and the table's metadata ``aiexposure.truncated`` is ``true``. ``direct`` is
         the direct share (for the free float: the part of the company nobody in the data holds).
 
-        Every holder's row is solved exactly over the strongly connected components; the cost
-        grows with holders × reachable nodes, so on large graphs prefer
-        :meth:`holdings_of` / :meth:`exposure_to` for the rows you need.
+        With ``threshold == 0`` every holder's row is solved exactly over the strongly
+        connected components (cost: holders × nodes; for small graphs). With ``threshold > 0``
+        and ``"walks"`` the table is sparse: each row is computed by residual pushing until
+        its error bound ``Σ_u r_u (1 + Σ_j W̃[u, j])`` (r: the mass not yet pushed) is at most
+        1% of the threshold; every value is a lower bound within that bound of the true one,
+        every pair whose true value exceeds ``threshold + bound`` is in the table, and the
+        largest bound is in the metadata ``aiexposure.error_bound``.
 
         >>> from aiexposure import Graph
         >>> g = Graph.from_arrow({"source": ["P", "A", "B"], "target": ["A", "B", "C"],

@@ -657,6 +657,101 @@ pub fn integrated_walks(
     Ok(rows.concat())
 }
 
+/// How far below the threshold the error bound of the sparse walks rows is driven.
+pub const SPARSE_BOUND_FRACTION: f64 = 0.01;
+
+/// Integrated ownership (walks) above `threshold` > 0 without solving every row exactly:
+/// each holder's row is computed by residual pushing (mass r_u at node u moves to the estimate
+/// and on to u's holdings), until the row's error bound `Σ_u r_u · y_u`, where
+/// `y = (I − W)^{-1} 1` (one solve, `y_u = 1 + Σ_j W̃[u, j]`), is at most
+/// `SPARSE_BOUND_FRACTION · threshold`. Every reported value is a lower bound of the true one
+/// and within that row's bound of it; every pair whose true value exceeds `threshold + bound`
+/// is reported. Returns the stakes (holder order) and the largest row bound.
+pub fn integrated_walks_sparse(
+    s: &Solver<'_>,
+    threshold: f64,
+    interrupt: Interrupt,
+) -> Result<(Vec<Stake>, f64)> {
+    let g = s.g;
+    let n = g.num_nodes();
+    let y = s.solve(Direction::Holdings, &vec![1.0; n], interrupt)?;
+    let target = SPARSE_BOUND_FRACTION * threshold;
+    let holders: Vec<u32> = (0..n as u32)
+        .filter(|&h| g.out_edges(h).iter().any(|e| e.kind == Kind::Equity))
+        .collect();
+    let rows = holders
+        .par_iter()
+        .map(|&h| {
+            interrupt.check()?;
+            let (row, bound) = push_row(g, &y, h, target, interrupt)?;
+            let stakes: Vec<Stake> = row
+                .into_iter()
+                .filter(|&(_, v)| v > threshold)
+                .map(|(j, v)| Stake {
+                    holder: Some(h),
+                    issuer: j,
+                    value: v,
+                })
+                .collect();
+            Ok((stakes, bound))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let bound = rows.iter().fold(0.0f64, |m, (_, b)| m.max(*b));
+    Ok((rows.into_iter().flat_map(|(r, _)| r).collect(), bound))
+}
+
+/// One row of W̃ by residual pushing, with its error bound (see `integrated_walks_sparse`).
+fn push_row(
+    g: &Graph,
+    y: &[f64],
+    h: u32,
+    target: f64,
+    interrupt: Interrupt,
+) -> Result<(Vec<(u32, f64)>, f64)> {
+    use std::collections::{BTreeMap, VecDeque};
+    let mut estimate: BTreeMap<u32, f64> = BTreeMap::new();
+    let mut residual: BTreeMap<u32, f64> = BTreeMap::new();
+    for e in g.out_edges(h).iter().filter(|e| e.kind == Kind::Equity) {
+        *residual.entry(e.target).or_insert(0.0) += e.share;
+    }
+    let mut cutoff = target;
+    let mut pushes = 0usize;
+    loop {
+        let mut queue: VecDeque<u32> = residual
+            .iter()
+            .filter(|(&u, &r)| r * y[u as usize] > cutoff)
+            .map(|(&u, _)| u)
+            .collect();
+        while let Some(u) = queue.pop_front() {
+            pushes += 1;
+            if pushes % 4096 == 0 {
+                interrupt.check()?;
+            }
+            let r = residual.remove(&u).unwrap_or(0.0);
+            if r * y[u as usize] <= cutoff {
+                if r > 0.0 {
+                    residual.insert(u, r);
+                }
+                continue;
+            }
+            *estimate.entry(u).or_insert(0.0) += r;
+            for e in g.out_edges(u).iter().filter(|e| e.kind == Kind::Equity) {
+                let slot = residual.entry(e.target).or_insert(0.0);
+                let before = *slot * y[e.target as usize];
+                *slot += r * e.share;
+                if before <= cutoff && *slot * y[e.target as usize] > cutoff {
+                    queue.push_back(e.target);
+                }
+            }
+        }
+        let bound: f64 = residual.iter().map(|(&u, &r)| r * y[u as usize]).sum();
+        if bound <= target || residual.is_empty() {
+            return Ok((estimate.into_iter().collect(), bound));
+        }
+        cutoff /= 4.0;
+    }
+}
+
 /// Ultimate owners (Dietzenbacher & Temurshoev): for every company with an equity holder,
 /// the part owned by each root (a node nobody holds) and by the free float (`holder` None),
 /// summing to 1 per company. Entries above `threshold`, by holder then issuer.

@@ -1,8 +1,8 @@
 //! Exposure solvers: integrated ownership, ultimate owners, simple paths, look-through.
 
 use aiexposure_core::exposure::{
-    exposure_to, holdings_of, integrated_walks, look_through as solve_look_through, simple_paths,
-    ultimate_owners, Entries, Solver, Stake,
+    exposure_to, holdings_of, integrated_walks, integrated_walks_sparse,
+    look_through as solve_look_through, simple_paths, ultimate_owners, Entries, Solver, Stake,
 };
 use aiexposure_core::Error;
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
@@ -19,7 +19,7 @@ type Table<'py> = (
     Bound<'py, PyArray1<i64>>,
     Bound<'py, PyArray1<u32>>,
     Bound<'py, PyArray1<f64>>,
-    bool,
+    f64,
 );
 
 fn solver<'a>(py: Python<'_>, graph: &'a CoreGraph) -> PyResult<Solver<'a>> {
@@ -67,7 +67,8 @@ pub fn py_exposure_to<'py>(py: Python<'py>, graph: &CoreGraph, node: u32) -> PyR
     Ok(pairs(py, entries))
 }
 
-/// (holder or -1 for the free float, issuer, value, whether a bound cut paths).
+/// (holder or -1 for the free float, issuer, value, error bound: 0 when exact, infinite
+/// when a simple-path bound cut paths).
 #[pyfunction]
 #[pyo3(signature = (graph, method, threshold, max_depth=None, min_weight=0.0))]
 pub fn integrated<'py>(
@@ -99,11 +100,19 @@ pub fn integrated<'py>(
         Method::SimplePaths => None,
         _ => Some(solver(py, graph)?),
     };
-    let (stakes, cut): (Vec<Stake>, bool) = detach::run(py, |it| -> Result<_, Error> {
+    // `bound`: the largest error of a value (sparse walks), infinite when simple paths were cut.
+    let (stakes, bound): (Vec<Stake>, f64) = detach::run(py, |it| -> Result<_, Error> {
         match (method, solver) {
-            (Method::Walks, Some(s)) => Ok((integrated_walks(&s, threshold, it)?, false)),
-            (Method::Ultimate, Some(s)) => Ok((ultimate_owners(&s, threshold, it)?, false)),
-            _ => simple_paths(g, max_depth, min_weight, threshold, it),
+            (Method::Walks, Some(s)) if threshold > 0.0 => {
+                let (stakes, bound) = integrated_walks_sparse(&s, threshold, it)?;
+                Ok((stakes, bound))
+            }
+            (Method::Walks, Some(s)) => Ok((integrated_walks(&s, threshold, it)?, 0.0)),
+            (Method::Ultimate, Some(s)) => Ok((ultimate_owners(&s, threshold, it)?, 0.0)),
+            _ => {
+                let (stakes, cut) = simple_paths(g, max_depth, min_weight, threshold, it)?;
+                Ok((stakes, if cut { f64::INFINITY } else { 0.0 }))
+            }
         }
     })?;
     let holder: Vec<i64> = stakes
@@ -116,6 +125,6 @@ pub fn integrated<'py>(
         holder.into_pyarray(py),
         issuer.into_pyarray(py),
         value.into_pyarray(py),
-        cut,
+        bound,
     ))
 }
