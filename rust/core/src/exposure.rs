@@ -637,24 +637,31 @@ pub fn integrated_walks(
     interrupt: Interrupt,
 ) -> Result<Vec<Stake>> {
     let g = s.g;
-    let holders: Vec<u32> = (0..g.num_nodes() as u32)
-        .filter(|&h| g.out_edges(h).iter().any(|e| e.kind == Kind::Equity))
-        .collect();
+    let holders = holders_with_equity(g);
     let rows = holders
         .par_iter()
-        .map(|&h| {
-            Ok(holdings_of(s, h, interrupt)?
-                .into_iter()
-                .filter(|&(_, v)| v > threshold)
-                .map(|(j, v)| Stake {
-                    holder: Some(h),
-                    issuer: j,
-                    value: v,
-                })
-                .collect::<Vec<_>>())
-        })
+        .map(|&h| Ok(stakes_above(h, holdings_of(s, h, interrupt)?, threshold)))
         .collect::<Result<Vec<_>>>()?;
     Ok(rows.concat())
+}
+
+/// Nodes with at least one equity holding, in node order.
+fn holders_with_equity(g: &Graph) -> Vec<u32> {
+    (0..g.num_nodes() as u32)
+        .filter(|&h| g.out_edges(h).iter().any(|e| e.kind == Kind::Equity))
+        .collect()
+}
+
+/// Holder `h`'s entries above `threshold` as stakes.
+fn stakes_above(h: u32, row: impl IntoIterator<Item = (u32, f64)>, threshold: f64) -> Vec<Stake> {
+    row.into_iter()
+        .filter(|&(_, v)| v > threshold)
+        .map(|(j, v)| Stake {
+            holder: Some(h),
+            issuer: j,
+            value: v,
+        })
+        .collect()
 }
 
 /// How far below the threshold the error bound of the sparse walks rows is driven.
@@ -676,24 +683,13 @@ pub fn integrated_walks_sparse(
     let n = g.num_nodes();
     let y = s.solve(Direction::Holdings, &vec![1.0; n], interrupt)?;
     let target = SPARSE_BOUND_FRACTION * threshold;
-    let holders: Vec<u32> = (0..n as u32)
-        .filter(|&h| g.out_edges(h).iter().any(|e| e.kind == Kind::Equity))
-        .collect();
+    let holders = holders_with_equity(g);
     let rows = holders
         .par_iter()
         .map(|&h| {
             interrupt.check()?;
             let (row, bound) = push_row(g, &y, h, target, interrupt)?;
-            let stakes: Vec<Stake> = row
-                .into_iter()
-                .filter(|&(_, v)| v > threshold)
-                .map(|(j, v)| Stake {
-                    holder: Some(h),
-                    issuer: j,
-                    value: v,
-                })
-                .collect();
-            Ok((stakes, bound))
+            Ok((stakes_above(h, row, threshold), bound))
         })
         .collect::<Result<Vec<_>>>()?;
     let bound = rows.iter().fold(0.0f64, |m, (_, b)| m.max(*b));
@@ -816,9 +812,7 @@ pub fn simple_paths(
     interrupt: Interrupt,
 ) -> Result<(Vec<Stake>, bool)> {
     let n = g.num_nodes();
-    let holders: Vec<u32> = (0..n as u32)
-        .filter(|&h| g.out_edges(h).iter().any(|e| e.kind == Kind::Equity))
-        .collect();
+    let holders = holders_with_equity(g);
     let depth = max_depth.unwrap_or(usize::MAX);
     let rows = holders
         .par_iter()
@@ -861,16 +855,7 @@ pub fn simple_paths(
                     cut = true;
                 }
             }
-            let stakes = acc
-                .into_iter()
-                .filter(|&(_, v)| v > threshold)
-                .map(|(j, v)| Stake {
-                    holder: Some(h),
-                    issuer: j,
-                    value: v,
-                })
-                .collect::<Vec<_>>();
-            Ok((stakes, cut))
+            Ok((stakes_above(h, acc, threshold), cut))
         })
         .collect::<Result<Vec<_>>>()?;
     let cut = rows.iter().any(|(_, c)| *c);
