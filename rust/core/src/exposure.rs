@@ -63,6 +63,9 @@ pub struct Plan {
     holdings: PlanCsr,
     /// Row = issuer position, entries = (holder position, share).
     holders: PlanCsr,
+    /// For each component above `DENSE_LIMIT`: its inside entries in local indices, for the
+    /// holdings and the holders direction (the sweeps touch only these).
+    local: Vec<Option<Box<[PlanCsr; 2]>>>,
 }
 
 impl Plan {
@@ -120,7 +123,15 @@ impl Plan {
                     inside >= CLOSED
                 });
         }
+        let local = (0..count)
+            .map(|c| {
+                let (s, e) = (start[c], start[c + 1]);
+                (e - s > DENSE_LIMIT)
+                    .then(|| Box::new([inside_csr(&holdings, s, e), inside_csr(&holders, s, e)]))
+            })
+            .collect();
         Ok(Plan {
+            local,
             comps,
             closed,
             order,
@@ -248,7 +259,12 @@ impl Plan {
                 let solution = block.dense(&rhs);
                 xp[s..e].copy_from_slice(&solution);
             } else {
-                block.gauss_seidel(&rhs, &mut xp, interrupt)?;
+                let local = self.local[c]
+                    .as_ref()
+                    .expect("large components have a local CSR");
+                let inside = &local[usize::from(dir == Direction::Holders)];
+                let solution = block.gauss_seidel(inside, &rhs, interrupt)?;
+                xp[s..e].copy_from_slice(&solution);
             }
         }
         Ok(xp)
@@ -299,6 +315,27 @@ fn postorder(g: &Graph, component: &[u32], c: u32, members: &[u32]) -> Vec<u32> 
                 stack.pop();
             }
         }
+    }
+    out
+}
+
+/// The entries of rows `s..e` that stay inside `s..e`, in local indices.
+fn inside_csr(csr: &PlanCsr, s: usize, e: usize) -> PlanCsr {
+    let mut out = PlanCsr {
+        offsets: Vec::with_capacity(e - s + 1),
+        cols: Vec::new(),
+        vals: Vec::new(),
+    };
+    out.offsets.push(0);
+    for k in s..e {
+        let (cols, vals) = csr.row(k);
+        for (&j, &w) in cols.iter().zip(vals) {
+            if (j as usize) >= s && (j as usize) < e {
+                out.cols.push((j as usize - s) as u32);
+                out.vals.push(w);
+            }
+        }
+        out.offsets.push(out.cols.len());
     }
     out
 }
@@ -395,31 +432,31 @@ impl Block<'_> {
         x
     }
 
-    /// One Gauss–Seidel sweep in place over `xp[s..e]`.
-    fn sweep(&self, rhs: &[f64], xp: &mut [f64]) {
-        let len = self.e - self.s;
+    /// One Gauss–Seidel sweep in place over the block's local values.
+    fn sweep(&self, inside: &PlanCsr, rhs: &[f64], x: &mut [f64]) {
+        let len = x.len();
         for step in 0..len {
             let a = if self.reverse { len - 1 - step } else { step };
-            let k = self.s + a;
-            let (cols, vals) = self.csr.row(k);
+            let (cols, vals) = inside.row(a);
             let mut acc = rhs[a];
             for (&j, &w) in cols.iter().zip(vals) {
-                if self.inside(j) {
-                    acc += w * xp[j as usize];
-                }
+                acc += w * x[j as usize];
             }
-            xp[k] = acc;
+            x[a] = acc;
         }
     }
 
     /// Gauss–Seidel sweeps (the fixed-point map G) with Anderson acceleration over the last
-    /// `ANDERSON` steps, in place in `xp`, until a sweep changes no value by more than
-    /// `TOLERANCE` relative to the largest value. Sequential and in a fixed order: the same
-    /// bits every run.
-    fn gauss_seidel(&self, rhs: &[f64], xp: &mut [f64], interrupt: Interrupt) -> Result<()> {
+    /// `ANDERSON` steps, until a sweep changes no value by more than `TOLERANCE` relative to
+    /// the largest value. Sequential and in a fixed order: the same bits every run.
+    fn gauss_seidel(
+        &self,
+        inside: &PlanCsr,
+        rhs: &[f64],
+        interrupt: Interrupt,
+    ) -> Result<Vec<f64>> {
         const ANDERSON: usize = 6;
-        let (s, e) = (self.s, self.e);
-        xp[s..e].copy_from_slice(rhs);
+        let mut xs = rhs.to_vec();
         let mut dx: std::collections::VecDeque<Vec<f64>> = Default::default();
         let mut df: std::collections::VecDeque<Vec<f64>> = Default::default();
         let mut prev: Option<(Vec<f64>, Vec<f64>)> = None;
@@ -428,15 +465,14 @@ impl Block<'_> {
             if sweep % 4 == 0 {
                 interrupt.check()?;
             }
-            let x = xp[s..e].to_vec();
-            self.sweep(rhs, xp);
-            let g = &xp[s..e];
-            let f: Vec<f64> = g.iter().zip(&x).map(|(a, b)| a - b).collect();
+            let x = xs.clone();
+            self.sweep(inside, rhs, &mut xs);
+            let f: Vec<f64> = xs.iter().zip(&x).map(|(a, b)| a - b).collect();
             let change = f.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-            let scale = g.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+            let scale = xs.iter().fold(0.0f64, |m, v| m.max(v.abs()));
             residual = if scale > 0.0 { change / scale } else { 0.0 };
             if residual <= TOLERANCE {
-                return Ok(());
+                return Ok(xs);
             }
             if let Some((px, pf)) = prev.take() {
                 dx.push_back(x.iter().zip(&px).map(|(a, b)| a - b).collect());
@@ -448,9 +484,8 @@ impl Block<'_> {
             }
             if let Some(gamma) = least_squares(&df, &f) {
                 // x_next = G(x) - (ΔX + ΔF) γ
-                let next = &mut xp[s..e];
                 for (i, gi) in gamma.iter().enumerate() {
-                    for ((v, a), b) in next.iter_mut().zip(&dx[i]).zip(&df[i]) {
+                    for ((v, a), b) in xs.iter_mut().zip(&dx[i]).zip(&df[i]) {
                         *v -= gi * (a + b);
                     }
                 }
@@ -458,7 +493,7 @@ impl Block<'_> {
             prev = Some((x, f));
         }
         Err(Error::Convergence {
-            size: e - s,
+            size: self.e - self.s,
             iterations: MAX_SWEEPS,
             residual,
             tolerance: TOLERANCE,

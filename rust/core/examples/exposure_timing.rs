@@ -1,0 +1,48 @@
+//! Times a look-through solve on a 1M-node synthetic graph (release build):
+//! `cargo run --release -p aiexposure-core --example exposure_timing [cross_holding]`
+use std::time::Instant;
+
+use aiexposure_core::exposure::{look_through, Plan, Solver};
+use aiexposure_core::synth::{investor_graph, SynthParams};
+use aiexposure_core::{EdgeInput, Graph, Interrupt};
+
+fn main() {
+    let cross: f64 = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(0.0005);
+    let params = SynthParams {
+        num_nodes: 1_000_000,
+        avg_degree: 3.5,
+        cross_holding: cross,
+        max_held: 0.9,
+        commitments: 0.0,
+        seed: 0,
+        core_held: Vec::new(),
+    };
+    let edges = investor_graph(&params, Interrupt::never()).expect("valid parameters");
+    let source: Vec<u32> = edges.source.iter().map(|&v| v as u32).collect();
+    let target: Vec<u32> = edges.target.iter().map(|&v| v as u32).collect();
+    let g = Graph::build(
+        &EdgeInput {
+            num_nodes: params.num_nodes,
+            source: &source,
+            target: &target,
+            kind: &edges.kind,
+            share: &edges.share,
+            amount: &[],
+        },
+        Interrupt::never(),
+    )
+    .expect("valid graph");
+    let start = Instant::now();
+    let plan = Plan::new(&g, Interrupt::never()).expect("plan");
+    println!("plan: {:?}", start.elapsed());
+    let s: Vec<f64> = (0..g.num_nodes()).map(|i| (i % 97) as f64).collect();
+    let solver = Solver { g: &g, plan: &plan };
+    for _ in 0..3 {
+        let start = Instant::now();
+        let (_, total) = look_through(&solver, &s, &[], Interrupt::never()).expect("solve");
+        println!("look_through: {:?} ({})", start.elapsed(), total.len());
+    }
+}
