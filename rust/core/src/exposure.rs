@@ -900,25 +900,8 @@ pub fn simple_paths(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::graph::testing::equity;
     use crate::graph::EdgeInput;
-
-    fn equity(n: usize, edges: &[(u32, u32, f64)]) -> Graph {
-        let source: Vec<u32> = edges.iter().map(|e| e.0).collect();
-        let target: Vec<u32> = edges.iter().map(|e| e.1).collect();
-        let share: Vec<f64> = edges.iter().map(|e| e.2).collect();
-        Graph::build(
-            &EdgeInput {
-                num_nodes: n,
-                source: &source,
-                target: &target,
-                kind: &[],
-                share: &share,
-                amount: &[],
-            },
-            Interrupt::never(),
-        )
-        .unwrap()
-    }
 
     fn value(entries: &[(u32, f64)], node: u32) -> f64 {
         entries.iter().find(|e| e.0 == node).map_or(0.0, |e| e.1)

@@ -543,11 +543,13 @@ fn row_problem(input: &EdgeInput<'_>, e: usize) -> Option<String> {
     }
 }
 
+/// Graph builders shared by the unit tests of every module.
 #[cfg(test)]
-mod tests {
+pub(crate) mod testing {
     use super::*;
 
-    fn build(n: usize, edges: &[(u32, u32, u8, f64, f64)]) -> Result<Graph> {
+    /// A graph from (source, target, kind code, share, amount) rows.
+    pub fn build(n: usize, edges: &[(u32, u32, u8, f64, f64)]) -> Result<Graph> {
         let source: Vec<u32> = edges.iter().map(|e| e.0).collect();
         let target: Vec<u32> = edges.iter().map(|e| e.1).collect();
         let kind: Vec<u8> = edges.iter().map(|e| e.2).collect();
@@ -565,6 +567,21 @@ mod tests {
             Interrupt::never(),
         )
     }
+
+    /// A graph of equity edges (holder, issuer, share).
+    pub fn equity(n: usize, edges: &[(u32, u32, f64)]) -> Graph {
+        let rows: Vec<_> = edges
+            .iter()
+            .map(|&(u, v, s)| (u, v, 0, s, f64::NAN))
+            .collect();
+        build(n, &rows).expect("valid test graph")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::build;
+    use super::*;
 
     #[test]
     fn forward_and_reverse_agree() {

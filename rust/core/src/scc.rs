@@ -134,28 +134,13 @@ pub fn strongly_connected_components(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::graph::EdgeInput;
 
     fn graph(n: usize, edges: &[(u32, u32, u8)]) -> Graph {
-        let source: Vec<u32> = edges.iter().map(|e| e.0).collect();
-        let target: Vec<u32> = edges.iter().map(|e| e.1).collect();
-        let kind: Vec<u8> = edges.iter().map(|e| e.2).collect();
-        let share: Vec<f64> = edges
+        let rows: Vec<_> = edges
             .iter()
-            .map(|e| if e.2 == 0 { 0.1 } else { f64::NAN })
+            .map(|&(u, v, k)| (u, v, k, if k == 0 { 0.1 } else { f64::NAN }, f64::NAN))
             .collect();
-        Graph::build(
-            &EdgeInput {
-                num_nodes: n,
-                source: &source,
-                target: &target,
-                kind: &kind,
-                share: &share,
-                amount: &[],
-            },
-            Interrupt::never(),
-        )
-        .unwrap()
+        crate::graph::testing::build(n, &rows).unwrap()
     }
 
     #[test]
