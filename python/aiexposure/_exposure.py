@@ -207,13 +207,11 @@ def one_line(graph: Graph, node: Any, column: bool) -> pa.Table:
     index = node_index(graph, node)
     with graph._naming():
         fn = _core.exposure_to if column else _core.holdings_of
-        nodes, values = fn(graph._core, index)
-    other = "holder" if column else "issuer"
-    pairs = (nodes, np.full(len(nodes), index)) if column else (np.full(len(nodes), index), nodes)
+        nodes, direct, values = fn(graph._core, index)
     return pa.table(
         {
-            other: graph.nodes.take(pa.array(nodes)),
-            "direct": pa.array(_direct_shares(graph, pairs[0], pairs[1])),
+            "holder" if column else "issuer": graph.nodes.take(pa.array(nodes)),
+            "direct": pa.array(direct),
             "integrated": pa.array(values),
         }
     )

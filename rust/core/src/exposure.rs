@@ -56,6 +56,10 @@ pub struct Plan {
     closed: Vec<bool>,
     /// Plan position → node; component `c` is `order[start[c]..start[c + 1]]`.
     order: Vec<u32>,
+    /// Plan position → component.
+    comp_of: Vec<u32>,
+    /// Node → plan position.
+    pos: Vec<u32>,
     start: Vec<usize>,
     /// Component is a single node without a treasury self-loop: one multiply-add per edge.
     simple: Vec<bool>,
@@ -130,8 +134,14 @@ impl Plan {
                     .then(|| Box::new([inside_csr(&holdings, s, e), inside_csr(&holders, s, e)]))
             })
             .collect();
+        let mut comp_of = vec![0u32; n];
+        for c in 0..count {
+            comp_of[start[c]..start[c + 1]].fill(c as u32);
+        }
         Ok(Plan {
             local,
+            comp_of,
+            pos,
             comps,
             closed,
             order,
@@ -207,6 +217,123 @@ impl Plan {
                     .sum()
             })
             .collect()
+    }
+
+    /// `solve` for a right-hand side that is zero but at a few `seeds` (node, value): only the
+    /// components reachable from the seeds are touched, so the cost is that of the reach, not
+    /// of the graph. Returns the non-zero values by node, in node order.
+    pub fn solve_sparse(
+        &self,
+        dir: Direction,
+        seeds: &[(u32, f64)],
+        interrupt: Interrupt,
+    ) -> Result<Entries> {
+        use std::collections::HashMap;
+        let (csr, spread) = match dir {
+            Direction::Holdings => (&self.holdings, &self.holders),
+            Direction::Holders => (&self.holders, &self.holdings),
+        };
+        let mut b: HashMap<usize, f64> = HashMap::new();
+        for &(v, value) in seeds {
+            let k =
+                *self.pos.get(v as usize).ok_or_else(|| {
+                    Error::InvalidArgument(format!("node {v} is not in the graph"))
+                })? as usize;
+            *b.entry(k).or_insert(0.0) += value;
+        }
+        // Everything that depends on a seed: reachable along `spread`.
+        let mut seen: std::collections::HashSet<usize> = b.keys().copied().collect();
+        let mut queue: Vec<usize> = seen.iter().copied().collect();
+        while let Some(k) = queue.pop() {
+            if seen.len() % (1 << 16) == 0 {
+                interrupt.check()?;
+            }
+            for &j in spread.row(k).0 {
+                if seen.insert(j as usize) {
+                    queue.push(j as usize);
+                }
+            }
+        }
+        if seen.len() > self.order.len() / 8 {
+            // A large reach: the dense pass over every component is cheaper than hashing.
+            let mut bp = vec![0.0f64; self.order.len()];
+            for (&k, &v) in &b {
+                bp[k] = v;
+            }
+            let xp = self.solve_in_plan_order(dir, &bp, interrupt)?;
+            let mut out: Entries = (0..xp.len())
+                .filter(|&k| xp[k] != 0.0)
+                .map(|k| (self.order[k], xp[k]))
+                .collect();
+            out.sort_unstable_by_key(|&(v, _)| v);
+            return Ok(out);
+        }
+        let mut comps: Vec<u32> = seen.iter().map(|&k| self.comp_of[k]).collect();
+        comps.sort_unstable();
+        comps.dedup();
+        if dir == Direction::Holders {
+            comps.reverse();
+        }
+        let mut xp: HashMap<usize, f64> = HashMap::with_capacity(seen.len());
+        let at = |m: &HashMap<usize, f64>, k: usize| m.get(&k).copied().unwrap_or(0.0);
+        for (step, &c) in comps.iter().enumerate() {
+            if step % 4096 == 0 {
+                interrupt.check()?;
+            }
+            let c = c as usize;
+            let (s, e) = (self.start[c], self.start[c + 1]);
+            let rhs: Vec<f64> = (s..e)
+                .map(|k| {
+                    let (cols, vals) = csr.row(k);
+                    at(&b, k)
+                        + cols
+                            .iter()
+                            .zip(vals)
+                            .filter(|(&j, _)| (j as usize) < s || (j as usize) >= e)
+                            .map(|(&j, &w)| w * at(&xp, j as usize))
+                            .sum::<f64>()
+                })
+                .collect();
+            let solution = if self.simple[c] {
+                rhs
+            } else if self.closed[c] {
+                if rhs.iter().all(|&r| r == 0.0) {
+                    continue;
+                }
+                return Err(self.closed_error(c));
+            } else if e - s <= DENSE_LIMIT {
+                let block = Block {
+                    csr,
+                    s,
+                    e,
+                    reverse: dir == Direction::Holders,
+                };
+                block.dense(&rhs)
+            } else {
+                let block = Block {
+                    csr,
+                    s,
+                    e,
+                    reverse: dir == Direction::Holders,
+                };
+                let local = self.local[c]
+                    .as_ref()
+                    .expect("large components have a local CSR");
+                block.gauss_seidel(
+                    &local[usize::from(dir == Direction::Holders)],
+                    &rhs,
+                    interrupt,
+                )?
+            };
+            for (k, v) in (s..e).zip(solution) {
+                if v != 0.0 {
+                    xp.insert(k, v);
+                }
+            }
+        }
+        let mut out: Entries = xp.into_iter().map(|(k, v)| (self.order[k], v)).collect();
+        out.sort_unstable_by_key(|&(v, _)| v);
+        Ok(out)
     }
 
     /// `solve` with the right-hand side and the solution in plan order.
@@ -629,32 +756,19 @@ pub type Entries = Vec<(u32, f64)>;
 /// Row `h` of the integrated-ownership matrix W̃ = Σ_{k≥1} W^k: what `h` holds, directly or
 /// through chains, in every node (zeros omitted).
 pub fn holdings_of(s: &Solver<'_>, h: u32, interrupt: Interrupt) -> Result<Entries> {
-    let mut b = vec![0.0; s.g.num_nodes()];
-    for e in s.g.out_edges(h) {
-        if e.kind == Kind::Equity {
-            b[e.target as usize] += e.share;
-        }
-    }
-    let x = s.solve(Direction::Holders, &b, interrupt)?;
-    Ok(nonzero(&x))
+    let seeds: Vec<(u32, f64)> =
+        s.g.out_edges(h)
+            .iter()
+            .filter(|e| e.kind == Kind::Equity)
+            .map(|e| (e.target, e.share))
+            .collect();
+    s.plan.solve_sparse(Direction::Holders, &seeds, interrupt)
 }
 
 /// Column `c` of W̃: every holder's integrated stake in `c` (zeros omitted).
 pub fn exposure_to(s: &Solver<'_>, c: u32, interrupt: Interrupt) -> Result<Entries> {
-    let mut b = vec![0.0; s.g.num_nodes()];
-    for (h, share) in s.g.equity_holders(c) {
-        b[h as usize] += share;
-    }
-    let x = s.solve(Direction::Holdings, &b, interrupt)?;
-    Ok(nonzero(&x))
-}
-
-fn nonzero(x: &[f64]) -> Entries {
-    x.iter()
-        .enumerate()
-        .filter(|(_, &v)| v != 0.0)
-        .map(|(i, &v)| (i as u32, v))
-        .collect()
+    let seeds: Vec<(u32, f64)> = s.g.equity_holders(c).collect();
+    s.plan.solve_sparse(Direction::Holdings, &seeds, interrupt)
 }
 
 /// One (holder, issuer, integrated) entry; `holder` None is the free float.

@@ -4,7 +4,9 @@ use aiexposure_core::exposure::{
     exposure_to, holdings_of, integrated_walks, integrated_walks_sparse,
     look_through as solve_look_through, simple_paths, ultimate_owners, Entries, Solver, Stake,
 };
-use aiexposure_core::Error;
+use aiexposure_core::{Error, Kind};
+use std::collections::HashMap;
+
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -13,7 +15,11 @@ use crate::arrays::slice;
 use crate::detach;
 use crate::graph::CoreGraph;
 
-type Pairs<'py> = (Bound<'py, PyArray1<u32>>, Bound<'py, PyArray1<f64>>);
+type Line<'py> = (
+    Bound<'py, PyArray1<u32>>,
+    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyArray1<f64>>,
+);
 type Losses<'py> = (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>);
 type Table<'py> = (
     Bound<'py, PyArray1<i64>>,
@@ -29,9 +35,27 @@ fn solver<'a>(py: Python<'_>, graph: &'a CoreGraph) -> PyResult<Solver<'a>> {
     })
 }
 
-fn pairs(py: Python<'_>, entries: Entries) -> Pairs<'_> {
+/// (nodes, direct shares, integrated values) of one row or column; `direct` lists the
+/// node's direct equity neighbours and their shares.
+fn line<'py>(
+    py: Python<'py>,
+    entries: Entries,
+    direct: impl Iterator<Item = (u32, f64)>,
+) -> Line<'py> {
+    let mut shares: HashMap<u32, f64> = HashMap::new();
+    for (v, s) in direct {
+        *shares.entry(v).or_insert(0.0) += s;
+    }
+    let direct: Vec<f64> = entries
+        .iter()
+        .map(|(v, _)| shares.get(v).copied().unwrap_or(0.0))
+        .collect();
     let (nodes, values): (Vec<u32>, Vec<f64>) = entries.into_iter().unzip();
-    (nodes.into_pyarray(py), values.into_pyarray(py))
+    (
+        nodes.into_pyarray(py),
+        direct.into_pyarray(py),
+        values.into_pyarray(py),
+    )
 }
 
 /// (first-round loss `W s + R d`, total loss `(I - W)^-1 (W s + R d)`) per node.
@@ -51,20 +75,27 @@ pub fn look_through<'py>(
     Ok((direct.into_pyarray(py), total.into_pyarray(py)))
 }
 
-/// Row `node` of the integrated-ownership matrix (walks).
+/// Row `node` of the integrated-ownership matrix (walks): (issuers, direct, integrated).
 #[pyfunction(name = "holdings_of")]
-pub fn py_holdings_of<'py>(py: Python<'py>, graph: &CoreGraph, node: u32) -> PyResult<Pairs<'py>> {
+pub fn py_holdings_of<'py>(py: Python<'py>, graph: &CoreGraph, node: u32) -> PyResult<Line<'py>> {
     let solver = solver(py, graph)?;
     let entries = detach::run(py, |it| holdings_of(&solver, node, it))?;
-    Ok(pairs(py, entries))
+    let g = &graph.inner;
+    let direct = g
+        .out_edges(node)
+        .iter()
+        .filter(|e| e.kind == Kind::Equity)
+        .map(|e| (e.target, e.share));
+    Ok(line(py, entries, direct))
 }
 
-/// Column `node` of the integrated-ownership matrix (walks).
+/// Column `node` of the integrated-ownership matrix (walks): (holders, direct, integrated).
 #[pyfunction(name = "exposure_to")]
-pub fn py_exposure_to<'py>(py: Python<'py>, graph: &CoreGraph, node: u32) -> PyResult<Pairs<'py>> {
+pub fn py_exposure_to<'py>(py: Python<'py>, graph: &CoreGraph, node: u32) -> PyResult<Line<'py>> {
     let solver = solver(py, graph)?;
     let entries = detach::run(py, |it| exposure_to(&solver, node, it))?;
-    Ok(pairs(py, entries))
+    let g = &graph.inner;
+    Ok(line(py, entries, g.equity_holders(node)))
 }
 
 /// (holder or -1 for the free float, issuer, value, error bound: 0 when exact, infinite
