@@ -52,6 +52,28 @@ impl Components {
 
 const UNSEEN: u32 = u32::MAX;
 
+/// Tarjan's per-node state and its explicit DFS call stack of (node, next out-edge).
+struct Tarjan {
+    index: Vec<u32>,
+    low: Vec<u32>,
+    on_stack: Vec<bool>,
+    stack: Vec<u32>,
+    calls: Vec<(u32, usize)>,
+    next: u32,
+}
+
+impl Tarjan {
+    /// Numbers a newly found node and opens its frame.
+    fn discover(&mut self, g: &Graph, w: u32) {
+        self.index[w as usize] = self.next;
+        self.low[w as usize] = self.next;
+        self.next += 1;
+        self.stack.push(w);
+        self.on_stack[w as usize] = true;
+        self.calls.push((w, g.out_range(w).start));
+    }
+}
+
 /// Strongly connected components of the graph restricted to the edges of `kinds`.
 pub fn strongly_connected_components(
     g: &Graph,
@@ -59,28 +81,25 @@ pub fn strongly_connected_components(
     interrupt: Interrupt,
 ) -> Result<Components> {
     let n = g.num_nodes();
-    let mut index = vec![UNSEEN; n];
-    let mut low = vec![0u32; n];
-    let mut on_stack = vec![false; n];
-    let mut stack: Vec<u32> = Vec::new();
-    let mut calls: Vec<(u32, usize)> = Vec::new();
+    let mut t = Tarjan {
+        index: vec![UNSEEN; n],
+        low: vec![0u32; n],
+        on_stack: vec![false; n],
+        stack: Vec::new(),
+        calls: Vec::new(),
+        next: 0,
+    };
     let mut component = vec![0u32; n];
     let mut offsets = vec![0usize];
     let mut members = Vec::with_capacity(n);
-    let mut next = 0u32;
     let mut steps = 0usize;
 
     for root in 0..n as u32 {
-        if index[root as usize] != UNSEEN {
+        if t.index[root as usize] != UNSEEN {
             continue;
         }
-        index[root as usize] = next;
-        low[root as usize] = next;
-        next += 1;
-        stack.push(root);
-        on_stack[root as usize] = true;
-        calls.push((root, g.out_range(root).start));
-        while let Some(&mut (v, ref mut p)) = calls.last_mut() {
+        t.discover(g, root);
+        while let Some(&mut (v, ref mut p)) = t.calls.last_mut() {
             steps += 1;
             if steps % (1 << 16) == 0 {
                 interrupt.check()?;
@@ -93,24 +112,19 @@ pub fn strongly_connected_components(
                     continue;
                 }
                 let w = e.target;
-                if index[w as usize] == UNSEEN {
-                    index[w as usize] = next;
-                    low[w as usize] = next;
-                    next += 1;
-                    stack.push(w);
-                    on_stack[w as usize] = true;
-                    calls.push((w, g.out_range(w).start));
-                } else if on_stack[w as usize] {
-                    low[v as usize] = low[v as usize].min(index[w as usize]);
+                if t.index[w as usize] == UNSEEN {
+                    t.discover(g, w);
+                } else if t.on_stack[w as usize] {
+                    t.low[v as usize] = t.low[v as usize].min(t.index[w as usize]);
                 }
                 continue;
             }
-            calls.pop();
-            if low[v as usize] == index[v as usize] {
+            t.calls.pop();
+            if t.low[v as usize] == t.index[v as usize] {
                 let c = (offsets.len() - 1) as u32;
                 loop {
-                    let w = stack.pop().expect("v is on the stack");
-                    on_stack[w as usize] = false;
+                    let w = t.stack.pop().expect("v is on the stack");
+                    t.on_stack[w as usize] = false;
                     component[w as usize] = c;
                     members.push(w);
                     if w == v {
@@ -119,8 +133,8 @@ pub fn strongly_connected_components(
                 }
                 offsets.push(members.len());
             }
-            if let Some(&(u, _)) = calls.last() {
-                low[u as usize] = low[u as usize].min(low[v as usize]);
+            if let Some(&(u, _)) = t.calls.last() {
+                t.low[u as usize] = t.low[u as usize].min(t.low[v as usize]);
             }
         }
     }
