@@ -11,6 +11,7 @@ MODULES = [
     "aiexposure.graph",
     "aiexposure.datasets",
     "aiexposure.synthetic",
+    "aiexposure._cycles",
 ]
 
 
@@ -39,6 +40,11 @@ def test_every_public_name_has_an_example():
         "edges",
         "to_networkx",
         "summary",
+        "strongly_connected_components",
+        "has_cycle",
+        "find_cycle",
+        "simple_cycles",
+        "circular_financing",
     ]:
         doc = getattr(aiexposure.Graph, attr).__doc__
         assert doc and ">>>" in doc, attr

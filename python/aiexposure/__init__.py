@@ -10,6 +10,7 @@ Graph(num_nodes=2, num_edges=1, equity=1, credit=0, commitment=0)
 """
 
 from ._core import __version__
+from ._cycles import CircularFinancing
 from .errors import (
     AIExposureError,
     BoundWarning,
@@ -24,6 +25,7 @@ from .graph import Graph
 __all__ = [
     "AIExposureError",
     "BoundWarning",
+    "CircularFinancing",
     "ClosedCycleError",
     "ConvergenceError",
     "Graph",

@@ -70,5 +70,46 @@ def integrated(
     max_depth: int | None = None,
     min_weight: float = 0.0,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint32], npt.NDArray[np.float64], float]: ...
+
+# Cycles: (lengths, nodes flat, kinds flat, weight, bottleneck); NaN is a missing value.
+_Cycles = tuple[
+    npt.NDArray[np.uint32],
+    npt.NDArray[np.uint32],
+    npt.NDArray[np.uint8],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
+]
+
+def components(
+    graph: CoreGraph, kinds: list[int]
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32]]: ...
+def find_cycle(graph: CoreGraph, kinds: list[int]) -> _Cycles | None: ...
+def simple_cycles(
+    graph: CoreGraph,
+    kinds: list[int],
+    limit: int,
+    max_length: int | None = None,
+    min_weight: float | None = None,
+    min_amount: float | None = None,
+) -> tuple[_Cycles, bool]: ...
+def round_trips(
+    graph: CoreGraph,
+) -> tuple[
+    npt.NDArray[np.uint32],
+    npt.NDArray[np.uint32],
+    npt.NDArray[np.uint8],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
+]: ...
+def self_funded(
+    graph: CoreGraph,
+) -> tuple[
+    npt.NDArray[np.uint32],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.uint32],
+]: ...
+def reciprocity(graph: CoreGraph) -> tuple[float, float, int]: ...
 def spin_for_test(seconds: float) -> int: ...
 def panic_for_test() -> None: ...

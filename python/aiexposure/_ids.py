@@ -38,7 +38,14 @@ def _decoded(column: pa.ChunkedArray) -> pa.ChunkedArray:
 def common_id_type(columns: list[tuple[str, pa.ChunkedArray]]) -> pa.DataType:
     """The type every id column is cast to; a clear error when they cannot share one.
     Each column comes with how error messages name it."""
-    types = {name: _decoded(col).type for name, col in columns}
+    # An empty column of no type (e.g. from an empty Python list) takes the others' type.
+    types = {
+        name: _decoded(col).type
+        for name, col in columns
+        if not (pa.types.is_null(col.type) and len(col) == 0)
+    }
+    if not types:
+        return pa.string()
     for name, t in types.items():
         if not (_is_string(t) or pa.types.is_integer(t)):
             raise InvalidGraphError(

@@ -93,6 +93,8 @@ def kind_codes(cols: Columns) -> np.ndarray:
     kind = cols.kind
     if pa.types.is_dictionary(kind.type):
         kind = kind.cast(kind.type.value_type)
+    if pa.types.is_null(kind.type):  # an empty or all-null column; nulls are reported below
+        kind = kind.cast(pa.string())
     if not (
         pa.types.is_string(kind.type)
         or pa.types.is_large_string(kind.type)

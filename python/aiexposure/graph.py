@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -26,6 +26,8 @@ from .errors import AIExposureError, InvalidGraphError, name_nodes
 
 if TYPE_CHECKING:
     import networkx
+
+    from ._cycles import CircularFinancing
 
 __all__ = ["Graph"]
 
@@ -398,6 +400,110 @@ class Graph:
         from ._exposure import one_line
 
         return one_line(self, node, column=False)
+
+    def strongly_connected_components(self, kinds: str | Iterable[str] | None = None) -> pa.Table:
+        """Strongly connected components of the money-flow graph restricted to ``kinds``
+        (``"equity"``, ``"credit"``, ``"commitment"``, a list of them, or None for all): a
+        table (``node``, ``component``, ``size``), one row per node in node order.
+        Components are numbered sinks first (an edge never goes to a higher number). Iterative
+        Tarjan in the core, no recursion limit.
+
+        >>> from aiexposure import Graph
+        >>> g = Graph.from_arrow({"source": ["A", "B", "B"], "target": ["B", "A", "C"],
+        ...                       "kind": ["equity", "commitment", "credit"],
+        ...                       "share": [0.5, None, None]})
+        >>> g.strongly_connected_components().to_pydict()
+        {'node': ['A', 'B', 'C'], 'component': [1, 1, 0], 'size': [2, 2, 1]}
+        """
+        from ._cycles import strongly_connected_components
+
+        return strongly_connected_components(self, kinds)
+
+    def has_cycle(self, kinds: str | Iterable[str] | None = None) -> bool:
+        """Whether the graph restricted to ``kinds`` has a cycle (self-loops count): a
+        depth-first search that stops at the first one.
+
+        >>> from aiexposure import Graph
+        >>> g = Graph.from_arrow({"source": ["A", "B"], "target": ["B", "A"],
+        ...                       "kind": ["equity", "commitment"], "share": [0.5, None]})
+        >>> g.has_cycle(), g.has_cycle(kinds="equity")
+        (True, False)
+        """
+        return self.find_cycle(kinds) is not None
+
+    def find_cycle(self, kinds: str | Iterable[str] | None = None) -> pa.Table | None:
+        """One cycle of the graph restricted to ``kinds``, as a one-row table shaped like
+        :meth:`simple_cycles`'s, or None when there is none. The witness is the first cycle a
+        depth-first search from the first node meets (deterministic, not the shortest).
+
+        >>> from aiexposure import Graph
+        >>> g = Graph.from_arrow({"source": ["A", "B", "C"], "target": ["B", "C", "B"],
+        ...                       "share": [0.5, 0.5, 0.2]})
+        >>> g.find_cycle().select(["nodes", "weight"]).to_pylist()
+        [{'nodes': ['B', 'C'], 'weight': 0.1}]
+        """
+        from ._cycles import find_cycle
+
+        return find_cycle(self, kinds)
+
+    def simple_cycles(
+        self,
+        max_length: int | None = None,
+        min_weight: float | None = None,
+        min_amount: float | None = None,
+        kinds: str | Iterable[str] | None = None,
+        limit: int = 1_000_000,
+    ) -> pa.Table:
+        """Every simple cycle of the money-flow graph (money flows source -> target on all
+        kinds): a table (``cycle``, ``length``, ``nodes``, ``kinds``, ``weight``,
+        ``bottleneck``), one row a cycle. ``nodes`` starts at the cycle's smallest node index
+        and follows the edges; ``kinds`` is the kind of each edge (parallel edges of two kinds
+        make two cycles); ``weight`` is the product of the shares (null unless every edge is
+        equity); ``bottleneck`` the smallest ``amount`` (null when one is unknown).
+
+        ``max_length`` bounds the length (edges); ``min_weight`` keeps all-equity cycles whose
+        weight is at least it; ``min_amount`` keeps cycles whose every amount is at least it;
+        ``kinds`` restricts the edges followed. All prune during the search. Johnson's
+        algorithm inside each strongly connected component, Gupta–Suzumura's bounded search
+        with ``max_length``; parallel over start nodes, rows in a deterministic order. More
+        than ``limit`` cycles: the first ``limit`` rows, a :class:`BoundWarning`, and the
+        metadata ``aiexposure.truncated`` set to ``true``.
+
+        >>> from aiexposure import Graph
+        >>> g = Graph.from_arrow({"source": ["Amazon", "OpenAI"], "target": ["OpenAI", "Amazon"],
+        ...                       "kind": ["equity", "commitment"], "share": [0.07, None],
+        ...                       "amount": [50e9, 138e9]})
+        >>> g.simple_cycles().drop_columns("cycle").to_pylist()
+        [{'length': 2, 'nodes': ['Amazon', 'OpenAI'], 'kinds': ['equity', 'commitment'], \
+'weight': None, 'bottleneck': 50000000000.0}]
+        """
+        from ._cycles import simple_cycles
+
+        return simple_cycles(self, max_length, min_weight, min_amount, kinds, limit)
+
+    def circular_financing(self) -> CircularFinancing:
+        """Circular financing (docs/math.md): per investment edge (equity or credit)
+        i -> j the round-trip ratio min(I_ij, P_ji) / I_ij, how much of the investment can
+        come back as the investee's committed purchases from the investor; per node the
+        look-through self-funded revenue Σ_b W̃[v, b] · P[b -> v], the committed revenue paid
+        by customers v owns directly or through chains (walks: raises
+        :class:`ClosedCycleError` if a payee's holdings reach a closed cycle); and the
+        weighted reciprocity of the money graph Σ min(F_ij, F_ji) / Σ F_ij. Unknown amounts
+        are never guessed. Returns a :class:`CircularFinancing`.
+
+        >>> from aiexposure import Graph
+        >>> g = Graph.from_arrow({"source": ["Amazon", "OpenAI"], "target": ["OpenAI", "Amazon"],
+        ...                       "kind": ["equity", "commitment"], "share": [0.07, None],
+        ...                       "amount": [50e9, 138e9]})
+        >>> cf = g.circular_financing()
+        >>> cf.round_trips.column("round_trip_ratio").to_pylist()
+        [1.0]
+        >>> cf.self_funded.select(["node", "self_funded"]).to_pylist()
+        [{'node': 'Amazon', 'self_funded': 9660000000.0}]
+        """
+        from ._cycles import circular_financing
+
+        return circular_financing(self)
 
     def _naming(self) -> Any:
         return _named(self._nodes)

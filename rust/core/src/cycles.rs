@@ -70,6 +70,28 @@ pub struct Cycle {
     pub bottleneck: Option<f64>,
 }
 
+impl Cycle {
+    /// The cycle through `nodes` along `edges` (`edges[i]` leaves `nodes[i]`), with its
+    /// weight and bottleneck.
+    pub fn new(g: &Graph, nodes: Vec<u32>, edges: Vec<usize>) -> Cycle {
+        let equity = edges.iter().all(|&q| g.edge(q).kind == Kind::Equity);
+        // Multiplied in edge order, as the search's prefix weights, so `min_weight` compares
+        // the reported bits.
+        let weight = equity.then(|| edges.iter().fold(1.0, |w, &q| w * g.edge(q).share));
+        let amounts = edges.iter().map(|&q| g.amount(q));
+        let bottleneck = amounts
+            .clone()
+            .all(|a| !a.is_nan())
+            .then(|| amounts.fold(f64::INFINITY, f64::min));
+        Cycle {
+            nodes,
+            edges,
+            weight,
+            bottleneck,
+        }
+    }
+}
+
 /// The cycles found, sorted by `edges` (lexicographically): smallest start node first, then
 /// (target, kind) at each step.
 #[derive(Debug, Clone, PartialEq)]
@@ -472,24 +494,9 @@ impl Search<'_> {
 
     /// The cycle made by the path and the closing edge `p`.
     fn cycle(&self, frames: &[Frame], p: usize) -> Cycle {
-        let g = self.g;
         let nodes: Vec<u32> = frames.iter().map(|f| f.node).collect();
         let edges: Vec<usize> = frames[1..].iter().map(|f| f.via).chain([p]).collect();
-        let equity = edges.iter().all(|&q| g.edge(q).kind == Kind::Equity);
-        // Same order of multiplication as the prefix weights, so `min_weight` compares the
-        // reported bits.
-        let weight = equity.then(|| edges.iter().fold(1.0, |w, &q| w * g.edge(q).share));
-        let amounts = edges.iter().map(|&q| g.amount(q));
-        let bottleneck = amounts
-            .clone()
-            .all(|a| !a.is_nan())
-            .then(|| amounts.fold(f64::INFINITY, f64::min));
-        Cycle {
-            nodes,
-            edges,
-            weight,
-            bottleneck,
-        }
+        Cycle::new(self.g, nodes, edges)
     }
 }
 

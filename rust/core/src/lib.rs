@@ -4,9 +4,11 @@
 //! them back to the caller's labels. Every long function takes an [`Interrupt`] and returns
 //! [`Error::Interrupted`] soon after it is raised.
 
+pub mod circular;
 pub mod cycles;
 pub mod error;
 pub mod exposure;
+pub mod find_cycle;
 pub mod graph;
 pub mod ids;
 pub mod interrupt;

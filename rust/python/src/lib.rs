@@ -3,6 +3,7 @@
 //! `detach::run`, which releases the GIL and turns Ctrl-C into `KeyboardInterrupt`.
 
 mod arrays;
+mod cycles;
 mod detach;
 mod errors;
 mod exposure;
@@ -24,6 +25,12 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(exposure::py_holdings_of, m)?)?;
     m.add_function(wrap_pyfunction!(exposure::py_exposure_to, m)?)?;
     m.add_function(wrap_pyfunction!(exposure::integrated, m)?)?;
+    m.add_function(wrap_pyfunction!(cycles::components, m)?)?;
+    m.add_function(wrap_pyfunction!(cycles::find_cycle, m)?)?;
+    m.add_function(wrap_pyfunction!(cycles::simple_cycles, m)?)?;
+    m.add_function(wrap_pyfunction!(cycles::py_round_trips, m)?)?;
+    m.add_function(wrap_pyfunction!(cycles::self_funded, m)?)?;
+    m.add_function(wrap_pyfunction!(cycles::py_reciprocity, m)?)?;
     m.add_function(wrap_pyfunction!(synth::synthetic_investor_graph, m)?)?;
     m.add_function(wrap_pyfunction!(detach::spin_for_test, m)?)?;
     m.add_function(wrap_pyfunction!(detach::panic_for_test, m)?)?;

@@ -1,0 +1,200 @@
+"""Cycle methods of Graph: SCCs, one witness cycle, simple cycles, circular financing.
+
+The formulas are in docs/math.md; the algorithms in rust/core/src/{scc,find_cycle,cycles,
+circular}.rs.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyarrow as pa
+
+from . import _core
+from ._validate import KINDS
+from .errors import BoundWarning
+
+if TYPE_CHECKING:
+    from .graph import Graph
+
+TRUNCATED = b"aiexposure.truncated"
+_KIND_NAMES = pa.array(KINDS, pa.string())
+
+
+def followed_kinds(kinds: str | Iterable[str] | None) -> list[int]:
+    """The kind codes a traversal follows: all kinds when None."""
+    if kinds is None:
+        return list(range(len(KINDS)))
+    if isinstance(kinds, str):
+        kinds = [kinds]
+    codes = []
+    for k in kinds:
+        if k not in KINDS:
+            raise ValueError(f"unknown edge kind {k!r}: kinds are {', '.join(KINDS)}")
+        codes.append(KINDS.index(k))
+    if not codes:
+        raise ValueError(f"kinds is empty: give some of {', '.join(KINDS)}, or None for all")
+    return sorted(set(codes))
+
+
+def strongly_connected_components(graph: Graph, kinds: Any) -> pa.Table:
+    component, sizes = _core.components(graph._core, followed_kinds(kinds))
+    component = component.astype(np.int64)
+    return pa.table(
+        {
+            "node": graph.nodes,
+            "component": pa.array(component),
+            "size": pa.array(sizes.astype(np.int64)[component]),
+        }
+    )
+
+
+def _nan_to_null(values: np.ndarray) -> pa.Array:
+    return pa.array(values, pa.float64(), mask=np.isnan(values))
+
+
+def _cycle_table(graph: Graph, columns: tuple, truncated: bool) -> pa.Table:
+    lengths, nodes, kinds, weight, bottleneck = columns
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    # 32-bit list offsets unless the cycles hold more than 2^31 - 1 nodes in all.
+    list_of = pa.LargeListArray if offsets[-1] > np.iinfo(np.int32).max else pa.ListArray
+    if list_of is pa.ListArray:
+        offsets = offsets.astype(np.int32)
+    offsets = pa.array(offsets)
+    return pa.table(
+        {
+            "cycle": pa.array(np.arange(len(lengths), dtype=np.int64)),
+            "length": pa.array(lengths.astype(np.int32)),
+            "nodes": list_of.from_arrays(offsets, graph.nodes.take(pa.array(nodes))),
+            "kinds": list_of.from_arrays(offsets, _KIND_NAMES.take(pa.array(kinds))),
+            "weight": _nan_to_null(weight),
+            "bottleneck": _nan_to_null(bottleneck),
+        },
+        metadata={TRUNCATED: b"true" if truncated else b"false"},
+    )
+
+
+def find_cycle(graph: Graph, kinds: Any) -> pa.Table | None:
+    found = _core.find_cycle(graph._core, followed_kinds(kinds))
+    return None if found is None else _cycle_table(graph, found, False)
+
+
+def _whole(name: str, value: Any, least: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < least:
+        raise ValueError(f"{name} must be an integer >= {least}, not {value!r}")
+    return int(value)
+
+
+def _bound(name: str, value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name} must be a number, not {value!r}")
+    if not (math.isfinite(value) and value >= 0):
+        raise ValueError(f"{name} must be finite and >= 0, not {value!r}")
+    return float(value)
+
+
+def simple_cycles(
+    graph: Graph,
+    max_length: int | None,
+    min_weight: float | None,
+    min_amount: float | None,
+    kinds: Any,
+    limit: int,
+) -> pa.Table:
+    codes = followed_kinds(kinds)
+    if max_length is not None:
+        max_length = _whole("max_length", max_length, 1)
+    limit = _whole("limit", limit, 1)
+    columns, truncated = _core.simple_cycles(
+        graph._core,
+        codes,
+        limit,
+        max_length,
+        _bound("min_weight", min_weight),
+        _bound("min_amount", min_amount),
+    )
+    table = _cycle_table(graph, columns, truncated)
+    if truncated:
+        warnings.warn(
+            f"simple_cycles: more cycles match than limit={limit}; the table holds the first "
+            f"{limit} (its metadata marks it truncated): raise limit, or narrow the search "
+            "with max_length, min_weight or min_amount",
+            BoundWarning,
+            stacklevel=3,
+        )
+    return table
+
+
+@dataclass(frozen=True)
+class CircularFinancing:
+    """What :meth:`Graph.circular_financing` measures (formulas in docs/math.md).
+
+    ``round_trips``: one row per investment edge (equity or credit) ``investor -> investee``:
+    ``invested`` (I), ``purchases_back`` (P, the investee's committed purchases from the
+    investor: 0 when none, null when of unknown amount) and ``round_trip_ratio``
+    min(I, P) / I (null when I or P is unknown, or I is 0).
+
+    ``self_funded``: one row per node with committed revenue: ``revenue`` (Σ_b P[b -> v] over
+    known amounts), ``self_funded`` (Σ_b W̃[v, b] · P[b -> v], W̃ the integrated ownership,
+    walks), ``self_funded_share`` (their ratio, null without revenue) and
+    ``unknown_commitments`` (commitments to v of unknown amount, left out of both sums).
+
+    ``reciprocity``: Σ_{i≠j} min(F_ij, F_ji) / Σ_{i≠j} F_ij over the money F of all kinds
+    (None when no amount is known); ``unknown_amounts`` edges were left out of it.
+
+    >>> from aiexposure import Graph
+    >>> g = Graph.from_arrow({"source": ["A", "B"], "target": ["B", "A"],
+    ...                       "kind": ["credit", "commitment"], "amount": [10.0, 4.0]})
+    >>> cf = g.circular_financing()
+    >>> cf.round_trips.column("round_trip_ratio").to_pylist(), cf.reciprocity
+    ([0.4], 0.5714285714285714)
+    """
+
+    round_trips: pa.Table
+    self_funded: pa.Table
+    reciprocity: float | None
+    unknown_amounts: int
+
+
+def circular_financing(graph: Graph) -> CircularFinancing:
+    core = graph._core
+    source, target, kind, invested, returned, ratio = _core.round_trips(core)
+    trips = pa.table(
+        {
+            "investor": graph.nodes.take(pa.array(source)),
+            "investee": graph.nodes.take(pa.array(target)),
+            "kind": _KIND_NAMES.take(pa.array(kind)),
+            "invested": _nan_to_null(invested),
+            "purchases_back": _nan_to_null(returned),
+            "round_trip_ratio": _nan_to_null(ratio),
+        }
+    )
+    with graph._naming():
+        node, revenue, funded, unknown = _core.self_funded(core)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(revenue > 0, funded / np.where(revenue > 0, revenue, 1.0), np.nan)
+    funded_table = pa.table(
+        {
+            "node": graph.nodes.take(pa.array(node)),
+            "revenue": pa.array(revenue),
+            "self_funded": pa.array(funded),
+            "self_funded_share": _nan_to_null(share),
+            "unknown_commitments": pa.array(unknown.astype(np.int64)),
+        }
+    )
+    reciprocated, total, unknown_amounts = _core.reciprocity(core)
+    return CircularFinancing(
+        round_trips=trips,
+        self_funded=funded_table,
+        reciprocity=reciprocated / total if total > 0 else None,
+        unknown_amounts=int(unknown_amounts),
+    )
