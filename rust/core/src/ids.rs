@@ -1,6 +1,7 @@
 //! Dense `u32` node indices for the caller's node ids (integers or UTF-8 strings), assigned in
 //! order of first appearance so that the same table always gives the same indices.
 
+use crate::prefetch::prefetch;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -283,18 +284,7 @@ impl Interner {
     }
 
     fn prefetch(&self, hash: u64) {
-        #[cfg(target_arch = "x86_64")]
-        {
-            let slot = self
-                .slots
-                .as_ptr()
-                .wrapping_add(hash as usize & self.mask());
-            // A hint only: no memory is read or written through the pointer.
-            #[allow(unused_unsafe)]
-            unsafe {
-                std::arch::x86_64::_mm_prefetch(slot as *const i8, std::arch::x86_64::_MM_HINT_T0);
-            }
-        }
+        prefetch(&self.slots, hash as usize & self.mask());
     }
 
     fn code_of(&mut self, hash: u64, bytes: &[u8], position: usize) -> Result<u32> {

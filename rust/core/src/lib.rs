@@ -12,6 +12,7 @@ pub mod find_cycle;
 pub mod graph;
 pub mod ids;
 pub mod interrupt;
+mod prefetch;
 pub mod rng;
 pub mod scc;
 pub mod synth;
