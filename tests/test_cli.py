@@ -8,14 +8,18 @@ import pyarrow.parquet as pq
 import pytest
 
 
-def run(*args):
+def run(*args, cwd=None):
     return subprocess.run(
-        [sys.executable, "-m", "aiexposure", *args], capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "aiexposure", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=cwd,
     )
 
 
-def test_report_on_the_built_in_data_set():
-    out = run("report")
+def test_report_on_the_built_in_data_set(tmp_path):
+    out = run("report", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert "built-in data set" in out.stdout
     assert "equity" in out.stdout and "commitment" in out.stdout
@@ -34,7 +38,17 @@ def test_report_on_a_file(tmp_path):
         ),
         path,
     )
-    out = run("report", str(path), "--source", "holder", "--target", "issuer", "--share", "pct")
+    out = run(
+        "report",
+        str(path),
+        "--source",
+        "holder",
+        "--target",
+        "issuer",
+        "--share",
+        "pct",
+        cwd=tmp_path,
+    )
     assert out.returncode == 0, out.stderr
     assert "3 nodes, 3 edges" in out.stdout
     assert "$1.0B" in out.stdout
@@ -49,7 +63,7 @@ def test_report_errors_are_one_line(tmp_path, content, message):
     path = tmp_path / "edges.parquet"
     if content is not None:
         path.write_bytes(content)
-    out = run("report", str(path))
+    out = run("report", str(path), cwd=tmp_path)
     assert out.returncode == 2
     assert out.stdout == ""
     lines = out.stderr.strip().splitlines()
@@ -60,7 +74,7 @@ def test_report_errors_are_one_line(tmp_path, content, message):
 def test_invalid_graph_is_one_line(tmp_path):
     path = tmp_path / "edges.csv"
     path.write_text("source,target,share\nA,B,0.7\nC,B,0.6\n")
-    out = run("report", str(path))
+    out = run("report", str(path), cwd=tmp_path)
     assert out.returncode == 2
     assert "issuer 'B' sum to 1.3" in out.stderr
     assert "Traceback" not in out.stderr

@@ -12,6 +12,8 @@ MODULES = [
     "aiexposure.datasets",
     "aiexposure.synthetic",
     "aiexposure._cycles",
+    "aiexposure._text",
+    "aiexposure._progress",
 ]
 
 

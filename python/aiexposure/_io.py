@@ -72,3 +72,31 @@ def _read_ipc(path: Path) -> pa.Table:
         except pa.ArrowInvalid:
             source.seek(0)
             return pa.ipc.open_stream(source).read_all()
+
+
+def write_table(table: pa.Table, path: str | os.PathLike) -> None:
+    """Write ``table`` in the format its suffix names (.parquet, .arrow/.feather/.ipc: Arrow
+    IPC file, .arrows: IPC stream, .csv); an unknown suffix is an error before anything is
+    written."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in (".parquet", ".pq"):
+        import pyarrow.parquet as pq
+
+        pq.write_table(table, path)
+    elif suffix in (".arrow", ".feather", ".ipc"):
+        import pyarrow.feather as feather
+
+        feather.write_feather(table, path, compression="uncompressed")
+    elif suffix == ".arrows":
+        with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_stream(sink, table.schema) as w:
+            w.write_table(table)
+    elif suffix == ".csv":
+        import pyarrow.csv as pcsv
+
+        pcsv.write_csv(table, path)
+    else:
+        raise ValueError(
+            f"unsupported output type {suffix!r} for {path}; use .parquet, .arrow, .feather, "
+            ".ipc, .arrows or .csv"
+        )

@@ -1,8 +1,7 @@
-"""The ``aiexposure`` command line.
+"""The ``aiexposure`` command line: ``report``, ``generate``, ``cycles``, ``exposure``.
 
-``aiexposure report [EDGES]`` summarises a graph: the built-in 2026 AI-funding data set by
-default, or any edge table file (.parquet, .arrow, .feather, .ipc, .csv). Errors are one line on
-stderr and a non-zero exit status.
+Errors are one line on stderr (no traceback) and a non-zero exit status; long work shows a
+progress bar on a terminal and nothing when stderr is piped.
 """
 
 from __future__ import annotations
@@ -10,63 +9,228 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 
 from . import __version__
+from ._progress import Progress
 from .errors import AIExposureError
 from .graph import Graph
 
-
-def _money(value: float) -> str:
-    if value >= 1e9:
-        return f"${value / 1e9:,.1f}B"
-    if value >= 1e6:
-        return f"${value / 1e6:,.1f}M"
-    return f"${value:,.0f}"
+FORMATS = ".parquet, .arrow, .feather, .ipc, .arrows, .csv"
 
 
-def _load(args: argparse.Namespace) -> tuple[Graph, str, pa.Table | None]:
-    """The graph, its name, and the built-in data's equity rows without a known stake."""
-    if args.edges is None:
-        from .datasets import ai_funding_2026, split_quantified
+def _add_columns(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("columns of the edge table")
+    for col, meaning in [
+        ("source", "holder / lender / paying customer"),
+        ("target", "issuer / borrower / supplier"),
+        ("kind", "equity, credit or commitment; absent: all equity"),
+        ("share", "fraction of target held, equity only"),
+        ("amount", "money in currency units; absent: unknown"),
+    ]:
+        group.add_argument(
+            f"--{col}",
+            default=col,
+            metavar="COLUMN",
+            help=f"column of the {meaning} (default: {col})",
+        )
 
-        edges, unquantified = split_quantified(ai_funding_2026())
-        name = "built-in data set: 2026 AI funding, as of 2026-02-27"
-        return Graph.from_arrow(edges), name, unquantified
-    graph = Graph.from_arrow(
-        args.edges,
+
+def _load_file(args: argparse.Namespace) -> Graph:
+    path = Path(args.edges)
+    if not path.exists():
+        raise FileNotFoundError(f"file not found: {path}")
+    return Graph.from_arrow(
+        path,
         source=args.source,
         target=args.target,
         kind=args.kind,
         share=args.share,
         amount=args.amount,
     )
-    return graph, str(args.edges), None
+
+
+def _filter_as_of(path: str, as_of: str) -> pa.Table:
+    """An edge file's rows dated on or before ``as_of`` (needs a ``date`` column)."""
+    import datetime as dt
+
+    import pyarrow.compute as pc
+
+    from ._io import read_table
+
+    table = read_table(path)
+    if "date" not in table.column_names:
+        raise ValueError(f"--as-of needs a 'date' column in {path}; it has none")
+    day = dt.date.fromisoformat(as_of)
+    dates = pc.cast(table["date"], pa.date32())
+    return table.filter(pc.fill_null(pc.less_equal(dates, pa.scalar(day)), True))
 
 
 def report(args: argparse.Namespace) -> int:
-    graph, name, unquantified = _load(args)
-    info = graph.summary()
-    out = sys.stdout
-    out.write(f"aiexposure {__version__} — {name}\n\n")
-    out.write(
-        f"Graph: {info['nodes']:,} nodes, {info['edges']:,} edges "
-        f"({info['rows']:,} rows, {info['merged_duplicates']:,} duplicate rows merged)\n\n"
+    from . import _report as rp
+    from . import _text as tx
+
+    progress = Progress(6)
+    node_types: dict[Any, str] = {}
+    valuations: dict[Any, float] = {}
+    unquantified = None
+    with progress.step("loading the graph"):
+        if args.edges is None:
+            from .datasets import ai_funding_2026, ai_funding_2026_nodes, split_quantified
+
+            edges, unquantified = split_quantified(ai_funding_2026(as_of=args.as_of))
+            as_of = args.as_of or "2026-02-27"
+            name = f"built-in data set: 2026 AI funding, as of {as_of}"
+            graph = Graph.from_arrow(edges)
+            for r in ai_funding_2026_nodes().to_pylist():
+                node_types[r["name"]] = r["type"]
+                if r["valuation_usd"] is not None:
+                    valuations[r["name"]] = r["valuation_usd"]
+        else:
+            data: Any = Path(args.edges)
+            if not data.exists():
+                raise FileNotFoundError(f"file not found: {data}")
+            if args.as_of:
+                data = _filter_as_of(args.edges, args.as_of)
+            graph = Graph.from_arrow(
+                data,
+                source=args.source,
+                target=args.target,
+                kind=args.kind,
+                share=args.share,
+                amount=args.amount,
+            )
+            name = f"{args.edges}" + (f", as of {args.as_of}" if args.as_of else "")
+    implied = rp.implied_valuations(graph)
+    valuations = {**implied, **valuations}
+    for text, value in rp.assignments(args.valuation, "--valuation", 0, float("inf")).items():
+        valuations[rp.node_label(graph, text, "--valuation")] = value
+    scenario = rp.scenario(
+        graph,
+        rp.assignments(args.shock, "--shock", 0, 1),
+        rp.assignments(args.unpaid, "--unpaid", 0, 1),
+        valuations,
+        builtin=args.edges is None,
     )
-    out.write(f"{'kind':<12}{'edges':>10}{'with amount':>14}{'known total':>16}\n")
-    for kind, k in info["kinds"].items():
-        out.write(
-            f"{kind:<12}{k['edges']:>10,}{k['known_amounts']:>14,}{_money(k['total_amount']):>16}\n"
+    result = rp.Report(
+        graph, name, progress, scenario, unquantified, node_types, max_length=args.max_length
+    )
+    written = result.write(Path(args.out), progress)
+    sys.stdout.write(result.text())
+    sys.stdout.write(f"\nWritten to {args.out}/:\n")
+    sys.stdout.write(tx.wrap(", ".join(p.name for p in written)) + "\n")
+    return 0
+
+
+def generate(args: argparse.Namespace) -> int:
+    from ._io import write_table
+    from .synthetic import investor_graph
+
+    progress = Progress(2)
+    with progress.step(f"generating {args.nodes:,} nodes"):
+        table = investor_graph(
+            args.nodes,
+            avg_degree=args.avg_degree,
+            cross_holding=args.cross_holding,
+            max_held=args.max_held,
+            commitments=args.commitments,
+            core=args.core,
+            seed=args.seed,
         )
-    if unquantified is not None and unquantified.num_rows:
-        out.write(
-            f"\nEquity stakes the sources leave unquantified (not in the graph): "
-            f"{unquantified.num_rows}\n"
+    with progress.step(f"writing {args.out}"):
+        write_table(table, args.out)
+    print(f"{table.num_rows:,} edges written to {args.out}")
+    return 0
+
+
+def cycles(args: argparse.Namespace) -> int:
+    import warnings
+
+    from . import _text as tx
+    from .errors import BoundWarning
+
+    progress = Progress(2)
+    with progress.step("loading the graph"):
+        graph = _load_file(args)
+    with progress.step("finding cycles"), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", BoundWarning)
+        table = graph.simple_cycles(
+            max_length=args.max_length,
+            min_weight=args.min_weight,
+            min_amount=args.min_amount,
+            kinds=args.kinds,
+            limit=args.limit,
         )
-        for row in unquantified.select(["source", "target", "amount"]).to_pylist():
-            amount = "amount unknown" if row["amount"] is None else _money(row["amount"])
-            out.write(f"  {row['source']} -> {row['target']} ({amount}, share unknown)\n")
+    truncated = any(issubclass(w.category, BoundWarning) for w in caught)
+    print(
+        f"{table.num_rows:,} simple cycle(s)"
+        + (f" — truncated at --limit {args.limit:,}" if truncated else "")
+    )
+    rows = [
+        [
+            " -> ".join(map(str, [*r["nodes"], r["nodes"][0]])),
+            ", ".join(r["kinds"]),
+            tx.money(r["bottleneck"]),
+            "-" if r["weight"] is None else f"{r['weight']:.4g}",
+        ]
+        for r in table.slice(0, args.show).to_pylist()
+    ]
+    if rows:
+        print(tx.table(["cycle", "kinds", "bottleneck", "weight"], rows))
+    if args.out:
+        from ._io import write_table
+
+        write_table(table, args.out)
+        print(f"written to {args.out}")
+    return 0
+
+
+def exposure(args: argparse.Namespace) -> int:
+    import warnings
+
+    from . import _report as rp
+    from . import _text as tx
+    from .errors import BoundWarning
+
+    progress = Progress(2)
+    with progress.step("loading the graph"):
+        graph = _load_file(args)
+    with progress.step(f"solving ({args.method})"), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", BoundWarning)
+        if args.issuer is not None:
+            table = graph.exposure_to(rp.node_label(graph, args.issuer, "--issuer"))
+        elif args.holder is not None:
+            table = graph.holdings_of(rp.node_label(graph, args.holder, "--holder"))
+        else:
+            table = graph.integrated_ownership(
+                method=args.method,
+                threshold=args.threshold,
+                max_depth=args.max_depth,
+                min_weight=args.min_weight,
+            )
+    print(f"{table.num_rows:,} row(s), convention: {args.method}")
+    if any(issubclass(w.category, BoundWarning) for w in caught):
+        print("note: --max-depth or --min-weight cut some chains off: values are lower bounds")
+    top = table.sort_by([("integrated", "descending")]).slice(0, args.show).to_pylist()
+    if top:
+        names = [c for c in table.column_names if c not in ("direct", "integrated")]
+        rows = [
+            [
+                *("free float" if r[c] is None else str(r[c]) for c in names),
+                tx.percent(r["direct"]),
+                tx.percent(r["integrated"]),
+            ]
+            for r in top
+        ]
+        print(tx.table([*names, "direct", "integrated"], rows))
+    if args.out:
+        from ._io import write_table
+
+        write_table(table, args.out)
+        print(f"written to {args.out}")
     return 0
 
 
@@ -77,23 +241,151 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"aiexposure {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
     rep = commands.add_parser(
         "report",
-        help="summarise a graph (default: the built-in 2026 AI-funding data set)",
-        description="Summarise an investor graph: nodes, edges by kind, known amounts.",
+        help="the full report (default: the built-in 2026 AI-funding data set)",
+        description="The graph in numbers, its money cycles and round-trip ratios, who owns "
+        "what of whom (integrated and ultimate), the look-through loss of a scenario and what "
+        "the data leaves unquantified; printed, and written to --out as exposures.parquet, "
+        "cycles.parquet, ownership.parquet, round_trips.parquet and graph.png.",
     )
     rep.add_argument(
         "edges",
         nargs="?",
         metavar="EDGES",
-        help="edge table file (.parquet, .arrow, .feather, .ipc, .csv); "
-        "default: the built-in 2026 AI-funding data set",
+        help=f"edge table file ({FORMATS}); default: the built-in 2026 AI-funding data set",
     )
-    for col in ("source", "target", "kind", "share", "amount"):
-        rep.add_argument(
-            f"--{col}", default=col, metavar="COLUMN", help=f"column holding {col} (default: {col})"
-        )
+    rep.add_argument(
+        "--as-of",
+        metavar="DATE",
+        help="only deals dated on or before DATE (YYYY-MM-DD; a file needs a 'date' column); "
+        "built-in default 2026-02-27",
+    )
+    rep.add_argument(
+        "--shock",
+        action="append",
+        metavar="NODE=FRACTION",
+        help="NODE's equity value falls by FRACTION (0-1) of its valuation; repeatable. Default "
+        "on the built-in data: OpenAI=0.5 with --unpaid OpenAI=1",
+    )
+    rep.add_argument(
+        "--unpaid",
+        action="append",
+        metavar="NODE=FRACTION",
+        help="NODE leaves FRACTION (0-1) of its commitments and debts unpaid; repeatable",
+    )
+    rep.add_argument(
+        "--valuation",
+        action="append",
+        metavar="NODE=USD",
+        help="NODE's valuation for --shock, when the data implies none (amount / share)",
+    )
+    rep.add_argument(
+        "--max-length",
+        type=int,
+        metavar="N",
+        help="longest money cycle searched (default: none up to 1,000 nodes, else 6)",
+    )
+    rep.add_argument(
+        "--out",
+        default="aiexposure-report",
+        metavar="DIR",
+        help="folder for the Parquet files and graph.png (default: ./aiexposure-report/)",
+    )
+    _add_columns(rep)
     rep.set_defaults(run=report)
+
+    gen = commands.add_parser(
+        "generate",
+        help="write a reproducible synthetic investor graph",
+        description="Write a synthetic investor graph (heavy-tailed holders, shares per "
+        "issuer capped, cross-holdings, optional commitments) as an edge table.",
+    )
+    gen.add_argument("out", metavar="OUT", help=f"output file ({FORMATS})")
+    gen.add_argument("--nodes", type=int, default=100_000, help="number of nodes (100000)")
+    gen.add_argument(
+        "--avg-degree", type=float, default=3.5, help="mean equity holdings per node (3.5)"
+    )
+    gen.add_argument(
+        "--cross-holding",
+        type=float,
+        default=0.01,
+        help="fraction of holdings pointing back up the hierarchy, making cycles (0.01)",
+    )
+    gen.add_argument(
+        "--max-held", type=float, default=0.9, help="cap on the shares held in one issuer (0.9)"
+    )
+    gen.add_argument(
+        "--commitments",
+        type=float,
+        default=0.0,
+        help="commitment edges per equity edge, issuer -> holder purchases (0)",
+    )
+    gen.add_argument(
+        "--core",
+        choices=["ai_funding_2026"],
+        help="grow the graph around the built-in AI-funding deals",
+    )
+    gen.add_argument("--seed", type=int, default=0, help="random seed (0): same seed, same file")
+    gen.set_defaults(run=generate)
+
+    cyc = commands.add_parser(
+        "cycles",
+        help="list the simple cycles of an edge file",
+        description="Simple cycles of the money graph (Johnson; length-bounded with "
+        "--max-length), with their weight (product of shares) and bottleneck (smallest amount).",
+    )
+    cyc.add_argument("edges", metavar="FILE", help=f"edge table file ({FORMATS})")
+    cyc.add_argument("--max-length", type=int, metavar="N", help="longest cycle, in edges")
+    cyc.add_argument(
+        "--min-weight", type=float, metavar="W", help="keep all-equity cycles of weight >= W"
+    )
+    cyc.add_argument(
+        "--min-amount", type=float, metavar="USD", help="keep cycles whose every amount >= USD"
+    )
+    cyc.add_argument(
+        "--kinds",
+        nargs="+",
+        choices=["equity", "credit", "commitment"],
+        help="edge kinds followed (default: all)",
+    )
+    cyc.add_argument(
+        "--limit", type=int, default=1_000_000, help="stop after this many cycles (1000000)"
+    )
+    cyc.add_argument("--show", type=int, default=20, help="cycles printed (20)")
+    cyc.add_argument("--out", metavar="PATH", help=f"write every cycle to PATH ({FORMATS})")
+    _add_columns(cyc)
+    cyc.set_defaults(run=cycles)
+
+    exp = commands.add_parser(
+        "exposure",
+        help="integrated ownership of an edge file",
+        description="Who holds what of whom through chains of holdings, under a named "
+        "convention (docs/math.md).",
+    )
+    exp.add_argument("edges", metavar="FILE", help=f"edge table file ({FORMATS})")
+    exp.add_argument(
+        "--method",
+        choices=["walks", "ultimate", "simple_paths"],
+        default="walks",
+        help="walks: (I - W)^-1 - I; ultimate: ultimate owners and free float; simple_paths: "
+        "chain multiplication (EU AMLR). Default walks",
+    )
+    exp.add_argument(
+        "--threshold",
+        type=float,
+        default=0.0,
+        help="keep pairs above it; > 0 makes walks sparse with a stated error bound (0)",
+    )
+    exp.add_argument("--max-depth", type=int, help="simple_paths: longest chain, in edges")
+    exp.add_argument("--min-weight", type=float, help="simple_paths: drop chains below it")
+    exp.add_argument("--holder", metavar="NODE", help="only what NODE holds (walks)")
+    exp.add_argument("--issuer", metavar="NODE", help="only who holds NODE (walks)")
+    exp.add_argument("--show", type=int, default=20, help="rows printed (20)")
+    exp.add_argument("--out", metavar="PATH", help=f"write the table to PATH ({FORMATS})")
+    _add_columns(exp)
+    exp.set_defaults(run=exposure)
     return parser
 
 
@@ -110,9 +402,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         return args.run(args)
-    except (AIExposureError, FileNotFoundError, TypeError) as e:
-        print(f"aiexposure: error: {e}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print("aiexposure: interrupted", file=sys.stderr)
         return 130
+    except (AIExposureError, OSError, ValueError, KeyError, pa.ArrowException) as e:
+        message = e.args[0] if isinstance(e, KeyError) and e.args else e
+        print(f"aiexposure: error: {message}", file=sys.stderr)
+        return 2

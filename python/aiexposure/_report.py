@@ -1,0 +1,415 @@
+"""``aiexposure report``: the graph in numbers, its money cycles, who owns what of whom, the
+look-through loss of a stated scenario and what the data leaves unquantified; as text for a
+100-column terminal and as Parquet files plus a picture in an output folder."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from . import _text as tx
+from ._cycles import CircularFinancing
+from ._progress import Progress
+from .graph import Graph
+
+# Exact ownership tables cost holders x reach; above this the report leaves them to
+# `aiexposure exposure FILE --threshold ...`.
+OWNERSHIP_MAX_NODES = 20_000
+# Unbounded cycle search on big graphs can find astronomically many cycles.
+UNBOUNDED_CYCLES_MAX_NODES = 1_000
+CYCLES_LIMIT = 100_000
+SHOWN = 15
+SHORT_KINDS = {"equity": "eq", "credit": "cr", "commitment": "cm"}
+
+
+@dataclass
+class Scenario:
+    """A shock: value lost per node (currency) and the fraction of its debts and commitments
+    each node leaves unpaid."""
+
+    value_loss: dict[Any, float] = field(default_factory=dict)
+    default: dict[Any, float] = field(default_factory=dict)
+    lines: list[str] = field(default_factory=list)
+
+
+def node_label(graph: Graph, text: str, option: str) -> Any:
+    """The graph's node named ``text`` on the command line (ints for integer ids)."""
+    value: Any = text
+    if pa.types.is_integer(graph.nodes.type):
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+    if value is None or not pc.any(pc.equal(graph.nodes, pa.scalar(value))).as_py():
+        raise KeyError(f"{option}: node {text!r} is not in the graph; check its spelling")
+    return value
+
+
+def assignments(items: list[str] | None, option: str, lo: float, hi: float) -> dict[str, float]:
+    """Parse NODE=NUMBER items, each number in [lo, hi]."""
+    out: dict[str, float] = {}
+    for item in items or []:
+        node, sep, number = item.rpartition("=")
+        try:
+            value = float(number)
+        except ValueError:
+            value = math.nan
+        if not sep or not node or not (lo <= value <= hi):
+            bound = f"a number in [{lo:g}, {hi:g}]" if hi < math.inf else f"a number >= {lo:g}"
+            raise ValueError(f"{option} {item!r}: write NODE=VALUE with VALUE {bound}")
+        out[node] = value
+    return out
+
+
+def implied_valuations(graph: Graph) -> dict[Any, float]:
+    """Post-money valuation implied by equity edges with both amount and share
+    (amount / share; the largest when several)."""
+    _, targets, kinds, shares, amounts = graph._core.csr()
+    if not len(amounts):
+        return {}
+    use = (kinds == 0) & ~np.isnan(amounts) & (amounts > 0)
+    out: dict[Any, float] = {}
+    for t, value in zip(targets[use].tolist(), (amounts[use] / shares[use]).tolist(), strict=True):
+        out[t] = max(out.get(t, 0.0), value)
+    labels = graph.nodes.take(pa.array(list(out), pa.uint32())).to_pylist()
+    return dict(zip(labels, out.values(), strict=True))
+
+
+def scenario(
+    graph: Graph,
+    shocks: dict[str, float],
+    unpaid: dict[str, float],
+    valuations: dict[Any, float],
+    builtin: bool,
+) -> Scenario:
+    if not shocks and not unpaid:
+        if builtin:
+            shocks, unpaid = {"OpenAI": 0.5}, {"OpenAI": 1.0}
+        elif valuations:
+            # The most valuable issuer of the file, halved: a stated, reproducible default.
+            top = max(valuations, key=lambda k: (valuations[k], str(k)))
+            shocks = {str(top): 0.5}
+    s = Scenario()
+    for text, fraction in shocks.items():
+        node = node_label(graph, text, "--shock")
+        value = valuations.get(node)
+        if value is None:
+            raise KeyError(
+                f"--shock {text}: no valuation known for {text!r} (none in the node table, none "
+                f"implied by an equity amount and share); give --valuation {text}=USD"
+            )
+        s.value_loss[node] = fraction * value
+        s.lines.append(
+            f"{text}'s equity loses {tx.percent(fraction, 0)} of {tx.money(value)}: "
+            f"{tx.money(fraction * value)}"
+        )
+    for text, fraction in unpaid.items():
+        node = node_label(graph, text, "--unpaid")
+        s.default[node] = fraction
+        s.lines.append(
+            f"{text} leaves {tx.percent(fraction, 0)} of its commitments and debts unpaid"
+        )
+    return s
+
+
+class Report:
+    """Computes every section once; ``text()`` renders them, ``write(out)`` saves them."""
+
+    def __init__(
+        self,
+        graph: Graph,
+        name: str,
+        progress: Progress,
+        scenario_: Scenario,
+        unquantified: pa.Table | None = None,
+        node_types: dict[Any, str] | None = None,
+        max_length: int | None = None,
+    ) -> None:
+        self.graph, self.name, self.scenario = graph, name, scenario_
+        self.unquantified = unquantified
+        self.node_types = node_types or {}
+        n = graph.num_nodes
+        if max_length is None and n > UNBOUNDED_CYCLES_MAX_NODES:
+            max_length = 6
+        self.max_length = max_length
+        with progress.step("finding money cycles"):
+            import warnings
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # truncation is reported in the text
+                self.cycles = graph.simple_cycles(max_length=max_length, limit=CYCLES_LIMIT)
+        with progress.step("measuring circular financing"):
+            self.circular: CircularFinancing = graph.circular_financing()
+        with progress.step("solving ownership"):
+            self.walks = self.ultimate = None
+            if n <= OWNERSHIP_MAX_NODES:
+                self.walks = graph.integrated_ownership("walks")
+                self.ultimate = graph.integrated_ownership("ultimate")
+        with progress.step("look-through loss"):
+            self.exposures = graph.look_through(
+                value_loss=self.scenario.value_loss or None,
+                default=self.scenario.default or None,
+            )
+
+    # --- text ---------------------------------------------------------------------------
+
+    def text(self) -> str:
+        parts = [
+            self._graph_text(),
+            self._cycles_text(),
+            self._circular_text(),
+            self._ownership_text(),
+            self._exposure_text(),
+            self._unquantified_text(),
+        ]
+        return "\n".join(parts) + "\n"
+
+    def _graph_text(self) -> str:
+        from . import __version__
+
+        info = self.graph.summary()
+        rows = [
+            [k, f"{v['edges']:,}", f"{v['known_amounts']:,}", tx.money(v["total_amount"])]
+            for k, v in info["kinds"].items()
+        ]
+        return "\n".join(
+            [
+                f"aiexposure {__version__} — {self.name}",
+                tx.heading("The graph in numbers"),
+                f"  {info['nodes']:,} nodes, {info['edges']:,} edges ({info['rows']:,} rows, "
+                f"{info['merged_duplicates']:,} duplicate rows merged)",
+                tx.table(["kind", "edges", "with amount", "known total"], rows),
+            ]
+        )
+
+    def _cycles_text(self) -> str:
+        t = self.cycles
+        bound = f" of length <= {self.max_length}" if self.max_length else ""
+        truncated = t.schema.metadata[b"aiexposure.truncated"] == b"true"
+        head = [
+            tx.heading("Money cycles"),
+            tx.wrap(
+                "Simple cycles of the money graph (equity invested, credit lent, purchases "
+                "committed; money flows source -> target). Bottleneck: the smallest amount on "
+                "the cycle, the most money that can go all the way round."
+            ),
+            f"  {t.num_rows:,} cycle(s){bound}"
+            + (f" — truncated at {CYCLES_LIMIT:,}" if truncated else ""),
+        ]
+        rows = t.to_pylist()
+        rows.sort(key=lambda r: (-(r["bottleneck"] or -1.0), r["cycle"]))
+        shown = [
+            [
+                " -> ".join(map(str, [*r["nodes"], r["nodes"][0]])),
+                ", ".join(SHORT_KINDS[k] for k in r["kinds"]),
+                tx.money(r["bottleneck"]),
+                "-" if r["weight"] is None else f"{r['weight']:.4g}",
+            ]
+            for r in rows[:SHOWN]
+        ]
+        if shown:
+            head.append(tx.table(["cycle", "kinds (eq, cr, cm)", "bottleneck", "weight"], shown))
+        if len(rows) > SHOWN:
+            head.append(f"  ... {len(rows) - SHOWN:,} more in cycles.parquet")
+        return "\n".join(head)
+
+    def _circular_text(self) -> str:
+        cf = self.circular
+        trips = [r for r in cf.round_trips.to_pylist() if r["purchases_back"] != 0.0]
+        trips.sort(key=lambda r: (-(r["round_trip_ratio"] or -1.0), -(r["invested"] or 0.0)))
+        out = [
+            tx.heading("Circular financing"),
+            tx.wrap(
+                "Round trip of an investment i -> j: min(invested, purchases back) / invested, "
+                "where purchases back are j's committed purchases from i; how much of the "
+                "investment can return to the investor as revenue."
+            ),
+        ]
+        if trips:
+            rows = [
+                [
+                    str(r["investor"]),
+                    str(r["investee"]),
+                    r["kind"],
+                    tx.money(r["invested"]),
+                    tx.money(r["purchases_back"]),
+                    "unknown" if r["round_trip_ratio"] is None else f"{r['round_trip_ratio']:.2f}",
+                ]
+                for r in trips[:SHOWN]
+            ]
+            head = ["investor", "investee", "kind", "invested", "purchases back", "ratio"]
+            out.append(tx.table(head, rows))
+        else:
+            out.append("  no investment has committed purchases coming back")
+        funded = [r for r in cf.self_funded.to_pylist() if r["self_funded"] > 0]
+        funded.sort(key=lambda r: -r["self_funded"])
+        out.append(
+            tx.wrap(
+                "Self-funded revenue of v: sum over customers b of Wint[v, b] * P[b -> v], "
+                "Wint the integrated ownership (walks): committed revenue paid by customers v "
+                "owns, directly or through chains."
+            )
+        )
+        if funded:
+            rows = [
+                [
+                    str(r["node"]),
+                    tx.money(r["revenue"]),
+                    tx.money(r["self_funded"]),
+                    tx.percent(r["self_funded_share"]),
+                ]
+                for r in funded[:SHOWN]
+            ]
+            out.append(tx.table(["node", "committed revenue", "self-funded", "share"], rows))
+        else:
+            out.append("  none: no node owns a customer whose commitment amount is known")
+        r = cf.reciprocity
+        out.append(
+            tx.wrap(
+                "Weighted reciprocity sum min(F_ij, F_ji) / sum F_ij: "
+                + ("unknown (no amount known)" if r is None else f"{r:.3f}")
+                + f" ({cf.unknown_amounts:,} edge(s) of unknown amount left out)"
+            )
+        )
+        return "\n".join(out)
+
+    def _ownership_text(self) -> str:
+        out = [tx.heading("Who owns what of whom")]
+        if self.walks is None:
+            out.append(
+                tx.wrap(
+                    f"Skipped: exact ownership tables are for graphs up to "
+                    f"{OWNERSHIP_MAX_NODES:,} nodes. Run `aiexposure exposure FILE --threshold "
+                    "0.01` for a sparse table with a stated error bound."
+                )
+            )
+            return "\n".join(out)
+        walks = sorted(self.walks.to_pylist(), key=lambda r: -r["integrated"])
+        out.append(
+            tx.wrap(
+                "Integrated ownership, convention 'walks' (Brioschi, Buzzacchi & Colombo 1989): "
+                "(I - W)^-1 - I, every chain of holdings counted."
+            )
+        )
+        rows = [
+            [
+                str(r["holder"]),
+                str(r["issuer"]),
+                tx.percent(r["direct"]),
+                tx.percent(r["integrated"]),
+            ]
+            for r in walks[:SHOWN]
+        ]
+        out.append(tx.table(["holder", "issuer", "direct", "integrated"], rows))
+        out.append(
+            tx.wrap(
+                "Ultimate owners, convention 'ultimate' (Dietzenbacher & Temurshoev 2008): the "
+                "share of each company that ends with a root holder; 'free float' is the part "
+                "nobody in the data holds. Each company's column sums to 100%."
+            )
+        )
+        ultimate = sorted(
+            self.ultimate.to_pylist(), key=lambda r: (str(r["issuer"]), -r["integrated"])
+        )
+        rows = [
+            [
+                str(r["issuer"]),
+                "free float" if r["holder"] is None else str(r["holder"]),
+                tx.percent(r["integrated"]),
+            ]
+            for r in ultimate[: 3 * SHOWN]
+        ]
+        out.append(tx.table(["company", "ultimate owner", "share"], rows))
+        return "\n".join(out)
+
+    def _exposure_text(self) -> str:
+        out = [tx.heading("Look-through loss")]
+        if not self.scenario.lines:
+            out.append("  no scenario: give --shock NODE=FRACTION and/or --unpaid NODE=FRACTION")
+            return "\n".join(out)
+        out.append(tx.wrap("Scenario: " + "; ".join(self.scenario.lines) + "."))
+        out.append(
+            tx.wrap(
+                "L = (I - W)^-1 (W s + R d): s the value lost per node, d the unpaid fraction, "
+                "W the equity shares, R the credit and committed amounts (a lender loses on its "
+                "borrower, a supplier on its customer). Direct = W s + R d; indirect = the rest, "
+                "passed on through holdings."
+            )
+        )
+        rows = [r for r in self.exposures.to_pylist() if r["total"] > 0]
+        rows.sort(key=lambda r: -r["total"])
+        table_rows = [
+            [str(r["node"]), tx.money(r["direct"]), tx.money(r["indirect"]), tx.money(r["total"])]
+            for r in rows[:SHOWN]
+        ]
+        if table_rows:
+            out.append(tx.table(["holder", "direct", "indirect", "total"], table_rows))
+        else:
+            out.append("  nobody in the graph is exposed to this scenario")
+        return "\n".join(out)
+
+    def _unquantified_text(self) -> str:
+        out = [tx.heading("What the data leaves unquantified")]
+        if self.unquantified is not None and self.unquantified.num_rows:
+            out.append("  Equity stakes without a known share (not in the graph):")
+            for r in self.unquantified.select(["source", "target", "amount"]).to_pylist():
+                amount = "amount unknown" if r["amount"] is None else tx.money(r["amount"])
+                out.append(f"    {r['source']} -> {r['target']} ({amount})")
+        offsets, targets, kinds, _, amounts = self.graph._core.csr()
+        sources = np.repeat(np.arange(self.graph.num_nodes), np.diff(offsets).astype(np.int64))
+        unknown = np.isnan(amounts) if len(amounts) else np.ones(len(targets), bool)
+        names = self.graph.nodes
+        if unknown.any():
+            out.append(f"  Edges of unknown amount: {int(unknown.sum()):,}")
+            from ._validate import KINDS
+
+            for p in np.flatnonzero(unknown)[:SHOWN]:
+                u, v = names[int(sources[p])].as_py(), names[int(targets[p])].as_py()
+                out.append(f"    {u} -> {v} ({KINDS[int(kinds[p])]})")
+            if unknown.sum() > SHOWN:
+                out.append(f"    ... and {int(unknown.sum()) - SHOWN:,} more")
+        unknown_trips = self.circular.round_trips.filter(
+            pc.is_null(self.circular.round_trips["round_trip_ratio"])
+        ).num_rows
+        out.append(f"  Round trips that cannot be computed (an amount unknown): {unknown_trips:,}")
+        return "\n".join(out)
+
+    # --- files --------------------------------------------------------------------------
+
+    def write(self, out: Path, progress: Progress) -> list[Path]:
+        out.mkdir(parents=True, exist_ok=True)
+        written = []
+        meta = {b"aiexposure.scenario": "; ".join(self.scenario.lines).encode()}
+        exposures = self.exposures.replace_schema_metadata(meta)
+        files = {
+            "exposures.parquet": exposures,
+            "cycles.parquet": self.cycles,
+            "round_trips.parquet": self.circular.round_trips,
+        }
+        if self.walks is not None:
+            files["ownership.parquet"] = ownership_table(self.walks, self.ultimate)
+        for name, table in files.items():
+            pq.write_table(table, out / name)
+            written.append(out / name)
+        with progress.step("drawing the graph"):
+            from ._plot import draw
+
+            draw(self.graph, self.cycles, self.node_types, out / "graph.png", self.name)
+            written.append(out / "graph.png")
+        return written
+
+
+def ownership_table(walks: pa.Table, ultimate: pa.Table) -> pa.Table:
+    """Both conventions in one long table with a ``method`` column."""
+    parts = []
+    for method, t in (("walks", walks), ("ultimate", ultimate)):
+        t = t.replace_schema_metadata(None)
+        parts.append(t.append_column("method", pa.array([method] * t.num_rows, pa.string())))
+    return pa.concat_tables(parts)

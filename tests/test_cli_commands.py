@@ -1,0 +1,246 @@
+"""Every command through a subprocess: report (built-in data and a generated graph), its
+output files and schemas, generate, cycles, exposure, progress and errors."""
+
+import io
+import struct
+import subprocess
+import sys
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from aiexposure._progress import Progress
+
+
+def run(*args, cwd):
+    return subprocess.run(
+        [sys.executable, "-m", "aiexposure", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=cwd,
+    )
+
+
+def ok(out):
+    assert out.returncode == 0, out.stderr
+    assert out.stderr == ""  # piped: no progress bar, no warning
+    return out.stdout
+
+
+def png_size(path):
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+@pytest.fixture(scope="module")
+def builtin_report(tmp_path_factory):
+    cwd = tmp_path_factory.mktemp("report")
+    stdout = ok(run("report", cwd=cwd))
+    return stdout, cwd / "aiexposure-report"
+
+
+def test_report_prints_every_section_within_100_columns(builtin_report):
+    stdout, _ = builtin_report
+    for section in [
+        "The graph in numbers",
+        "Money cycles",
+        "Circular financing",
+        "Who owns what of whom",
+        "Look-through loss",
+        "What the data leaves unquantified",
+    ]:
+        assert section in stdout
+    assert max(len(line) for line in stdout.splitlines()) <= 100
+    # The loop of the articles: Amazon invests 50B, OpenAI commits 138B back: ratio 1.00.
+    line = next(s for s in stdout.splitlines() if s.split()[:2] == ["Amazon", "OpenAI"])
+    assert "$50.0B" in line and "$138.0B" in line and line.rstrip().endswith("1.00")
+    assert "Amazon -> OpenAI -> Amazon" in stdout
+    # Conventions are named, the scenario and its formula stated.
+    assert "'walks'" in stdout and "'ultimate'" in stdout
+    assert "OpenAI's equity loses 50% of $730.0B" in stdout
+    assert "L = (I - W)^-1 (W s + R d)" in stdout
+    # Amazon's loss: 50/730 of 365B through its stake, plus 138B of unpaid commitments.
+    amazon = next(
+        s for s in stdout.splitlines() if s.strip().startswith("Amazon   ") and "$163" in s
+    )
+    assert amazon.split()[-1] == "$163.0B"
+    assert "Microsoft -> OpenAI ($13.0B)" in stdout
+
+
+def test_report_files_and_schemas(builtin_report):
+    _, out = builtin_report
+    exposures = pq.read_table(out / "exposures.parquet")
+    assert exposures.column_names == ["node", "direct", "indirect", "total"]
+    assert b"OpenAI" in exposures.schema.metadata[b"aiexposure.scenario"]
+    totals = dict(zip(exposures["node"].to_pylist(), exposures["total"].to_pylist(), strict=True))
+    assert totals["Amazon"] == pytest.approx(50 / 730 * 365e9 + 138e9, rel=1e-12)
+    cycles = pq.read_table(out / "cycles.parquet")
+    assert cycles.column_names == ["cycle", "length", "nodes", "kinds", "weight", "bottleneck"]
+    assert cycles.schema.field("nodes").type == pa.list_(pa.string())
+    assert ["Amazon", "OpenAI"] in cycles["nodes"].to_pylist()
+    ownership = pq.read_table(out / "ownership.parquet")
+    assert ownership.column_names == ["holder", "issuer", "direct", "integrated", "method"]
+    assert set(ownership["method"].to_pylist()) == {"walks", "ultimate"}
+    ultimate = ownership.filter(pa.compute.equal(ownership["method"], "ultimate"))
+    assert sum(ultimate["integrated"].to_pylist()) == pytest.approx(1.0)  # OpenAI's column
+    trips = pq.read_table(out / "round_trips.parquet")
+    assert "round_trip_ratio" in trips.column_names
+    width, height = png_size(out / "graph.png")
+    assert width > 800 and height > 600
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    cwd = tmp_path_factory.mktemp("generated")
+    stdout = ok(run("generate", "g.parquet", "--nodes", "3000", "--commitments", "0.1", cwd=cwd))
+    assert "edges written to g.parquet" in stdout
+    return cwd, cwd / "g.parquet"
+
+
+def test_generate_is_reproducible(generated):
+    cwd, path = generated
+    ok(run("generate", "again.arrow", "--nodes", "3000", "--commitments", "0.1", cwd=cwd))
+    a = pq.read_table(path)
+    b = pa.ipc.open_file(pa.memory_map(str(cwd / "again.arrow"))).read_all()
+    assert a.equals(b)
+    assert set(a["kind"].to_pylist()) == {"equity", "commitment"}
+
+
+def test_report_on_a_generated_graph(generated):
+    cwd, path = generated
+    edges = pq.read_table(path)
+    commitment = next(r for r in edges.to_pylist() if r["kind"] == "commitment")
+    payer, supplier = commitment["source"], commitment["target"]
+    stdout = ok(run("report", str(path), "--out", "out", "--unpaid", f"{payer}=0.5", cwd=cwd))
+    assert "cycle(s) of length <= 6" in stdout
+    assert f"{payer} leaves 50% of its commitments and debts unpaid" in stdout
+    assert max(len(line) for line in stdout.splitlines()) <= 100
+    for name in ["exposures.parquet", "cycles.parquet", "ownership.parquet", "graph.png"]:
+        assert (cwd / "out" / name).stat().st_size > 0
+    exposures = pq.read_table(cwd / "out" / "exposures.parquet")
+    nodes = set(edges["source"].to_pylist()) | set(edges["target"].to_pylist())
+    assert sorted(exposures["node"].to_pylist()) == sorted(nodes)
+    # The supplier loses half of what the payer committed to it (at least: R d).
+    direct = dict(zip(exposures["node"].to_pylist(), exposures["direct"].to_pylist(), strict=True))
+    paid = sum(
+        r["amount"]
+        for r in edges.to_pylist()
+        if (r["source"], r["target"], r["kind"]) == (payer, supplier, "commitment")
+    )
+    assert direct[supplier] >= 0.5 * paid * (1 - 1e-12)
+    width, height = png_size(cwd / "out" / "graph.png")
+    assert width > 800 and height > 600
+
+
+def test_report_shock_needs_a_valuation(generated):
+    cwd, path = generated
+    out = run("report", str(path), "--shock", "7=0.5", "--out", "o", cwd=cwd)
+    if out.returncode == 0:  # node 7 got an implied valuation: fine, but say so
+        assert "7's equity loses 50%" in out.stdout
+    else:
+        assert "give --valuation 7=USD" in out.stderr
+    stdout = ok(
+        run("report", str(path), "--shock", "7=0.5", "--valuation", "7=1e9", "--out", "o", cwd=cwd)
+    )
+    assert "7's equity loses 50% of $1.0B: $500.0M" in stdout
+
+
+def test_report_as_of_filters_dated_rows(tmp_path):
+    path = tmp_path / "deals.csv"
+    path.write_text(
+        "source,target,kind,share,amount,date\n"
+        "A,B,equity,0.5,10,2026-01-01\n"
+        "B,A,commitment,,20,2026-03-01\n"
+    )
+    early = ok(run("report", str(path), "--as-of", "2026-02-01", "--out", "o", cwd=tmp_path))
+    assert "0 cycle(s)" in early
+    late = ok(run("report", str(path), "--as-of", "2026-03-01", "--out", "o", cwd=tmp_path))
+    assert "1 cycle(s)" in late
+    builtin = ok(run("report", "--as-of", "2026-01-15", "--out", "b", cwd=tmp_path))
+    assert "as of 2026-01-15" in builtin
+
+
+def test_cycles_command(generated):
+    cwd, path = generated
+    stdout = ok(run("cycles", str(path), "--max-length", "4", "--out", "c.parquet", cwd=cwd))
+    table = pq.read_table(cwd / "c.parquet")
+    assert stdout.startswith(f"{table.num_rows:,} simple cycle(s)")
+    assert max(table["length"].to_pylist()) <= 4
+    stdout = ok(run("cycles", str(path), "--limit", "5", "--show", "2", cwd=cwd))
+    assert stdout.startswith("5 simple cycle(s) — truncated at --limit 5")
+    assert ok(run("cycles", str(path), "--kinds", "commitment", cwd=cwd)).startswith("0 simple")
+
+
+def test_exposure_command(generated):
+    cwd, path = generated
+    stdout = ok(run("exposure", str(path), "--method", "ultimate", "--out", "u.csv", cwd=cwd))
+    assert "convention: ultimate" in stdout and "free float" in stdout
+    assert (cwd / "u.csv").read_text().startswith('"holder","issuer"')
+    stdout = ok(run("exposure", str(path), "--holder", "5", "--show", "3", cwd=cwd))
+    assert "issuer" in stdout
+    stdout = ok(run("exposure", str(path), "--method", "simple_paths", "--max-depth", "2", cwd=cwd))
+    assert "convention: simple_paths" in stdout
+    assert "values are lower bounds" in stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["cycles", "missing.parquet"], "file not found: missing.parquet"),
+        (["exposure", "bad.parquet"], "cannot read bad.parquet as a parquet"),
+        (["cycles", "bad.csv"], "no source column 'source'"),
+        (["report", "--shock", "OpenAI=2", "--out", "o"], "VALUE a number in [0, 1]"),
+        (["report", "--shock", "Nobody=0.5", "--out", "o"], "node 'Nobody' is not in the graph"),
+        (["exposure", "good.csv", "--holder", "Z"], "node 'Z' is not in the graph"),
+        (["generate", "g.txt", "--nodes", "10"], "unsupported output type '.txt'"),
+        (["cycles", "good.csv", "--limit", "0"], "limit must be an integer >= 1"),
+    ],
+)
+def test_errors_are_one_line_without_traceback(tmp_path, args, message):
+    (tmp_path / "bad.parquet").write_bytes(b"not parquet")
+    (tmp_path / "bad.csv").write_text("a,b\n1,2\n")
+    (tmp_path / "good.csv").write_text("source,target,share\nA,B,0.5\n")
+    out = run(*args, cwd=tmp_path)
+    assert out.returncode == 2, out.stdout
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1, out.stderr
+    assert lines[0].startswith("aiexposure: error:") and message in lines[0]
+
+
+@pytest.mark.parametrize("command", ["report", "generate", "cycles", "exposure"])
+def test_help_explains_every_option(tmp_path, command):
+    stdout = ok(run(command, "--help", cwd=tmp_path))
+    from aiexposure.cli import _parser
+
+    sub = _parser()._subparsers._group_actions[0].choices[command]
+    for action in sub._actions:
+        if action.option_strings and action.dest != "help":
+            assert action.help, f"{command} {action.option_strings} has no help"
+            assert action.option_strings[-1] in stdout
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_bar_on_a_terminal_only():
+    term = FakeTerminal()
+    p = Progress(2, term)
+    with p.step("loading"):
+        pass
+    assert "[############------------] 1/2 loading" in term.getvalue()
+    with p.step("solving"):
+        pass
+    assert term.getvalue().endswith("\r")  # cleared at the end
+    piped = io.StringIO()
+    q = Progress(1, piped)
+    with q.step("loading"):
+        pass
+    assert piped.getvalue() == ""
+    with pytest.raises(RuntimeError), Progress(1, term).step("failing"):
+        raise RuntimeError("boom")
