@@ -244,3 +244,34 @@ def test_progress_bar_on_a_terminal_only():
     assert piped.getvalue() == ""
     with pytest.raises(RuntimeError), Progress(1, term).step("failing"):
         raise RuntimeError("boom")
+
+
+def test_report_on_a_big_graph_limits_the_costly_parts(generated, monkeypatch, tmp_path):
+    # Above OWNERSHIP_MAX_NODES the report skips the exact ownership tables and computes the
+    # self-funded revenue of the largest payees only, and says so.
+    from aiexposure import Graph, _report
+
+    _, path = generated
+    monkeypatch.setattr(_report, "OWNERSHIP_MAX_NODES", 100)
+    graph = Graph.from_arrow(path)
+    report = _report.Report(graph, "g", Progress(5, io.StringIO()), _report.Scenario())
+    text = report.text()
+    assert "Computed for the 15 largest payees by known committed revenue only" in text
+    assert "Skipped: exact ownership tables are for graphs up to 100 nodes" in text
+    assert report.walks is None
+    edges = pq.read_table(path).to_pylist()
+    revenue: dict = {}
+    for r in edges:
+        if r["kind"] == "commitment":
+            revenue[r["target"]] = revenue.get(r["target"], 0.0) + r["amount"]
+    top = sorted(revenue, key=lambda v: -revenue[v])[:15]
+    funded = report.circular.self_funded
+    assert funded["node"].to_pylist() == top
+    assert funded["revenue"].to_pylist() == pytest.approx([revenue[v] for v in top], rel=1e-12)
+    written = report.write(tmp_path / "out", Progress(1, io.StringIO()))
+    assert {p.name for p in written} == {
+        "exposures.parquet",
+        "cycles.parquet",
+        "round_trips.parquet",
+        "graph.png",
+    }

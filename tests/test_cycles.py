@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.sparse.csgraph import connected_components
 
-from aiexposure import BoundWarning, ClosedCycleError, Graph
+from aiexposure import BoundWarning, ClosedCycleError, Graph, UnknownNodeError
 from aiexposure.datasets import ai_funding_2026, split_quantified
 
 KINDS = ("equity", "credit", "commitment")
@@ -437,6 +437,38 @@ def test_worked_circular_financing():
     # F: S->A 40, A->S 100, B->S 200, C->S 1000, S->B 80; unknown C->A, A->B left out.
     assert cf.reciprocity == pytest.approx((40 + 40 + 80 + 80) / (40 + 100 + 200 + 1000 + 80))
     assert cf.unknown_amounts == 2
+
+
+def test_circular_financing_for_chosen_payees():
+    g = build(
+        4,
+        [
+            (0, 1, "equity", 0.5, None),
+            (1, 2, "equity", 0.4, None),
+            (1, 0, "commitment", None, 100.0),
+            (2, 0, "commitment", None, 200.0),
+            (3, 1, "commitment", None, 7.0),
+        ],
+    )
+    every = {r["node"]: r for r in g.circular_financing().self_funded.to_pylist()}
+    picked = g.circular_financing(payees=[1, 3, 0]).self_funded.to_pylist()
+    assert [r["node"] for r in picked] == [1, 3, 0]
+    assert picked[0] == every[1] and picked[2] == every[0]
+    # 3 receives nothing: a row of zeros, no share.
+    assert picked[1] == {
+        "node": 3,
+        "revenue": 0.0,
+        "self_funded": 0.0,
+        "self_funded_share": None,
+        "unknown_commitments": 0,
+    }
+    assert g.circular_financing(payees=[]).self_funded.num_rows == 0
+    with pytest.raises(UnknownNodeError, match=r"payees names node\(s\) not in the graph: 'x' \("):
+        g.circular_financing(payees=[0, "x"])
+    with pytest.raises(UnknownNodeError, match="9"):
+        g.circular_financing(payees=np.array([9]))
+    with pytest.raises(TypeError, match="list of nodes"):
+        g.circular_financing(payees="a")
 
 
 def test_circular_financing_raises_on_a_closed_cycle_it_needs():

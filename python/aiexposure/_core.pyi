@@ -104,6 +104,7 @@ def round_trips(
 ]: ...
 def self_funded(
     graph: CoreGraph,
+    payees: npt.NDArray[np.uint32] | None = None,
 ) -> tuple[
     npt.NDArray[np.uint32],
     npt.NDArray[np.float64],

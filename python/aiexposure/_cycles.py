@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 
 from . import _core
+from ._exposure import node_indices
 from ._validate import KINDS
 from .errors import BoundWarning
 
@@ -143,7 +144,8 @@ class CircularFinancing:
     investor: 0 when none, null when of unknown amount) and ``round_trip_ratio``
     min(I, P) / I (null when I or P is unknown, or I is 0).
 
-    ``self_funded``: one row per node with committed revenue: ``revenue`` (Σ_b P[b -> v] over
+    ``self_funded``: one row per node with committed revenue (or per chosen payee, in the
+    order given): ``revenue`` (Σ_b P[b -> v] over
     known amounts), ``self_funded`` (Σ_b W̃[v, b] · P[b -> v], W̃ the integrated ownership,
     walks), ``self_funded_share`` (their ratio, null without revenue) and
     ``unknown_commitments`` (commitments to v of unknown amount, left out of both sums).
@@ -165,7 +167,7 @@ class CircularFinancing:
     unknown_amounts: int
 
 
-def circular_financing(graph: Graph) -> CircularFinancing:
+def circular_financing(graph: Graph, payees: Iterable[Any] | None = None) -> CircularFinancing:
     core = graph._core
     source, target, kind, invested, returned, ratio = _core.round_trips(core)
     trips = pa.table(
@@ -179,7 +181,8 @@ def circular_financing(graph: Graph) -> CircularFinancing:
         }
     )
     with graph._naming():
-        node, revenue, funded, unknown = _core.self_funded(core)
+        chosen = None if payees is None else node_indices(graph, payees, "payees")
+        node, revenue, funded, unknown = _core.self_funded(core, chosen)
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(revenue > 0, funded / np.where(revenue > 0, revenue, 1.0), np.nan)
     funded_table = pa.table(

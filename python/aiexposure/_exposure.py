@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -25,19 +25,49 @@ METHODS = ("walks", "ultimate", "simple_paths")
 TRUNCATED = b"aiexposure.truncated"
 
 
-def node_index(graph: Graph, node: Any) -> int:
-    """Index of a node label; UnknownNodeError naming it when absent."""
+def _index_or_none(graph: Graph, node: Any) -> int | None:
     try:
         found = pc.index(graph.nodes, pa.scalar(node, graph.nodes.type)).as_py()
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError):
         found = -1
-    if found < 0:
+    return None if found < 0 else found
+
+
+def node_index(graph: Graph, node: Any) -> int:
+    """Index of a node label; UnknownNodeError naming it when absent."""
+    found = _index_or_none(graph, node)
+    if found is None:
         raise UnknownNodeError(
             f"node {node!r} is not in the graph (its ids are {graph.nodes.type}); check the "
             "spelling and type of the id",
             nodes=[node],
         )
     return found
+
+
+def node_indices(graph: Graph, nodes: Iterable[Any], name: str) -> np.ndarray:
+    """Indices (uint32) of node labels, in the order given; UnknownNodeError naming the
+    absent ones."""
+    if isinstance(nodes, (str, bytes)):
+        raise TypeError(f"{name} must be a list of nodes, not one {type(nodes).__name__}")
+    items = list(nodes)
+    try:
+        keys = pa.array(items, graph.nodes.type)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError):
+        keys = None  # some id of another type: found one by one below, to name it
+    idx = None if keys is None else pc.index_in(keys, value_set=graph.nodes)
+    if idx is None or idx.null_count:
+        if idx is None:
+            unknown = [v for v in items if _index_or_none(graph, v) is None]
+        else:
+            missing = idx.is_null().to_numpy(zero_copy_only=False)
+            unknown = [items[i] for i in np.flatnonzero(missing)]
+        raise UnknownNodeError(
+            f"{name} names node(s) not in the graph: {', '.join(map(repr, unknown[:10]))} "
+            f"(its ids are {graph.nodes.type}); check the spelling and type of the ids",
+            nodes=unknown,
+        )
+    return idx.to_numpy(zero_copy_only=False).astype(np.uint32)
 
 
 def _labels(graph: Graph, indices: np.ndarray) -> pa.Array:

@@ -152,7 +152,7 @@ def draw(
             markersize=12,
             markerfacecolor=type_color[t],
             markeredgecolor="black",
-            label=f"node: {t}",
+            label="node (no type in the data)" if t == "node" else f"node: {t}",
         )
         for t in types
     ]

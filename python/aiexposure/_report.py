@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 from . import _text as tx
 from ._cycles import CircularFinancing
 from ._progress import Progress
+from ._validate import KINDS
 from .graph import Graph
 
 # Exact ownership tables cost holders x reach; above this the report leaves them to
@@ -80,6 +81,18 @@ def implied_valuations(graph: Graph) -> dict[Any, float]:
         out[t] = max(out.get(t, 0.0), value)
     labels = graph.nodes.take(pa.array(list(out), pa.uint32())).to_pylist()
     return dict(zip(labels, out.values(), strict=True))
+
+
+def largest_payees(graph: Graph, count: int) -> list[Any]:
+    """The ``count`` nodes with the most known committed revenue (ties: node order)."""
+    _, targets, kinds, _, amounts = graph._core.csr()
+    if not len(amounts):  # no amount known anywhere
+        return []
+    committed = (kinds == KINDS.index("commitment")) & ~np.isnan(amounts)
+    revenue = np.bincount(targets[committed], weights=amounts[committed], minlength=graph.num_nodes)
+    top = np.lexsort((np.arange(graph.num_nodes), -revenue))[:count]
+    top = top[revenue[top] > 0]
+    return graph.nodes.take(pa.array(top)).to_pylist()
 
 
 def scenario(
@@ -146,7 +159,10 @@ class Report:
                 warnings.simplefilter("ignore")  # truncation is reported in the text
                 self.cycles = graph.simple_cycles(max_length=max_length, limit=CYCLES_LIMIT)
         with progress.step("measuring circular financing"):
-            self.circular: CircularFinancing = graph.circular_financing()
+            # Self-funded revenue costs one row solve per payee: on big graphs only the
+            # largest payees, said in the text.
+            self.payees = None if n <= OWNERSHIP_MAX_NODES else largest_payees(graph, SHOWN)
+            self.circular: CircularFinancing = graph.circular_financing(payees=self.payees)
         with progress.step("solving ownership"):
             self.walks = self.ultimate = None
             if n <= OWNERSHIP_MAX_NODES:
@@ -203,8 +219,17 @@ class Report:
             f"  {t.num_rows:,} cycle(s){bound}"
             + (f" — truncated at {CYCLES_LIMIT:,}" if truncated else ""),
         ]
-        rows = t.to_pylist()
-        rows.sort(key=lambda r: (-(r["bottleneck"] or -1.0), r["cycle"]))
+        order = pc.sort_indices(
+            pa.table(
+                {
+                    "b": pc.fill_null(t["bottleneck"], -1.0),
+                    "w": pc.fill_null(t["weight"], -1.0),
+                    "c": t["cycle"],
+                }
+            ),
+            [("b", "descending"), ("w", "descending"), ("c", "ascending")],
+        )
+        rows = t.take(order[:SHOWN]).to_pylist()
         shown = [
             [
                 " -> ".join(map(str, [*r["nodes"], r["nodes"][0]])),
@@ -212,18 +237,29 @@ class Report:
                 tx.money(r["bottleneck"]),
                 "-" if r["weight"] is None else f"{r['weight']:.4g}",
             ]
-            for r in rows[:SHOWN]
+            for r in rows
         ]
         if shown:
             head.append(tx.table(["cycle", "kinds (eq, cr, cm)", "bottleneck", "weight"], shown))
-        if len(rows) > SHOWN:
-            head.append(f"  ... {len(rows) - SHOWN:,} more in cycles.parquet")
+        if t.num_rows > SHOWN:
+            head.append(f"  ... {t.num_rows - SHOWN:,} more in cycles.parquet")
         return "\n".join(head)
 
     def _circular_text(self) -> str:
         cf = self.circular
-        trips = [r for r in cf.round_trips.to_pylist() if r["purchases_back"] != 0.0]
-        trips.sort(key=lambda r: (-(r["round_trip_ratio"] or -1.0), -(r["invested"] or 0.0)))
+        t = cf.round_trips
+        back = t.filter(pc.fill_null(pc.not_equal(t["purchases_back"], 0.0), True))
+        order = pc.sort_indices(
+            pa.table(
+                {
+                    "r": pc.fill_null(back["round_trip_ratio"], -1.0),
+                    "i": pc.fill_null(back["invested"], 0.0),
+                    "p": pc.fill_null(back["purchases_back"], 0.0),
+                }
+            ),
+            [("r", "descending"), ("i", "descending"), ("p", "descending")],
+        )
+        trips = back.take(order[:SHOWN]).to_pylist()
         out = [
             tx.heading("Circular financing"),
             tx.wrap(
@@ -242,7 +278,7 @@ class Report:
                     tx.money(r["purchases_back"]),
                     "unknown" if r["round_trip_ratio"] is None else f"{r['round_trip_ratio']:.2f}",
                 ]
-                for r in trips[:SHOWN]
+                for r in trips
             ]
             head = ["investor", "investee", "kind", "invested", "purchases back", "ratio"]
             out.append(tx.table(head, rows))
@@ -257,6 +293,14 @@ class Report:
                 "owns, directly or through chains."
             )
         )
+        if self.payees is not None:
+            out.append(
+                tx.wrap(
+                    f"Computed for the {len(self.payees)} largest payees by known committed "
+                    f"revenue only (graph over {OWNERSHIP_MAX_NODES:,} nodes; each payee costs "
+                    "one solve over what it owns): Graph.circular_financing(payees=...) for others."
+                )
+            )
         if funded:
             rows = [
                 [
@@ -343,11 +387,11 @@ class Report:
                 "passed on through holdings."
             )
         )
-        rows = [r for r in self.exposures.to_pylist() if r["total"] > 0]
-        rows.sort(key=lambda r: -r["total"])
+        hit = self.exposures.filter(pc.greater(self.exposures["total"], 0.0))
+        order = pc.sort_indices(hit, [("total", "descending")])
         table_rows = [
             [str(r["node"]), tx.money(r["direct"]), tx.money(r["indirect"]), tx.money(r["total"])]
-            for r in rows[:SHOWN]
+            for r in hit.take(order[:SHOWN]).to_pylist()
         ]
         if table_rows:
             out.append(tx.table(["holder", "direct", "indirect", "total"], table_rows))
@@ -368,8 +412,6 @@ class Report:
         names = self.graph.nodes
         if unknown.any():
             out.append(f"  Edges of unknown amount: {int(unknown.sum()):,}")
-            from ._validate import KINDS
-
             for p in np.flatnonzero(unknown)[:SHOWN]:
                 u, v = names[int(sources[p])].as_py(), names[int(targets[p])].as_py()
                 out.append(f"    {u} -> {v} ({KINDS[int(kinds[p])]})")

@@ -481,7 +481,7 @@ class Graph:
 
         return simple_cycles(self, max_length, min_weight, min_amount, kinds, limit)
 
-    def circular_financing(self) -> CircularFinancing:
+    def circular_financing(self, payees: Iterable[Any] | None = None) -> CircularFinancing:
         """Circular financing (docs/math.md): per investment edge (equity or credit)
         i -> j the round-trip ratio min(I_ij, P_ji) / I_ij, how much of the investment can
         come back as the investee's committed purchases from the investor; per node the
@@ -490,6 +490,11 @@ class Graph:
         :class:`ClosedCycleError` if a payee's holdings reach a closed cycle); and the
         weighted reciprocity of the money graph Σ min(F_ij, F_ji) / Σ F_ij. Unknown amounts
         are never guessed. Returns a :class:`CircularFinancing`.
+
+        Each payee that holds equity costs one row solve over what it reaches, so on a big
+        graph with a large strongly connected holding structure the self-funded table of
+        every payee is out of reach: pass ``payees`` (node ids) to compute only those rows,
+        in that order; None (the default) computes every node that receives a commitment.
 
         >>> from aiexposure import Graph
         >>> g = Graph.from_arrow({"source": ["Amazon", "OpenAI"], "target": ["OpenAI", "Amazon"],
@@ -503,7 +508,7 @@ class Graph:
         """
         from ._cycles import circular_financing
 
-        return circular_financing(self)
+        return circular_financing(self, payees)
 
     def _naming(self) -> Any:
         return _named(self._nodes)

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::exposure::{holdings_of, Solver};
 use crate::graph::{Graph, Kind};
 use crate::interrupt::Interrupt;
@@ -94,17 +94,39 @@ pub struct SelfFunded {
     pub unknown: u32,
 }
 
-/// Self-funded revenue of every node with incoming commitments, in node order. Solves the
-/// row W̃[v, ·] (reach of v only) for the payees that hold equity.
-pub fn self_funded_revenue(s: &Solver<'_>, interrupt: Interrupt) -> Result<Vec<SelfFunded>> {
+/// Self-funded revenue per payee. Solves the row W̃[v, ·] (reach of v only) for the payees
+/// that hold equity.
+///
+/// `payees`: the nodes to report, in that order (each costs one row solve over its reach,
+/// so on big graphs callers pick the ones they need); None for every node that receives a
+/// commitment, in node order.
+pub fn self_funded_revenue(
+    s: &Solver<'_>,
+    payees: Option<&[u32]>,
+    interrupt: Interrupt,
+) -> Result<Vec<SelfFunded>> {
     let g = s.g;
-    let payees: Vec<u32> = (0..g.num_nodes() as u32)
-        .filter(|&v| {
-            g.in_edges(v)
-                .iter()
-                .any(|ie| g.edge(ie.edge as usize).kind == Kind::Commitment)
-        })
-        .collect();
+    let all: Vec<u32>;
+    let payees = match payees {
+        Some(p) => {
+            if let Some(&v) = p.iter().find(|&&v| v as usize >= g.num_nodes()) {
+                return Err(Error::InvalidArgument(format!(
+                    "payee {v} is not in the graph"
+                )));
+            }
+            p
+        }
+        None => {
+            all = (0..g.num_nodes() as u32)
+                .filter(|&v| {
+                    g.in_edges(v)
+                        .iter()
+                        .any(|ie| g.edge(ie.edge as usize).kind == Kind::Commitment)
+                })
+                .collect();
+            &all
+        }
+    };
     payees
         .par_iter()
         .map(|&v| {
@@ -316,7 +338,7 @@ mod tests {
         .unwrap();
         let plan = Plan::new(&g, Interrupt::never()).unwrap();
         let s = Solver { g: &g, plan: &plan };
-        let rows = self_funded_revenue(&s, Interrupt::never()).unwrap();
+        let rows = self_funded_revenue(&s, None, Interrupt::never()).unwrap();
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].node, 0);
         assert_eq!(rows[0].revenue, 1300.0);
@@ -327,6 +349,16 @@ mod tests {
             (1, 0.0, 1)
         );
         assert_eq!(rows[1].self_funded, 0.0);
+
+        // Chosen payees come back in the order asked, a non-payee with zeros.
+        let picked = self_funded_revenue(&s, Some(&[2, 0]), Interrupt::never()).unwrap();
+        assert_eq!(picked.len(), 2);
+        assert_eq!((picked[0].node, picked[0].revenue), (2, 0.0));
+        assert_eq!(
+            (picked[1].node, picked[1].self_funded),
+            (0, rows[0].self_funded)
+        );
+        assert!(self_funded_revenue(&s, Some(&[4]), Interrupt::never()).is_err());
     }
 
     #[test]

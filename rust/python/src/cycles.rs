@@ -6,7 +6,7 @@ use aiexposure_core::exposure::Solver;
 use aiexposure_core::find_cycle::find_cycle as witness;
 use aiexposure_core::scc::{strongly_connected_components, KindMask};
 use aiexposure_core::{Graph, Kind};
-use numpy::{IntoPyArray, PyArray1};
+use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
@@ -147,15 +147,18 @@ pub fn py_round_trips<'py>(
 /// Self-funded revenue per payee: (node, revenue, self_funded, unknown commitments).
 #[pyfunction]
 #[allow(clippy::type_complexity)]
+#[pyo3(signature = (graph, payees=None))]
 pub fn self_funded<'py>(
     py: Python<'py>,
     graph: &CoreGraph,
+    payees: Option<PyReadonlyArray1<'py, u32>>,
 ) -> PyResult<(U32s<'py>, F64s<'py>, F64s<'py>, U32s<'py>)> {
     let solver = Solver {
         g: &graph.inner,
         plan: graph.plan(py)?,
     };
-    let rows = detach::run(py, |it| self_funded_revenue(&solver, it))?;
+    let payees = payees.as_ref().map(|p| p.as_slice()).transpose()?;
+    let rows = detach::run(py, |it| self_funded_revenue(&solver, payees, it))?;
     let node: Vec<u32> = rows.iter().map(|r| r.node).collect();
     let revenue: Vec<f64> = rows.iter().map(|r| r.revenue).collect();
     let funded: Vec<f64> = rows.iter().map(|r| r.self_funded).collect();
