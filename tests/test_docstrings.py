@@ -12,6 +12,7 @@ MODULES = [
     "aiexposure.datasets",
     "aiexposure.synthetic",
     "aiexposure._cycles",
+    "aiexposure._bods",
     "aiexposure._text",
     "aiexposure._progress",
 ]
@@ -36,6 +37,8 @@ def test_every_public_name_has_an_example():
     for attr in [
         "from_arrow",
         "from_networkx",
+        "from_bods",
+        "node_table",
         "num_nodes",
         "num_edges",
         "nodes",

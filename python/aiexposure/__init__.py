@@ -9,6 +9,7 @@ Apache Arrow data.
 Graph(num_nodes=2, num_edges=1, equity=1, credit=0, commitment=0)
 """
 
+from ._bods import BodsData, read_bods
 from ._core import __version__
 from ._cycles import CircularFinancing
 from .errors import (
@@ -17,6 +18,7 @@ from .errors import (
     ClosedCycleError,
     ConvergenceError,
     InternalError,
+    InvalidBodsError,
     InvalidGraphError,
     UnknownNodeError,
 )
@@ -24,13 +26,16 @@ from .graph import Graph
 
 __all__ = [
     "AIExposureError",
+    "BodsData",
     "BoundWarning",
     "CircularFinancing",
     "ClosedCycleError",
     "ConvergenceError",
     "Graph",
     "InternalError",
+    "InvalidBodsError",
     "InvalidGraphError",
     "UnknownNodeError",
     "__version__",
+    "read_bods",
 ]

@@ -22,6 +22,7 @@ __all__ = [
     "ClosedCycleError",
     "ConvergenceError",
     "InternalError",
+    "InvalidBodsError",
     "InvalidGraphError",
     "UnknownNodeError",
 ]
@@ -61,6 +62,31 @@ class InvalidGraphError(AIExposureError):
     ...     print(e.nodes[0])
     C
     """
+
+
+class InvalidBodsError(InvalidGraphError):
+    """BODS input that cannot be read as v0.4 statements (broken JSON, v0.3 shapes, missing
+    fields, dangling recordId references, bad shares); ``statement_ids`` names the statements
+    at fault.
+
+    >>> from aiexposure import Graph, InvalidBodsError
+    >>> try:
+    ...     Graph.from_bods([{"statementID": "x", "statementType": "entityStatement"}])
+    ... except InvalidBodsError as e:
+    ...     print(str(e)[:52])
+    statement x is BODS v0.3 or older (entityStatement);
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        statement_ids: Sequence[str] | None = None,
+        rows: Sequence[int] | None = None,
+        nodes: Sequence[Any] | None = None,
+    ) -> None:
+        super().__init__(message, rows=rows, nodes=nodes)
+        self.statement_ids: list[str] = list(statement_ids or [])
 
 
 class ClosedCycleError(AIExposureError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Literal
@@ -22,7 +23,7 @@ from ._validate import (
     select_columns,
     share_values,
 )
-from .errors import AIExposureError, InvalidGraphError, name_nodes
+from .errors import AIExposureError, InvalidBodsError, InvalidGraphError, name_nodes
 
 if TYPE_CHECKING:
     import networkx
@@ -63,17 +64,20 @@ class Graph:
     ['Amazon', 'OpenAI']
     """
 
-    __slots__ = ("_core", "_nodes", "_table")
+    __slots__ = ("_core", "_node_attrs", "_nodes", "_table")
 
     def __init__(self) -> None:
         raise TypeError("build a Graph with Graph.from_arrow(...) or Graph.from_networkx(...)")
 
     @classmethod
-    def _wrap(cls, core: Any, nodes: pa.Array, table: pa.Table) -> Graph:
+    def _wrap(
+        cls, core: Any, nodes: pa.Array, table: pa.Table, node_attrs: pa.Table | None = None
+    ) -> Graph:
         self = object.__new__(cls)
         self._core = core
         self._nodes = nodes
         self._table = table
+        self._node_attrs = node_attrs
         return self
 
     @classmethod
@@ -97,9 +101,10 @@ class Graph:
         columns, or a path to a .parquet / .arrow / .feather / .ipc / .csv file. The keyword
         arguments name the columns; ``kind``, ``share`` and ``amount`` may be absent (every
         edge is then equity, shares required; amounts unknown). Extra columns are kept and
-        come back from :meth:`edges`. ``nodes`` (an Arrow array, list, or one-column table)
-        adds isolated nodes and fixes the node order. Self-loops on equity edges (treasury
-        shares) are refused unless ``allow_treasury=True``.
+        come back from :meth:`edges`. ``nodes`` (an Arrow array, list, or a table whose first
+        column is the node id) adds isolated nodes and fixes the node order; a table's other
+        columns are node attributes, returned by :attr:`node_table`. Self-loops on equity
+        edges (treasury shares) are refused unless ``allow_treasury=True``.
 
         Raises :class:`InvalidGraphError` naming the rows, nodes or column at fault.
 
@@ -126,7 +131,7 @@ class Graph:
         shares = share_values(cols, codes)
         amounts = amount_values(cols)
 
-        node_list = _node_list(nodes) if nodes is not None else None
+        node_list, node_attrs = _node_list(nodes) if nodes is not None else (None, None)
         id_columns = [(f"source column {source!r}", cols.source)]
         id_columns.append((f"target column {target!r}", cols.target))
         if node_list is not None:
@@ -155,7 +160,79 @@ class Graph:
             core = _core.build_graph(len(labels), src, dst, codes, shares, amounts)
         if duplicates == "error" and core.merged_duplicates:
             _raise_duplicates(src, dst, codes, labels)
-        return cls._wrap(core, labels, table)
+        if node_attrs is not None:
+            # Listed nodes come first in label order; the others get null attributes.
+            listed = node_attrs.num_rows
+            index = pa.array(np.arange(len(labels)), mask=np.arange(len(labels)) >= listed)
+            node_attrs = node_attrs.take(index)
+        return cls._wrap(core, labels, table, node_attrs)
+
+    @classmethod
+    def from_bods(
+        cls,
+        statements_or_path: Any,
+        *,
+        share_range: Literal["min", "mid", "max"] = "min",
+        interest: Literal["shareholding", "votingRights"] = "shareholding",
+        as_of: str | None = None,
+        allow_treasury: bool = False,
+    ) -> Graph:
+        """Build a graph from Beneficial Ownership Data Standard v0.4 statements: a path to a
+        JSON array or JSON Lines file (``.gz`` too), a file object, or a list of statement
+        dicts. Conventions (docs/bods.md):
+
+        * Nodes: every entity and person record, by ``recordId``; an interested party given
+          inline as an unspecified-party object becomes the node ``"unspecified
+          interestedParty of <relationship recordId>"`` flagged ``unknown`` with its
+          ``reason`` kept. :attr:`node_table` has name, type, jurisdiction, identifiers and
+          the unknown flags. The latest statement of a record holds; relationship records
+          whose latest statement is ``closed`` give no edge.
+        * Edges: each relationship's direct (or undeclared) ``interest`` interests with a
+          share become one equity edge interested party -> subject. An exact share is used
+          as it is; a range (``minimum``/``exclusiveMinimum``, ``maximum``/
+          ``exclusiveMaximum``; a missing bound is 0 or 100) by ``share_range``: ``"min"``
+          (default; lower bounds never over-report, so an issuer's shares cannot sum above
+          100% on consistent data, and walks built on them are lower bounds), ``"mid"`` or
+          ``"max"``. Indirect interests are not edges: the chain of direct holdings carries
+          them and the exposure methods recompute them.
+        * Voting rights are kept apart from shareholding: never added into ``share``, they
+          ride along in the edge table's ``voting_rights`` column (``shareholding`` holds the
+          shareholding share); ``interest="votingRights"`` builds the graph on votes instead.
+        * Interests with an ``endDate`` count as ended, unless ``as_of`` (YYYY-MM-DD) is
+          given: then statements after it are ignored, and interests count if started on or
+          before it and not ended by it.
+
+        :func:`read_bods` returns the same nodes, edges and every interest with what became
+        of it. Raises :class:`InvalidBodsError` naming the statementId at fault (v0.3 input
+        gets a message saying v0.4 is needed).
+
+        >>> from aiexposure import Graph
+        >>> def st(sid, rid, rtype, details):
+        ...     return {"statementId": sid * 32, "statementDate": "2026-01-01",
+        ...             "declarationSubject": "a", "recordId": rid, "recordType": rtype,
+        ...             "recordDetails": {"isComponent": False, **details}}
+        >>> g = Graph.from_bods([
+        ...     st("1", "a", "entity", {"entityType": {"type": "registeredEntity"},
+        ...                             "name": "Alpha Ltd"}),
+        ...     st("2", "p", "person", {"personType": "knownPerson",
+        ...                             "names": [{"fullName": "Pat Doe"}]}),
+        ...     st("3", "r", "relationship", {"subject": "a", "interestedParty": "p",
+        ...        "interests": [{"type": "shareholding", "directOrIndirect": "direct",
+        ...                       "share": {"minimum": 25, "exclusiveMaximum": 50}}]})])
+        >>> g.edges().select(["source", "target", "share"]).to_pylist()
+        [{'source': 'p', 'target': 'a', 'share': 0.25}]
+        >>> g.node_table.select(["node", "name"]).to_pylist()
+        [{'node': 'a', 'name': 'Alpha Ltd'}, {'node': 'p', 'name': 'Pat Doe'}]
+        """
+        from ._bods import read_bods
+
+        data = read_bods(
+            statements_or_path, share_range=share_range, interest=interest, as_of=as_of
+        )
+        try:
+            return cls.from_arrow(data.edges, nodes=data.nodes, allow_treasury=allow_treasury)
+        except InvalidGraphError as e:
+            raise _bods_error(e, data.edges, share_range) from None
 
     @classmethod
     def from_networkx(
@@ -240,6 +317,23 @@ class Graph:
         [7, 3]
         """
         return self._nodes
+
+    @property
+    def node_table(self) -> pa.Table:
+        """One row per node in index order: ``node`` and the attributes given with the node
+        table (name, type, ... from :meth:`from_bods`; null for nodes that were not listed).
+
+        >>> from aiexposure import Graph
+        >>> g = Graph.from_arrow({"source": ["A"], "target": ["B"], "share": [0.5]},
+        ...                      nodes={"id": ["B"], "name": ["Bee Ltd"]})
+        >>> g.node_table.to_pydict()
+        {'node': ['B', 'A'], 'name': ['Bee Ltd', None]}
+        """
+        columns = {"node": self._nodes}
+        attrs = self._node_attrs
+        if attrs is not None:
+            columns |= dict(zip(attrs.column_names, attrs.columns, strict=True))
+        return pa.table(columns)
 
     def edges(self) -> pa.Table:
         """The edge table as given, extra columns included (one row per input row).
@@ -533,8 +627,30 @@ def _named(labels: pa.Array) -> Iterator[None]:
         raise name_nodes(e, label) from None
 
 
-def _node_list(nodes: Any) -> pa.ChunkedArray | None:
-    """The explicit node list as one column, or None when it is empty and untyped."""
+def _bods_error(e: InvalidGraphError, edges: pa.Table, share_range: str) -> InvalidBodsError:
+    """A data-model error on edges built from BODS, told by statementId, not row number."""
+    rows = e.rows
+    if not rows and e.nodes:  # an over-held issuer: the statements of its holders
+        targets = edges["target"].to_pylist()
+        rows = [r for r, t in enumerate(targets) if t == e.nodes[0]]
+    ids = edges["statement_id"].take(pa.array(rows, pa.int64())).to_pylist()
+    where = f"relationship statement(s) {', '.join(ids[:10])}"
+    message = re.sub(r"rows? [\d, ]+(and \d+ more )?\(0-based\)", where, str(e))
+    if where not in message:
+        message += f" ({where})"
+    if "above 1" in message:
+        message += f". Shares were read with share_range={share_range!r}" + (
+            "; 'min' (lower bounds) keeps consistent data within 100%"
+            if share_range != "min"
+            else ""
+        )
+    return InvalidBodsError(message, statement_ids=ids, nodes=e.nodes)
+
+
+def _node_list(nodes: Any) -> tuple[pa.ChunkedArray | None, pa.Table | None]:
+    """The explicit node list as one column (None when it is empty and untyped), and the
+    other columns of a node table (None when there are none)."""
+    attrs = None
     if isinstance(nodes, pa.ChunkedArray):
         array = nodes
     elif isinstance(nodes, pa.Array):
@@ -549,12 +665,18 @@ def _node_list(nodes: Any) -> pa.ChunkedArray | None:
         if table.num_columns < 1:
             raise InvalidGraphError("the node table has no column")
         array = table.column(0)
+        if table.num_columns > 1:
+            attrs = table.drop_columns([table.column_names[0]])
+            if "node" in attrs.column_names:
+                raise InvalidGraphError(
+                    "the node table's first column is the node id; rename its other 'node' column"
+                )
     if pa.types.is_null(array.type) and len(array) == 0:
-        return None
+        return None, attrs
     if array.null_count:
         rows = np.flatnonzero(array.is_null().to_numpy(zero_copy_only=False))
         fail("null node id in nodes at {rows}; drop those entries", rows)
-    return array
+    return array, attrs
 
 
 def _check_node_list(codes: np.ndarray, labels: pa.Array) -> None:
