@@ -5,6 +5,7 @@ import io
 import struct
 import subprocess
 import sys
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -275,3 +276,37 @@ def test_report_on_a_big_graph_limits_the_costly_parts(generated, monkeypatch, t
         "round_trips.parquet",
         "graph.png",
     }
+
+
+BODS = Path(__file__).parent / "data" / "bods"
+
+
+def test_report_on_bods_statements(tmp_path):
+    stdout = ok(run("report", str(BODS / "unknown_owner.json"), "--out", "out", cwd=tmp_path))
+    assert "BODS v0.4 statements:" in stdout
+    assert "shell     unspecified interestedParty of hidden-60   60.00%" in stdout
+    assert max(len(line) for line in stdout.splitlines()) <= 100
+    owners = pq.read_table(tmp_path / "out" / "ownership.parquet")
+    assert set(owners["method"].to_pylist()) == {"walks", "ultimate"}
+
+
+def test_report_on_a_closed_cycle_says_walks_diverge(tmp_path):
+    # Alpha and Beta hold 100% of each other: walks diverge, the report still runs.
+    stdout = ok(run("report", str(BODS / "circular.json"), "--out", "out", cwd=tmp_path))
+    assert "Walks diverge here: closed cycle of 2 node(s) ('alpha', 'beta')" in stdout
+    assert "convention 'simple_paths'" in stdout
+    owners = pq.read_table(tmp_path / "out" / "ownership.parquet").to_pylist()
+    assert {(r["holder"], r["issuer"], r["integrated"], r["method"]) for r in owners} == {
+        ("alpha", "beta", 1.0, "simple_paths"),
+        ("beta", "alpha", 1.0, "simple_paths"),
+    }
+
+
+def test_exposure_and_cycles_commands_read_bods(tmp_path):
+    out = ok(run("exposure", str(BODS / "chain.jsonl"), "--holder", "pia", cwd=tmp_path))
+    assert "36" in out and "target" in out
+    out = ok(run("cycles", str(BODS / "circular.json"), cwd=tmp_path))
+    assert "alpha -> beta -> alpha" in out
+    bad = run("report", str(BODS / "v03.json"), cwd=tmp_path)
+    assert bad.returncode == 2
+    assert "reads BODS v0.4" in bad.stderr and "Traceback" not in bad.stderr

@@ -73,7 +73,7 @@ def _cycle_table(graph: Graph, columns: tuple, truncated: bool) -> pa.Table:
         {
             "cycle": pa.array(np.arange(len(lengths), dtype=np.int64)),
             "length": pa.array(lengths.astype(np.int32)),
-            "nodes": list_of.from_arrays(offsets, graph.nodes.take(pa.array(nodes))),
+            "nodes": list_of.from_arrays(offsets, graph._take_nodes(pa.array(nodes))),
             "kinds": list_of.from_arrays(offsets, _KIND_NAMES.take(pa.array(kinds))),
             "weight": _nan_to_null(weight),
             "bottleneck": _nan_to_null(bottleneck),
@@ -172,8 +172,8 @@ def circular_financing(graph: Graph, payees: Iterable[Any] | None = None) -> Cir
     source, target, kind, invested, returned, ratio = _core.round_trips(core)
     trips = pa.table(
         {
-            "investor": graph.nodes.take(pa.array(source)),
-            "investee": graph.nodes.take(pa.array(target)),
+            "investor": graph._take_nodes(pa.array(source)),
+            "investee": graph._take_nodes(pa.array(target)),
             "kind": _KIND_NAMES.take(pa.array(kind)),
             "invested": _nan_to_null(invested),
             "purchases_back": _nan_to_null(returned),
@@ -187,7 +187,7 @@ def circular_financing(graph: Graph, payees: Iterable[Any] | None = None) -> Cir
         share = np.where(revenue > 0, funded / np.where(revenue > 0, revenue, 1.0), np.nan)
     funded_table = pa.table(
         {
-            "node": graph.nodes.take(pa.array(node)),
+            "node": graph._take_nodes(pa.array(node)),
             "revenue": pa.array(revenue),
             "self_funded": pa.array(funded),
             "self_funded_share": _nan_to_null(share),

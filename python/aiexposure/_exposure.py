@@ -27,7 +27,8 @@ TRUNCATED = b"aiexposure.truncated"
 
 def _index_or_none(graph: Graph, node: Any) -> int | None:
     try:
-        found = pc.index(graph.nodes, pa.scalar(node, graph.nodes.type)).as_py()
+        lookup = graph._lookup_nodes()
+        found = pc.index(lookup, pa.scalar(node, lookup.type)).as_py()
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError):
         found = -1
     return None if found < 0 else found
@@ -52,10 +53,10 @@ def node_indices(graph: Graph, nodes: Iterable[Any], name: str) -> np.ndarray:
         raise TypeError(f"{name} must be a list of nodes, not one {type(nodes).__name__}")
     items = list(nodes)
     try:
-        keys = pa.array(items, graph.nodes.type)
+        keys = pa.array(items, graph._lookup_nodes().type)
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError):
         keys = None  # some id of another type: found one by one below, to name it
-    idx = None if keys is None else pc.index_in(keys, value_set=graph.nodes)
+    idx = None if keys is None else pc.index_in(keys, value_set=graph._lookup_nodes())
     if idx is None or idx.null_count:
         if idx is None:
             unknown = [v for v in items if _index_or_none(graph, v) is None]
@@ -74,7 +75,7 @@ def _labels(graph: Graph, indices: np.ndarray) -> pa.Array:
     """Node labels for indices, null where the index is -1 (the free float)."""
     indices = np.asarray(indices, dtype=np.int64)
     mask = indices < 0
-    taken = graph.nodes.take(pa.array(np.where(mask, 0, indices), mask=mask))
+    taken = graph._take_nodes(pa.array(np.where(mask, 0, indices), mask=mask))
     return taken
 
 
@@ -133,7 +134,7 @@ def integrated_ownership(
     table = pa.table(
         {
             "holder": _labels(graph, holder),
-            "issuer": graph.nodes.take(pa.array(issuer)),
+            "issuer": graph._take_nodes(pa.array(issuer)),
             "direct": pa.array(direct, pa.float64()),
             "integrated": pa.array(value, pa.float64()),
         },
@@ -185,7 +186,10 @@ def _node_values(graph: Graph, values: Any, name: str) -> np.ndarray:
             raise AIExposureError(f"{name} values must be finite numbers")
         _check_default(name, vals, keys)
         return vals
-    idx = pc.index_in(keys, value_set=graph.nodes).to_numpy(zero_copy_only=False)
+    lookup = graph._lookup_nodes()
+    if keys.type != lookup.type:
+        keys = keys.cast(lookup.type)
+    idx = pc.index_in(keys, value_set=lookup).to_numpy(zero_copy_only=False)
     unknown = (
         [keys[i].as_py() for i in np.flatnonzero(np.isnan(idx.astype(np.float64)))]
         if len(idx)
@@ -240,7 +244,7 @@ def one_line(graph: Graph, node: Any, column: bool) -> pa.Table:
         nodes, direct, values = fn(graph._core, index)
     return pa.table(
         {
-            "holder" if column else "issuer": graph.nodes.take(pa.array(nodes)),
+            "holder" if column else "issuer": graph._take_nodes(pa.array(nodes)),
             "direct": pa.array(direct),
             "integrated": pa.array(values),
         }

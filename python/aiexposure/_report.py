@@ -5,6 +5,7 @@ look-through loss of a stated scenario and what the data leaves unquantified; as
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from . import _text as tx
 from ._cycles import CircularFinancing
 from ._progress import Progress
 from ._validate import KINDS
+from .errors import ClosedCycleError
 from .graph import Graph
 
 # Exact ownership tables cost holders x reach; above this the report leaves them to
@@ -48,7 +50,8 @@ def node_label(graph: Graph, text: str, option: str) -> Any:
             value = int(text)
         except ValueError:
             value = None
-    if value is None or not pc.any(pc.equal(graph.nodes, pa.scalar(value))).as_py():
+    lookup = graph._lookup_nodes()
+    if value is None or not pc.any(pc.equal(lookup, pa.scalar(value, lookup.type))).as_py():
         raise KeyError(f"{option}: node {text!r} is not in the graph; check its spelling")
     return value
 
@@ -79,7 +82,7 @@ def implied_valuations(graph: Graph) -> dict[Any, float]:
     out: dict[Any, float] = {}
     for t, value in zip(targets[use].tolist(), (amounts[use] / shares[use]).tolist(), strict=True):
         out[t] = max(out.get(t, 0.0), value)
-    labels = graph.nodes.take(pa.array(list(out), pa.uint32())).to_pylist()
+    labels = graph._take_nodes(pa.array(list(out), pa.uint32())).to_pylist()
     return dict(zip(labels, out.values(), strict=True))
 
 
@@ -92,7 +95,7 @@ def largest_payees(graph: Graph, count: int) -> list[Any]:
     revenue = np.bincount(targets[committed], weights=amounts[committed], minlength=graph.num_nodes)
     top = np.lexsort((np.arange(graph.num_nodes), -revenue))[:count]
     top = top[revenue[top] > 0]
-    return graph.nodes.take(pa.array(top)).to_pylist()
+    return graph._take_nodes(pa.array(top)).to_pylist()
 
 
 def scenario(
@@ -153,8 +156,6 @@ class Report:
             max_length = 6
         self.max_length = max_length
         with progress.step("finding money cycles"):
-            import warnings
-
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # truncation is reported in the text
                 self.cycles = graph.simple_cycles(max_length=max_length, limit=CYCLES_LIMIT)
@@ -162,17 +163,39 @@ class Report:
             # Self-funded revenue costs one row solve per payee: on big graphs only the
             # largest payees, said in the text.
             self.payees = None if n <= OWNERSHIP_MAX_NODES else largest_payees(graph, SHOWN)
-            self.circular: CircularFinancing = graph.circular_financing(payees=self.payees)
+            # A closed cycle (members 100% held inside it) makes every walk sum diverge: a
+            # finding to report, not a reason to stop. Each section says what it skipped.
+            self.closed: str | None = None
+            self.self_funded_closed = False
+            try:
+                self.circular: CircularFinancing = graph.circular_financing(payees=self.payees)
+            except ClosedCycleError as e:
+                self.closed, self.self_funded_closed = str(e), True
+                self.circular = graph.circular_financing(payees=[])
         with progress.step("solving ownership"):
             self.walks = self.ultimate = None
+            self.ownership_method = "walks"
             if n <= OWNERSHIP_MAX_NODES:
-                self.walks = graph.integrated_ownership("walks")
-                self.ultimate = graph.integrated_ownership("ultimate")
+                try:
+                    self.walks = graph.integrated_ownership("walks")
+                    self.ultimate = graph.integrated_ownership("ultimate")
+                except ClosedCycleError as e:
+                    self.closed = str(e)
+                    self.ownership_method = "simple_paths"
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")  # the bounds are stated in the text
+                        self.walks = graph.integrated_ownership(
+                            "simple_paths", max_depth=12, min_weight=1e-9
+                        )
         with progress.step("look-through loss"):
-            self.exposures = graph.look_through(
-                value_loss=self.scenario.value_loss or None,
-                default=self.scenario.default or None,
-            )
+            self.exposures: pa.Table | None = None
+            try:
+                self.exposures = graph.look_through(
+                    value_loss=self.scenario.value_loss or None,
+                    default=self.scenario.default or None,
+                )
+            except ClosedCycleError as e:
+                self.closed = str(e)
 
     # --- text ---------------------------------------------------------------------------
 
@@ -301,7 +324,9 @@ class Report:
                     "one solve over what it owns): Graph.circular_financing(payees=...) for others."
                 )
             )
-        if funded:
+        if self.self_funded_closed:
+            out.append(tx.wrap(f"Not computable: {self.closed}"))
+        elif funded:
             rows = [
                 [
                     str(r["node"]),
@@ -336,12 +361,23 @@ class Report:
             )
             return "\n".join(out)
         walks = sorted(self.walks.to_pylist(), key=lambda r: -r["integrated"])
-        out.append(
-            tx.wrap(
-                "Integrated ownership, convention 'walks' (Brioschi, Buzzacchi & Colombo 1989): "
-                "(I - W)^-1 - I, every chain of holdings counted."
+        if self.ownership_method == "simple_paths":
+            out.append(tx.wrap(f"Walks diverge here: {self.closed}"))
+            out.append(
+                tx.wrap(
+                    "Integrated ownership, convention 'simple_paths' (chain multiplication, "
+                    "EU AMLR): the sum over simple paths of the product of shares, paths of up "
+                    "to 12 holdings and weight >= 1e-9; ultimate owners need walks and are not "
+                    "shown."
+                )
             )
-        )
+        else:
+            out.append(
+                tx.wrap(
+                    "Integrated ownership, convention 'walks' (Brioschi, Buzzacchi & Colombo "
+                    "1989): (I - W)^-1 - I, every chain of holdings counted."
+                )
+            )
         rows = [
             [
                 str(r["holder"]),
@@ -352,6 +388,8 @@ class Report:
             for r in walks[:SHOWN]
         ]
         out.append(tx.table(["holder", "issuer", "direct", "integrated"], rows))
+        if self.ultimate is None:
+            return "\n".join(out)
         out.append(
             tx.wrap(
                 "Ultimate owners, convention 'ultimate' (Dietzenbacher & Temurshoev 2008): the "
@@ -387,6 +425,9 @@ class Report:
                 "passed on through holdings."
             )
         )
+        if self.exposures is None:
+            out.append(tx.wrap(f"Not computable: {self.closed}"))
+            return "\n".join(out)
         hit = self.exposures.filter(pc.greater(self.exposures["total"], 0.0))
         order = pc.sort_indices(hit, [("total", "descending")])
         table_rows = [
@@ -429,14 +470,16 @@ class Report:
         out.mkdir(parents=True, exist_ok=True)
         written = []
         meta = {b"aiexposure.scenario": "; ".join(self.scenario.lines).encode()}
-        exposures = self.exposures.replace_schema_metadata(meta)
         files = {
-            "exposures.parquet": exposures,
             "cycles.parquet": self.cycles,
             "round_trips.parquet": self.circular.round_trips,
         }
+        if self.exposures is not None:
+            files["exposures.parquet"] = self.exposures.replace_schema_metadata(meta)
         if self.walks is not None:
-            files["ownership.parquet"] = ownership_table(self.walks, self.ultimate)
+            files["ownership.parquet"] = ownership_table(
+                self.walks, self.ultimate, self.ownership_method
+            )
         for name, table in files.items():
             pq.write_table(table, out / name)
             written.append(out / name)
@@ -448,10 +491,11 @@ class Report:
         return written
 
 
-def ownership_table(walks: pa.Table, ultimate: pa.Table) -> pa.Table:
+def ownership_table(walks: pa.Table, ultimate: pa.Table | None, method: str) -> pa.Table:
     """Both conventions in one long table with a ``method`` column."""
     parts = []
-    for method, t in (("walks", walks), ("ultimate", ultimate)):
+    tables = [(method, walks)] + ([("ultimate", ultimate)] if ultimate is not None else [])
+    for method, t in tables:
         t = t.replace_schema_metadata(None)
         parts.append(t.append_column("method", pa.array([method] * t.num_rows, pa.string())))
     return pa.concat_tables(parts)

@@ -19,7 +19,12 @@ from ._progress import Progress
 from .errors import AIExposureError
 from .graph import Graph
 
-FORMATS = ".parquet, .arrow, .feather, .ipc, .arrows, .csv"
+FORMATS = ".parquet, .arrow, .feather, .ipc, .arrows, .csv; or BODS v0.4 .json / .jsonl"
+BODS_SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz", ".ndjson.gz")
+
+
+def _is_bods(path: Path) -> bool:
+    return path.name.lower().endswith(BODS_SUFFIXES)
 
 
 def _add_columns(parser: argparse.ArgumentParser) -> None:
@@ -43,6 +48,8 @@ def _load_file(args: argparse.Namespace) -> Graph:
     path = Path(args.edges)
     if not path.exists():
         raise FileNotFoundError(f"file not found: {path}")
+    if _is_bods(path):
+        return Graph.from_bods(path)
     return Graph.from_arrow(
         path,
         source=args.source,
@@ -93,17 +100,25 @@ def report(args: argparse.Namespace) -> int:
             data: Any = Path(args.edges)
             if not data.exists():
                 raise FileNotFoundError(f"file not found: {data}")
-            if args.as_of:
-                data = _filter_as_of(args.edges, args.as_of)
-            graph = Graph.from_arrow(
-                data,
-                source=args.source,
-                target=args.target,
-                kind=args.kind,
-                share=args.share,
-                amount=args.amount,
-            )
-            name = f"{args.edges}" + (f", as of {args.as_of}" if args.as_of else "")
+            when = f", as of {args.as_of}" if args.as_of else ""
+            if _is_bods(data):
+                # BODS statements carry their own dates: as_of is the register's state then.
+                graph = Graph.from_bods(data, as_of=args.as_of)
+                for r in graph.node_table.to_pylist():
+                    node_types[r["node"]] = "unknown owner" if r["unknown"] else r["record_type"]
+                name = f"BODS v0.4 statements: {args.edges}{when}"
+            else:
+                if args.as_of:
+                    data = _filter_as_of(args.edges, args.as_of)
+                graph = Graph.from_arrow(
+                    data,
+                    source=args.source,
+                    target=args.target,
+                    kind=args.kind,
+                    share=args.share,
+                    amount=args.amount,
+                )
+                name = f"{args.edges}{when}"
     implied = rp.implied_valuations(graph)
     valuations = {**implied, **valuations}
     for text, value in rp.assignments(args.valuation, "--valuation", 0, float("inf")).items():

@@ -64,7 +64,7 @@ class Graph:
     ['Amazon', 'OpenAI']
     """
 
-    __slots__ = ("_core", "_node_attrs", "_nodes", "_table")
+    __slots__ = ("_core", "_lookup", "_node_attrs", "_nodes", "_table")
 
     def __init__(self) -> None:
         raise TypeError("build a Graph with Graph.from_arrow(...) or Graph.from_networkx(...)")
@@ -78,7 +78,21 @@ class Graph:
         self._nodes = nodes
         self._table = table
         self._node_attrs = node_attrs
+        self._lookup = None
         return self
+
+    def _lookup_nodes(self) -> pa.Array:
+        """The labels in a type Arrow's compute kernels (take, index_in, equal) accept: view
+        types have few kernels, so string_view / binary_view ids are looked up as large
+        string / binary (cast once, cached)."""
+        if self._lookup is None:
+            self._lookup = _compute_type(self._nodes)
+        return self._lookup
+
+    def _take_nodes(self, indices: Any) -> pa.Array:
+        """Labels at ``indices`` (nulls stay null), in the input's id type."""
+        taken = self._lookup_nodes().take(indices)
+        return taken if taken.type == self._nodes.type else taken.cast(self._nodes.type)
 
     @classmethod
     def from_arrow(
@@ -161,10 +175,15 @@ class Graph:
         if duplicates == "error" and core.merged_duplicates:
             _raise_duplicates(src, dst, codes, labels)
         if node_attrs is not None:
-            # Listed nodes come first in label order; the others get null attributes.
-            listed = node_attrs.num_rows
-            index = pa.array(np.arange(len(labels)), mask=np.arange(len(labels)) >= listed)
-            node_attrs = node_attrs.take(index)
+            # Listed nodes come first in label order; the others get null attributes
+            # (appended as a chunk: view types have no take kernel).
+            extra = len(labels) - node_attrs.num_rows
+            node_attrs = pa.table(
+                {
+                    name: pa.chunked_array([*col.chunks, pa.nulls(extra, col.type)], col.type)
+                    for name, col in zip(node_attrs.column_names, node_attrs.columns, strict=True)
+                }
+            )
         return cls._wrap(core, labels, table, node_attrs)
 
     @classmethod
@@ -625,6 +644,14 @@ def _named(labels: pa.Array) -> Iterator[None]:
             return labels[i].as_py() if 0 <= i < len(labels) else f"#{i}"
 
         raise name_nodes(e, label) from None
+
+
+def _compute_type(labels: pa.Array) -> pa.Array:
+    if pa.types.is_string_view(labels.type):
+        return labels.cast(pa.large_string())
+    if pa.types.is_binary_view(labels.type):
+        return labels.cast(pa.large_binary())
+    return labels
 
 
 def _bods_error(e: InvalidGraphError, edges: pa.Table, share_range: str) -> InvalidBodsError:
