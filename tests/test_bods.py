@@ -200,8 +200,8 @@ def test_latest_statement_holds_and_as_of():
     assert before.num_edges == 0 and sorted(before.nodes.to_pylist()) == ["ann", "bob", "co"]
 
 
-def test_official_style_examples_of_every_shape_load():
-    # A package with every record type and an empty interests list.
+def test_files_combine_into_one_package():
+    # Two files as one list: every record type, and a relationship without interests.
     g = Graph.from_bods([*statements("direct.json"), *statements("unknown_owner.json")])
     assert g.num_nodes == 2 + 5
 
