@@ -267,10 +267,7 @@ mod tests {
     use crate::exposure::Plan;
     use crate::graph::testing;
 
-    const EQ: u8 = Kind::Equity as u8;
-    const CR: u8 = Kind::Credit as u8;
-    const CM: u8 = Kind::Commitment as u8;
-    const NAN: f64 = f64::NAN;
+    use crate::graph::testing::{CM, CR, EQ, NAN};
 
     /// Amazon 0, OpenAI 1, Nvidia 2: Amazon invests 50 in OpenAI (7%), OpenAI commits 138 to
     /// Amazon; Nvidia lends 30 to OpenAI, OpenAI commits 10 to Nvidia, and an unknown

@@ -504,10 +504,7 @@ impl Search<'_> {
 mod tests {
     use super::*;
 
-    const EQ: u8 = Kind::Equity as u8;
-    const CR: u8 = Kind::Credit as u8;
-    const CM: u8 = Kind::Commitment as u8;
-    const NAN: f64 = f64::NAN;
+    use crate::graph::testing::{CM, CR, EQ, NAN};
 
     /// Edges as (source, target, kind, share, amount).
     fn build(n: usize, edges: &[(u32, u32, u8, f64, f64)]) -> Graph {

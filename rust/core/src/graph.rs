@@ -548,6 +548,12 @@ fn row_problem(input: &EdgeInput<'_>, e: usize) -> Option<String> {
 pub(crate) mod testing {
     use super::*;
 
+    /// Kind codes and the unknown amount, as the test edge rows spell them.
+    pub const EQ: u8 = Kind::Equity as u8;
+    pub const CR: u8 = Kind::Credit as u8;
+    pub const CM: u8 = Kind::Commitment as u8;
+    pub const NAN: f64 = f64::NAN;
+
     /// A graph from (source, target, kind code, share, amount) rows.
     pub fn build(n: usize, edges: &[(u32, u32, u8, f64, f64)]) -> Result<Graph> {
         let source: Vec<u32> = edges.iter().map(|e| e.0).collect();
