@@ -12,9 +12,14 @@ pub mod find_cycle;
 pub mod graph;
 pub mod ids;
 pub mod interrupt;
+mod local_solve;
+pub mod look_through;
+pub mod paths;
+pub mod plan;
 mod prefetch;
 pub mod rng;
 pub mod scc;
+mod solve;
 pub mod synth;
 
 pub use error::{Error, Result};

@@ -1,0 +1,354 @@
+//! The solve plan of the equity matrix W (`W[i, j]` = share of j held by i), built once per
+//! graph and reused across right-hand sides.
+//!
+//! Every exposure quantity solves `x = M x + b` with M = W ("Holdings": a node's value depends
+//! on what it holds) or M = Wᵀ ("Holders": on who holds it). The plan condenses the equity
+//! graph into strongly connected components and lays the nodes out in *levels*: a component's
+//! level is one more than the highest level of the components it holds (0 if it holds none).
+//! Components of one level never depend on each other, so a Holdings solve finishes the levels
+//! in increasing order (a Holders solve in decreasing order), each level's rows in parallel.
+//! Every level, and every component, is a contiguous range of plan positions. The entries of
+//! each row are split in two CSRs: those leaving the row's component (read from finished
+//! levels) and those inside it (local indices, read by the component's own solve).
+
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::graph::{Graph, Kind};
+use crate::interrupt::Interrupt;
+use crate::scc::{strongly_connected_components, Components, KindMask};
+
+/// Components up to this size are solved by dense LU, larger ones iteratively.
+pub const DENSE_LIMIT: usize = 256;
+/// A component is closed when every member is held inside it at least this much.
+const CLOSED: f64 = 1.0 - 1e-12;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// `x_i = Σ_j W[i, j] x_j + b_i`: value flows up from holdings to holders.
+    Holdings,
+    /// `x_j = Σ_i W[i, j] x_i + b_j`: value flows down from holders to holdings.
+    Holders,
+}
+
+/// Rows of plan positions with (column, share) entries.
+#[derive(Default)]
+pub(crate) struct PlanCsr {
+    offsets: Vec<usize>,
+    cols: Vec<u32>,
+    vals: Vec<f64>,
+}
+
+impl PlanCsr {
+    #[inline]
+    pub(crate) fn row(&self, k: usize) -> (&[u32], &[f64]) {
+        let r = self.offsets[k]..self.offsets[k + 1];
+        (&self.cols[r.clone()], &self.vals[r])
+    }
+
+    /// Concatenates row blocks built independently (in order).
+    fn concat(parts: Vec<PlanCsr>) -> PlanCsr {
+        let rows: usize = parts.iter().map(|p| p.offsets.len() - 1).sum();
+        let nnz: usize = parts.iter().map(|p| p.cols.len()).sum();
+        let mut out = PlanCsr {
+            offsets: Vec::with_capacity(rows + 1),
+            cols: Vec::with_capacity(nnz),
+            vals: Vec::with_capacity(nnz),
+        };
+        out.offsets.push(0);
+        for p in parts {
+            let base = out.cols.len();
+            out.offsets.extend(p.offsets[1..].iter().map(|o| o + base));
+            out.cols.extend_from_slice(&p.cols);
+            out.vals.extend_from_slice(&p.vals);
+        }
+        out
+    }
+}
+
+/// One direction's entries: those leaving each row's component (plan positions) and those
+/// inside it (positions relative to the component's first position).
+pub(crate) struct Side {
+    pub(crate) outside: PlanCsr,
+    pub(crate) inside: PlanCsr,
+}
+
+/// A level: its rows and its components that need a local solve (indices into `blocks`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Level {
+    pub(crate) rows: (usize, usize),
+    pub(crate) blocks: (usize, usize),
+}
+
+pub struct Plan {
+    comps: Components,
+    /// Plan position → node, and node → plan position.
+    pub(crate) order: Vec<u32>,
+    pub(crate) pos: Vec<u32>,
+    /// Plan component ("slot", in plan order) of each position, and each slot's first
+    /// position (`start[slot]..start[slot + 1]`).
+    pub(crate) slot_of: Vec<u32>,
+    pub(crate) start: Vec<usize>,
+    /// Slot is one node without a treasury self-loop: nothing to solve locally.
+    pub(crate) simple: Vec<bool>,
+    /// Slot is a closed cycle: every member 100% held inside it.
+    pub(crate) closed: Vec<bool>,
+    pub(crate) levels: Vec<Level>,
+    /// The slots that need a local solve, in plan order.
+    pub(crate) blocks: Vec<u32>,
+    pub(crate) holdings: Side,
+    pub(crate) holders: Side,
+}
+
+impl Plan {
+    pub fn new(g: &Graph, interrupt: Interrupt) -> Result<Plan> {
+        let comps = strongly_connected_components(g, KindMask::EQUITY, interrupt)?;
+        let n = g.num_nodes();
+        let count = comps.count();
+        let comp = &comps.component;
+        // Tarjan numbers components sinks first: what a component holds is numbered lower.
+        let mut level = vec![0u32; count];
+        for c in 0..count {
+            let mut l = 0u32;
+            for &v in comps.members(c) {
+                for e in g.out_edges(v) {
+                    let d = comp[e.target as usize] as usize;
+                    if e.kind == Kind::Equity && d != c {
+                        l = l.max(level[d] + 1);
+                    }
+                }
+            }
+            level[c] = l;
+            if c % (1 << 16) == 0 {
+                interrupt.check()?;
+            }
+        }
+        let num_levels = level.iter().max().map_or(0, |&l| l as usize + 1);
+        // Slots: components by (level, Tarjan number), a counting sort.
+        let mut first = vec![0usize; num_levels + 1];
+        for &l in &level {
+            first[l as usize + 1] += 1;
+        }
+        for l in 0..num_levels {
+            first[l + 1] += first[l];
+        }
+        let mut slot_comp = vec![0u32; count];
+        let mut fill = first.clone();
+        for (c, &l) in level.iter().enumerate() {
+            slot_comp[fill[l as usize]] = c as u32;
+            fill[l as usize] += 1;
+        }
+        let mut order = Vec::with_capacity(n);
+        let mut start = Vec::with_capacity(count + 1);
+        let mut seen = vec![false; n];
+        for &c in &slot_comp {
+            start.push(order.len());
+            let members = comps.members(c as usize);
+            if members.len() > DENSE_LIMIT {
+                postorder(g, comp, c, members, &mut seen, &mut order);
+            } else {
+                order.extend_from_slice(members);
+            }
+        }
+        start.push(order.len());
+        let mut pos = vec![0u32; n];
+        for (k, &v) in order.iter().enumerate() {
+            pos[v as usize] = k as u32;
+        }
+        let mut slot_of = vec![0u32; n];
+        for slot in 0..count {
+            slot_of[start[slot]..start[slot + 1]].fill(slot as u32);
+        }
+        interrupt.check()?;
+        let layout = Layout {
+            order: &order,
+            pos: &pos,
+            slot_of: &slot_of,
+            start: &start,
+        };
+        let holdings = layout.side(|v, out| {
+            for e in g.out_edges(v).iter().filter(|e| e.kind == Kind::Equity) {
+                out.push((e.target, e.share));
+            }
+        });
+        interrupt.check()?;
+        let holders = layout.side(|v, out| out.extend(g.equity_holders(v)));
+        interrupt.check()?;
+        let simple: Vec<bool> = (0..count)
+            .map(|slot| {
+                start[slot + 1] - start[slot] == 1 && holdings.inside.row(start[slot]).0.is_empty()
+            })
+            .collect();
+        let closed: Vec<bool> = (0..count)
+            .map(|slot| {
+                !simple[slot]
+                    && (start[slot]..start[slot + 1])
+                        .all(|k| holders.inside.row(k).1.iter().sum::<f64>() >= CLOSED)
+            })
+            .collect();
+        let mut blocks = Vec::new();
+        let mut levels = Vec::with_capacity(num_levels);
+        for l in 0..num_levels {
+            let b = blocks.len();
+            blocks.extend(
+                (first[l]..first[l + 1])
+                    .filter(|&s| !simple[s])
+                    .map(|s| s as u32),
+            );
+            levels.push(Level {
+                rows: (start[first[l]], start[first[l + 1]]),
+                blocks: (b, blocks.len()),
+            });
+        }
+        Ok(Plan {
+            comps,
+            order,
+            pos,
+            slot_of,
+            start,
+            simple,
+            closed,
+            levels,
+            blocks,
+            holdings,
+            holders,
+        })
+    }
+
+    pub fn components(&self) -> &Components {
+        &self.comps
+    }
+
+    pub fn num_levels(&self) -> usize {
+        self.levels.len()
+    }
+
+    pub(crate) fn side(&self, dir: Direction) -> &Side {
+        match dir {
+            Direction::Holdings => &self.holdings,
+            Direction::Holders => &self.holders,
+        }
+    }
+
+    pub(crate) fn range(&self, slot: usize) -> (usize, usize) {
+        (self.start[slot], self.start[slot + 1])
+    }
+
+    /// `Err(ClosedCycle)` for the first closed component, if any.
+    pub fn check_no_closed_cycle(&self) -> Result<()> {
+        match self.closed.iter().position(|&c| c) {
+            Some(slot) => Err(self.closed_error(slot)),
+            None => Ok(()),
+        }
+    }
+
+    pub(crate) fn closed_error(&self, slot: usize) -> Error {
+        let (s, e) = self.range(slot);
+        let mut first: Vec<u32> = self.order[s..e].to_vec();
+        first.sort_unstable();
+        first.truncate(10);
+        Error::ClosedCycle {
+            members: first,
+            size: e - s,
+        }
+    }
+
+    /// `v` (by node) in plan order.
+    pub fn to_plan(&self, v: &[f64]) -> Vec<f64> {
+        self.order.par_iter().map(|&u| v[u as usize]).collect()
+    }
+
+    /// `vp` (in plan order) by node.
+    pub fn from_plan(&self, vp: &[f64]) -> Vec<f64> {
+        self.pos.par_iter().map(|&k| vp[k as usize]).collect()
+    }
+}
+
+/// Where every node went, to build the split CSRs.
+struct Layout<'a> {
+    order: &'a [u32],
+    pos: &'a [u32],
+    slot_of: &'a [u32],
+    start: &'a [usize],
+}
+
+impl Layout<'_> {
+    /// Both CSRs of one direction, rows in plan order, built in parallel row blocks (the same
+    /// arrays for any thread count); `neighbours(v, out)` lists v's (node, share) entries.
+    fn side(&self, neighbours: impl Fn(u32, &mut Vec<(u32, f64)>) + Sync) -> Side {
+        const ROWS: usize = 1 << 14;
+        let parts: Vec<(PlanCsr, PlanCsr)> = self
+            .order
+            .par_chunks(ROWS)
+            .enumerate()
+            .map(|(chunk, nodes)| {
+                let mut outside = PlanCsr::default();
+                let mut inside = PlanCsr::default();
+                outside.offsets.push(0);
+                inside.offsets.push(0);
+                let mut entries = Vec::new();
+                for (i, &v) in nodes.iter().enumerate() {
+                    let k = chunk * ROWS + i;
+                    let slot = self.slot_of[k];
+                    let s = self.start[slot as usize];
+                    entries.clear();
+                    neighbours(v, &mut entries);
+                    for &(u, share) in &entries {
+                        let j = self.pos[u as usize];
+                        if self.slot_of[j as usize] == slot {
+                            inside.cols.push(j - s as u32);
+                            inside.vals.push(share);
+                        } else {
+                            outside.cols.push(j);
+                            outside.vals.push(share);
+                        }
+                    }
+                    outside.offsets.push(outside.cols.len());
+                    inside.offsets.push(inside.cols.len());
+                }
+                (outside, inside)
+            })
+            .collect();
+        let (outside, inside): (Vec<_>, Vec<_>) = parts.into_iter().unzip();
+        Side {
+            outside: PlanCsr::concat(outside),
+            inside: PlanCsr::concat(inside),
+        }
+    }
+}
+
+/// Appends the members of component `c` in DFS postorder over its internal equity edges
+/// (holder → issuer): issuers come before their holders except across the edges that close
+/// cycles, so a Gauss–Seidel sweep in that order solves every other dependency exactly.
+/// `seen` marks visited nodes; components are disjoint, so it is never reset.
+fn postorder(
+    g: &Graph,
+    component: &[u32],
+    c: u32,
+    members: &[u32],
+    seen: &mut [bool],
+    out: &mut Vec<u32>,
+) {
+    let mut stack: Vec<(u32, usize)> = Vec::new();
+    for &root in members {
+        if std::mem::replace(&mut seen[root as usize], true) {
+            continue;
+        }
+        stack.push((root, 0));
+        while let Some(&mut (v, ref mut i)) = stack.last_mut() {
+            let edges = g.out_edges(v);
+            if *i < edges.len() {
+                let e = edges[*i];
+                *i += 1;
+                let t = e.target as usize;
+                if e.kind == Kind::Equity && component[t] == c && !seen[t] {
+                    seen[t] = true;
+                    stack.push((e.target, 0));
+                }
+            } else {
+                out.push(v);
+                stack.pop();
+            }
+        }
+    }
+}

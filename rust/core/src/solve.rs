@@ -1,0 +1,286 @@
+//! Solving `x = M x + b` over a [`Plan`]: level by level, each level's rows in parallel, then
+//! its cycles' local solves. Every value is computed by one task in a fixed order, so the
+//! result is the same bits for any thread count.
+
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::interrupt::Interrupt;
+use crate::local_solve::Block;
+use crate::plan::{Direction, Plan, DENSE_LIMIT};
+
+/// Rows per parallel task, and the level size below which a level runs on one thread.
+const CHUNK: usize = 2048;
+const PARALLEL_ROWS: usize = 4 * CHUNK;
+
+/// The finished values a level reads: positions below it (Holdings) or above it (Holders).
+pub(crate) struct Done<'a, T> {
+    values: &'a [T],
+    offset: usize,
+}
+
+impl<T: Copy> Done<'_, T> {
+    #[inline]
+    pub(crate) fn get(&self, k: u32) -> T {
+        self.values[k as usize - self.offset]
+    }
+}
+
+impl Plan {
+    /// Runs the levels in dependency order over `xs` (plan order). `row(x, cols, vals, done)`
+    /// turns a row's value and its entries leaving its component into the row's new value;
+    /// `block(slot, values)` then finishes each component that needs a local solve.
+    pub(crate) fn run_levels<T, R, B>(
+        &self,
+        dir: Direction,
+        xs: &mut [T],
+        row: R,
+        block: B,
+        interrupt: Interrupt,
+    ) -> Result<()>
+    where
+        T: Copy + Send + Sync,
+        R: Fn(T, &[u32], &[f64], &Done<'_, T>) -> T + Sync,
+        B: Fn(usize, &mut [T]) -> Result<()> + Sync,
+    {
+        let outside = &self.side(dir).outside;
+        let count = self.levels.len();
+        for step in 0..count {
+            interrupt.check()?;
+            let level = match dir {
+                Direction::Holdings => self.levels[step],
+                Direction::Holders => self.levels[count - 1 - step],
+            };
+            let (ls, le) = level.rows;
+            let (cur, done) = match dir {
+                Direction::Holdings => {
+                    let (done, rest) = xs.split_at_mut(ls);
+                    (
+                        &mut rest[..le - ls],
+                        Done {
+                            values: done,
+                            offset: 0,
+                        },
+                    )
+                }
+                Direction::Holders => {
+                    let (before, done) = xs.split_at_mut(le);
+                    (
+                        &mut before[ls..],
+                        Done {
+                            values: done,
+                            offset: le,
+                        },
+                    )
+                }
+            };
+            let rows = |first: usize, chunk: &mut [T]| {
+                for (i, x) in chunk.iter_mut().enumerate() {
+                    let (cols, vals) = outside.row(first + i);
+                    *x = row(*x, cols, vals, &done);
+                }
+            };
+            if le - ls >= PARALLEL_ROWS {
+                cur.par_chunks_mut(CHUNK)
+                    .enumerate()
+                    .for_each(|(i, chunk)| rows(ls + i * CHUNK, chunk));
+            } else {
+                rows(ls, cur);
+            }
+            let (bs, be) = level.blocks;
+            if bs == be {
+                continue;
+            }
+            // Disjoint slices of the level's components, solved in parallel; the first error
+            // in plan order is the one reported.
+            let mut jobs: Vec<(usize, &mut [T])> = Vec::with_capacity(be - bs);
+            let mut rest: &mut [T] = cur;
+            let mut base = ls;
+            for &slot in &self.blocks[bs..be] {
+                let (s, e) = self.range(slot as usize);
+                let (_, tail) = std::mem::take(&mut rest).split_at_mut(s - base);
+                let (mine, tail) = tail.split_at_mut(e - s);
+                jobs.push((slot as usize, mine));
+                rest = tail;
+                base = e;
+            }
+            let results: Vec<Result<()>> = if jobs.len() == 1 {
+                jobs.into_iter().map(|(slot, v)| block(slot, v)).collect()
+            } else {
+                jobs.into_par_iter()
+                    .with_max_len(1)
+                    .map(|(slot, v)| block(slot, v))
+                    .collect()
+            };
+            results.into_iter().collect::<Result<Vec<()>>>()?;
+        }
+        Ok(())
+    }
+
+    /// Solves component `slot` in place: `xs` holds the right-hand side with everything
+    /// outside the component already added, and receives the solution.
+    pub(crate) fn solve_block(
+        &self,
+        dir: Direction,
+        slot: usize,
+        rhs: &[f64],
+        interrupt: Interrupt,
+    ) -> Result<Vec<f64>> {
+        if self.closed[slot] {
+            if rhs.iter().all(|&r| r == 0.0) {
+                return Ok(rhs.to_vec()); // nothing flows into it: its values stay 0
+            }
+            return Err(self.closed_error(slot));
+        }
+        let block = Block {
+            inside: &self.side(dir).inside,
+            s: self.start[slot],
+            reverse: dir == Direction::Holders,
+        };
+        if rhs.len() <= DENSE_LIMIT {
+            Ok(block.dense(rhs))
+        } else {
+            block.gauss_seidel(rhs, interrupt)
+        }
+    }
+
+    /// Solves `x = M x + b` (M = W or Wᵀ by `dir`), `b` and `x` by node. Fails with
+    /// `ClosedCycle` when a closed component receives a non-zero input (its walk sum
+    /// diverges), and with `Convergence` when a large component's iterative solve does not
+    /// reach its tolerance.
+    pub fn solve(&self, dir: Direction, b: &[f64], interrupt: Interrupt) -> Result<Vec<f64>> {
+        let n = self.order.len();
+        if b.len() != n {
+            return Err(Error::InvalidArgument(format!(
+                "right-hand side has {} entries for {n} nodes",
+                b.len()
+            )));
+        }
+        let mut xp = self.to_plan(b);
+        self.solve_in_plan_order(dir, &mut xp, interrupt)?;
+        Ok(self.from_plan(&xp))
+    }
+
+    /// `solve` in place, the right-hand side and the solution in plan order.
+    pub fn solve_in_plan_order(
+        &self,
+        dir: Direction,
+        xp: &mut [f64],
+        interrupt: Interrupt,
+    ) -> Result<()> {
+        self.run_levels(
+            dir,
+            xp,
+            |x, cols, vals, done| {
+                let mut acc = x;
+                for (&j, &w) in cols.iter().zip(vals) {
+                    acc += w * done.get(j);
+                }
+                acc
+            },
+            |slot, values| {
+                let solution = self.solve_block(dir, slot, values, interrupt)?;
+                values.copy_from_slice(&solution);
+                Ok(())
+            },
+            interrupt,
+        )
+    }
+
+    /// `solve` for a right-hand side that is zero but at a few `seeds` (node, value): only the
+    /// components reachable from the seeds are touched, so the cost is that of the reach, not
+    /// of the graph. Returns the non-zero values by node, in node order.
+    pub fn solve_sparse(
+        &self,
+        dir: Direction,
+        seeds: &[(u32, f64)],
+        interrupt: Interrupt,
+    ) -> Result<Vec<(u32, f64)>> {
+        use std::collections::{HashMap, HashSet};
+        let side = self.side(dir);
+        let spread = match dir {
+            Direction::Holdings => &self.holders,
+            Direction::Holders => &self.holdings,
+        };
+        let mut b: HashMap<usize, f64> = HashMap::new();
+        for &(v, value) in seeds {
+            let k =
+                *self.pos.get(v as usize).ok_or_else(|| {
+                    Error::InvalidArgument(format!("node {v} is not in the graph"))
+                })? as usize;
+            *b.entry(k).or_insert(0.0) += value;
+        }
+        // Everything that depends on a seed: reachable along `spread`, leaving components
+        // and inside them.
+        let mut seen: HashSet<usize> = b.keys().copied().collect();
+        let mut queue: Vec<usize> = seen.iter().copied().collect();
+        while let Some(k) = queue.pop() {
+            if seen.len() % (1 << 16) == 0 {
+                interrupt.check()?;
+            }
+            let base = self.start[self.slot_of[k] as usize];
+            let out = spread.outside.row(k).0.iter().map(|&j| j as usize);
+            let inside = spread.inside.row(k).0.iter().map(|&j| base + j as usize);
+            for j in out.chain(inside) {
+                if seen.insert(j) {
+                    queue.push(j);
+                }
+            }
+        }
+        let nonzero = |xp: Vec<(usize, f64)>| {
+            let mut out: Vec<(u32, f64)> = xp
+                .into_iter()
+                .filter(|&(_, v)| v != 0.0)
+                .map(|(k, v)| (self.order[k], v))
+                .collect();
+            out.sort_unstable_by_key(|&(v, _)| v);
+            out
+        };
+        if seen.len() > self.order.len() / 8 {
+            // A large reach: the full pass over every level is cheaper than hashing.
+            let mut xp = vec![0.0f64; self.order.len()];
+            for (&k, &v) in &b {
+                xp[k] = v;
+            }
+            self.solve_in_plan_order(dir, &mut xp, interrupt)?;
+            return Ok(nonzero(xp.into_iter().enumerate().collect()));
+        }
+        let mut slots: Vec<u32> = seen.iter().map(|&k| self.slot_of[k]).collect();
+        slots.sort_unstable();
+        slots.dedup();
+        if dir == Direction::Holders {
+            slots.reverse();
+        }
+        let mut xp: HashMap<usize, f64> = HashMap::with_capacity(seen.len());
+        let at = |m: &HashMap<usize, f64>, k: usize| m.get(&k).copied().unwrap_or(0.0);
+        for (step, &slot) in slots.iter().enumerate() {
+            if step % 4096 == 0 {
+                interrupt.check()?;
+            }
+            let slot = slot as usize;
+            let (s, e) = self.range(slot);
+            let rhs: Vec<f64> = (s..e)
+                .map(|k| {
+                    let (cols, vals) = side.outside.row(k);
+                    at(&b, k)
+                        + cols
+                            .iter()
+                            .zip(vals)
+                            .map(|(&j, &w)| w * at(&xp, j as usize))
+                            .sum::<f64>()
+                })
+                .collect();
+            let solution = if self.simple[slot] {
+                rhs
+            } else {
+                self.solve_block(dir, slot, &rhs, interrupt)?
+            };
+            for (k, v) in (s..e).zip(solution) {
+                if v != 0.0 {
+                    xp.insert(k, v);
+                }
+            }
+        }
+        Ok(nonzero(xp.into_iter().collect()))
+    }
+}
