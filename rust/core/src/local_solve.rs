@@ -2,6 +2,8 @@
 //! inside the component (rows `s..s + len` of an inside CSR, columns local) and r the input
 //! plus the final values of everything the component depends on.
 
+use rayon::prelude::*;
+
 use crate::error::{Error, Result};
 use crate::interrupt::Interrupt;
 use crate::plan::PlanCsr;
@@ -11,7 +13,7 @@ pub const TOLERANCE: f64 = 1e-13;
 /// Sweeps before giving up with `Error::Convergence`.
 pub const MAX_SWEEPS: usize = 100_000;
 /// Anderson acceleration depth: the last few sweeps combined into the next iterate.
-const DEPTH: usize = 5;
+const DEPTH: usize = 2;
 
 /// The rows of one component in an inside CSR.
 pub(crate) struct Block<'a> {
@@ -83,31 +85,25 @@ impl Block<'_> {
 
     /// Gauss–Seidel sweeps G with Anderson acceleration over the last `DEPTH` sweeps, until a
     /// sweep changes no value by more than `TOLERANCE` relative to the largest value.
-    /// Sequential and in a fixed order: the same bits every run.
+    /// Deterministic: every sum is taken over fixed chunks in a fixed order.
     pub(crate) fn gauss_seidel(&self, rhs: &[f64], interrupt: Interrupt) -> Result<Vec<f64>> {
         let n = rhs.len();
         let mut x = rhs.to_vec();
-        let mut gx = vec![0.0f64; n];
-        let mut f = vec![0.0f64; n];
-        let mut anderson = Anderson::new(n);
+        let mut ring = Anderson::new(n);
         let mut residual = f64::INFINITY;
         for sweep in 1..=MAX_SWEEPS {
             if sweep % 4 == 0 {
                 interrupt.check()?;
             }
-            gx.copy_from_slice(&x);
-            self.sweep(rhs, &mut gx);
-            let (mut change, mut scale) = (0.0f64, 0.0f64);
-            for ((fi, &g), &xi) in f.iter_mut().zip(&gx).zip(&x) {
-                *fi = g - xi;
-                change = change.max(fi.abs());
-                scale = scale.max(g.abs());
-            }
+            let slot = ring.open();
+            ring.g[slot].copy_from_slice(&x);
+            self.sweep(rhs, &mut ring.g[slot]);
+            let (change, scale) = ring.record(slot, &x);
             residual = if scale > 0.0 { change / scale } else { 0.0 };
             if residual <= TOLERANCE {
-                return Ok(gx);
+                return Ok(std::mem::take(&mut ring.g[slot]));
             }
-            anderson.next(&gx, &f, &mut x);
+            ring.extrapolate(&mut x);
         }
         Err(Error::Convergence {
             size: n,
@@ -118,81 +114,129 @@ impl Block<'_> {
     }
 }
 
-/// Anderson acceleration (type II) of a fixed-point map G: with f = G(x) − x, the next iterate
-/// is G(x_k) − Σ γ_i ΔG_i, γ minimising ‖f_k − Σ γ_i Δf_i‖ over the last `DEPTH` differences.
-/// Histories live in a ring; the Gram matrix of the Δf is updated one row per step.
+/// Iterates kept: the newest and the `DEPTH` before it.
+const KEPT: usize = DEPTH + 1;
+/// Elements per chunk of the parallel vector passes (fixed: the sums do not depend on the
+/// thread count).
+const VECTOR_CHUNK: usize = 1 << 13;
+
+/// Anderson acceleration (type II) of a fixed-point map G, f = G(x) − x: the next iterate is
+/// G(x_k) − Σ γ_i ΔG_i, with γ minimising ‖f_k − Σ γ_i Δf_i‖ over the last `DEPTH`
+/// differences. The raw G(x_i) and f_i live in a ring with their dot products, so one step
+/// costs one pass to record f (and its dots) and one to combine the G's.
 struct Anderson {
-    dg: Vec<Vec<f64>>,
-    df: Vec<Vec<f64>>,
-    gram: [[f64; DEPTH]; DEPTH],
-    /// Ring slots filled so far, and the slot the next difference goes to.
-    len: usize,
-    next: usize,
-    prev_g: Vec<f64>,
-    prev_f: Vec<f64>,
-    started: bool,
+    g: Vec<Vec<f64>>,
+    f: Vec<Vec<f64>>,
+    /// dots[a][b] = f_a · f_b over ring slots.
+    dots: [[f64; KEPT]; KEPT],
+    /// Iterates stored, and the slot of the newest.
+    count: usize,
+    newest: usize,
 }
 
 impl Anderson {
     fn new(n: usize) -> Self {
         Anderson {
-            dg: vec![vec![0.0; n]; DEPTH],
-            df: vec![vec![0.0; n]; DEPTH],
-            gram: [[0.0; DEPTH]; DEPTH],
-            len: 0,
-            next: 0,
-            prev_g: vec![0.0; n],
-            prev_f: vec![0.0; n],
-            started: false,
+            g: vec![vec![0.0; n]; KEPT],
+            f: vec![vec![0.0; n]; KEPT],
+            dots: [[0.0; KEPT]; KEPT],
+            count: 0,
+            newest: KEPT - 1,
         }
     }
 
-    /// Writes the next iterate into `x` from G(x) = `g` and f = `f`.
-    fn next(&mut self, g: &[f64], f: &[f64], x: &mut [f64]) {
-        if self.started {
-            let slot = self.next;
-            for (((dg, df), (&g, &f)), (pg, pf)) in self.dg[slot]
-                .iter_mut()
-                .zip(self.df[slot].iter_mut())
-                .zip(g.iter().zip(f))
-                .zip(self.prev_g.iter().zip(&self.prev_f))
-            {
-                *dg = g - pg;
-                *df = f - pf;
+    /// The slot the next G(x) goes to (the oldest one once the ring is full).
+    fn open(&mut self) -> usize {
+        self.newest = (self.newest + 1) % KEPT;
+        self.count = (self.count + 1).min(KEPT);
+        self.newest
+    }
+
+    /// Records f = G(x) − x in `slot` with its dots against the other stored f; returns
+    /// (max |f|, max |G(x)|).
+    fn record(&mut self, slot: usize, x: &[f64]) -> (f64, f64) {
+        let mut f_new = std::mem::take(&mut self.f[slot]);
+        let others: Vec<usize> = self.slots().filter(|&s| s != slot).collect();
+        let (g, f) = (&self.g[slot], &self.f);
+        let parts: Vec<(f64, f64, [f64; KEPT], f64)> = f_new
+            .par_chunks_mut(VECTOR_CHUNK)
+            .enumerate()
+            .map(|(c, out)| {
+                let at = c * VECTOR_CHUNK;
+                let (mut change, mut scale, mut own) = (0.0f64, 0.0f64, 0.0f64);
+                let mut cross = [0.0f64; KEPT];
+                for (i, v) in out.iter_mut().enumerate() {
+                    let e = at + i;
+                    *v = g[e] - x[e];
+                    change = change.max(v.abs());
+                    scale = scale.max(g[e].abs());
+                    own += *v * *v;
+                    for (k, &o) in others.iter().enumerate() {
+                        cross[k] += *v * f[o][e];
+                    }
+                }
+                (change, scale, cross, own)
+            })
+            .collect();
+        self.f[slot] = f_new;
+        let (mut change, mut scale, mut own) = (0.0f64, 0.0f64, 0.0f64);
+        let mut cross = [0.0f64; KEPT];
+        for (c, s, x, o) in parts {
+            change = change.max(c);
+            scale = scale.max(s);
+            own += o;
+            for k in 0..KEPT {
+                cross[k] += x[k];
             }
-            self.len = (self.len + 1).min(DEPTH);
-            self.next = (slot + 1) % DEPTH;
-            for other in 0..self.len {
-                let v = dot(&self.df[slot], &self.df[other]);
-                self.gram[slot][other] = v;
-                self.gram[other][slot] = v;
+        }
+        self.dots[slot][slot] = own;
+        for (k, &o) in others.iter().enumerate() {
+            self.dots[slot][o] = cross[k];
+            self.dots[o][slot] = cross[k];
+        }
+        (change, scale)
+    }
+
+    /// Stored slots, oldest first.
+    fn slots(&self) -> impl Iterator<Item = usize> {
+        let (count, newest) = (self.count, self.newest);
+        (0..count).map(move |i| (newest + KEPT + 1 + i - count) % KEPT)
+    }
+
+    /// Writes the next iterate, Σ c_i G(x_i), into `x`.
+    fn extrapolate(&self, x: &mut [f64]) {
+        let slots: Vec<usize> = self.slots().collect();
+        let m = slots.len() - 1;
+        let mut coef = vec![0.0f64; slots.len()];
+        coef[m] = 1.0;
+        if m > 0 {
+            // Gram matrix of the Δf_i = f_{i+1} − f_i and their dots with the newest f.
+            let d = |a: usize, b: usize| self.dots[slots[a]][slots[b]];
+            let mut gram = vec![0.0f64; m * m];
+            for i in 0..m {
+                for j in 0..m {
+                    gram[i * m + j] = d(i + 1, j + 1) - d(i + 1, j) - d(i, j + 1) + d(i, j);
+                }
             }
-        }
-        self.started = true;
-        self.prev_g.copy_from_slice(g);
-        self.prev_f.copy_from_slice(f);
-        x.copy_from_slice(g);
-        let m = self.len;
-        if m == 0 {
-            return;
-        }
-        let rhs: Vec<f64> = (0..m).map(|i| dot(&self.df[i], f)).collect();
-        let mut a = vec![0.0f64; m * m];
-        for i in 0..m {
-            a[i * m..(i + 1) * m].copy_from_slice(&self.gram[i][..m]);
-        }
-        if let Some(gamma) = cholesky_solve(&mut a, &rhs, m) {
-            for (i, gi) in gamma.iter().enumerate() {
-                for (v, d) in x.iter_mut().zip(&self.dg[i]) {
-                    *v -= gi * d;
+            let rhs: Vec<f64> = (0..m).map(|i| d(i + 1, m) - d(i, m)).collect();
+            if let Some(gamma) = cholesky_solve(&mut gram, &rhs, m) {
+                for (i, gi) in gamma.iter().enumerate() {
+                    coef[i + 1] -= gi;
+                    coef[i] += gi;
                 }
             }
         }
+        let g: Vec<&[f64]> = slots.iter().map(|&s| self.g[s].as_slice()).collect();
+        x.par_chunks_mut(VECTOR_CHUNK)
+            .enumerate()
+            .for_each(|(c, out)| {
+                let at = c * VECTOR_CHUNK;
+                for (i, v) in out.iter_mut().enumerate() {
+                    let e = at + i;
+                    *v = g.iter().zip(&coef).map(|(g, c)| c * g[e]).sum();
+                }
+            });
     }
-}
-
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 /// Solves the small symmetric positive semi-definite system `a γ = rhs` (regularised by

@@ -9,6 +9,7 @@ use rayon::prelude::*;
 use crate::error::{Error, Result};
 use crate::exposure::Solver;
 use crate::graph::{Graph, Kind};
+use crate::hugepage;
 use crate::interrupt::Interrupt;
 use crate::plan::Direction;
 
@@ -47,11 +48,11 @@ pub fn look_through(
         return Ok((direct, total));
     }
     let r = |u: u32| credit.as_ref().map_or(0.0, |c| c[u as usize]);
-    let mut xs: Vec<Lanes> = plan
-        .order
+    let mut xs: Vec<Lanes> = hugepage::vec_with_capacity(n);
+    plan.order
         .par_iter()
         .map(|&u| [value_loss[u as usize], 0.0, r(u)])
-        .collect();
+        .collect_into_vec(&mut xs);
     let inside = &plan.holdings.inside;
     plan.run_levels(
         Direction::Holdings,
@@ -88,11 +89,13 @@ pub fn look_through(
         },
         interrupt,
     )?;
-    Ok(plan
-        .pos
+    let mut direct = hugepage::vec_with_capacity(n);
+    let mut total = hugepage::vec_with_capacity(n);
+    plan.pos
         .par_iter()
         .map(|&k| (xs[k as usize][D], xs[k as usize][T]))
-        .unzip())
+        .unzip_into_vecs(&mut direct, &mut total);
+    Ok((direct, total))
 }
 
 /// `R d`: what each node loses on its loans and on its customers' unpaid commitments.

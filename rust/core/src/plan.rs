@@ -15,6 +15,7 @@ use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::graph::{Graph, Kind};
+use crate::hugepage;
 use crate::interrupt::Interrupt;
 use crate::scc::{strongly_connected_components, Components, KindMask};
 
@@ -255,12 +256,22 @@ impl Plan {
 
     /// `v` (by node) in plan order.
     pub fn to_plan(&self, v: &[f64]) -> Vec<f64> {
-        self.order.par_iter().map(|&u| v[u as usize]).collect()
+        let mut out = hugepage::vec_with_capacity(v.len());
+        self.order
+            .par_iter()
+            .map(|&u| v[u as usize])
+            .collect_into_vec(&mut out);
+        out
     }
 
     /// `vp` (in plan order) by node.
     pub fn from_plan(&self, vp: &[f64]) -> Vec<f64> {
-        self.pos.par_iter().map(|&k| vp[k as usize]).collect()
+        let mut out = hugepage::vec_with_capacity(vp.len());
+        self.pos
+            .par_iter()
+            .map(|&k| vp[k as usize])
+            .collect_into_vec(&mut out);
+        out
     }
 }
 

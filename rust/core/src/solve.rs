@@ -43,6 +43,25 @@ impl Plan {
         R: Fn(T, &[u32], &[f64], &Done<'_, T>) -> T + Sync,
         B: Fn(usize, &mut [T]) -> Result<()> + Sync,
     {
+        // Run on a pool thread: each level's parallel loops then start without waking the
+        // pool from outside, which costs more than a small level's work.
+        let (row, block) = (&row, &block);
+        rayon::scope(|_| self.levels_in_pool(dir, xs, row, block, interrupt))
+    }
+
+    fn levels_in_pool<T, R, B>(
+        &self,
+        dir: Direction,
+        xs: &mut [T],
+        row: &R,
+        block: &B,
+        interrupt: Interrupt,
+    ) -> Result<()>
+    where
+        T: Copy + Send + Sync,
+        R: Fn(T, &[u32], &[f64], &Done<'_, T>) -> T + Sync,
+        B: Fn(usize, &mut [T]) -> Result<()> + Sync,
+    {
         let outside = &self.side(dir).outside;
         let count = self.levels.len();
         for step in 0..count {
