@@ -37,12 +37,15 @@ fn main() {
     .expect("valid graph");
     let start = Instant::now();
     let plan = Plan::new(&g, Interrupt::never()).expect("plan");
-    println!("plan: {:?}", start.elapsed());
+    println!("plan: {:?} ({} levels)", start.elapsed(), plan.num_levels());
     let s: Vec<f64> = (0..g.num_nodes()).map(|i| (i % 97) as f64).collect();
     let solver = Solver { g: &g, plan: &plan };
-    for _ in 0..3 {
+    let mut best = std::time::Duration::MAX;
+    for _ in 0..10 {
         let start = Instant::now();
         let (_, total) = look_through(&solver, &s, &[], Interrupt::never()).expect("solve");
-        println!("look_through: {:?} ({})", start.elapsed(), total.len());
+        best = best.min(start.elapsed());
+        assert_eq!(total.len(), g.num_nodes());
     }
+    println!("look_through: best of 10 {best:?}");
 }
