@@ -170,7 +170,9 @@ def _node_values(graph: Graph, values: Any, name: str) -> np.ndarray:
             raise AIExposureError(
                 f"the {name} table needs columns 'node' and 'value' (missing: {sorted(missing)})"
             )
-        keys = table["node"].combine_chunks()
+        column = table["node"]
+        # One chunk (the usual case) is used as it is: combine_chunks would copy it.
+        keys = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
         if keys.type != graph.nodes.type:
             try:
                 keys = keys.cast(graph.nodes.type)

@@ -11,7 +11,7 @@ use crate::exposure::Solver;
 use crate::graph::{Graph, Kind};
 use crate::hugepage;
 use crate::interrupt::Interrupt;
-use crate::plan::Direction;
+use crate::plan::{gather, Direction};
 
 /// Per plan position: value loss s, total loss t, first-round loss d (s and t first: the two
 /// that other rows read).
@@ -49,9 +49,9 @@ pub fn look_through(
     }
     let r = |u: u32| credit.as_ref().map_or(0.0, |c| c[u as usize]);
     let mut xs: Vec<Lanes> = hugepage::vec_with_capacity(n);
-    plan.order
-        .par_iter()
-        .map(|&u| [value_loss[u as usize], 0.0, r(u)])
+    gather(&plan.order, value_loss, |&v| v)
+        .zip(plan.order.par_iter())
+        .map(|(v, &u)| [v, 0.0, r(u)])
         .collect_into_vec(&mut xs);
     let inside = &plan.holdings.inside;
     plan.run_levels(
@@ -91,10 +91,7 @@ pub fn look_through(
     )?;
     let mut direct = hugepage::vec_with_capacity(n);
     let mut total = hugepage::vec_with_capacity(n);
-    plan.pos
-        .par_iter()
-        .map(|&k| (xs[k as usize][D], xs[k as usize][T]))
-        .unzip_into_vecs(&mut direct, &mut total);
+    gather(&plan.pos, &xs, |x| (x[D], x[T])).unzip_into_vecs(&mut direct, &mut total);
     Ok((direct, total))
 }
 

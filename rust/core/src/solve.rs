@@ -8,10 +8,13 @@ use crate::error::{Error, Result};
 use crate::interrupt::Interrupt;
 use crate::local_solve::Block;
 use crate::plan::{Direction, Plan, DENSE_LIMIT};
+use crate::prefetch::prefetch;
 
 /// Rows per parallel task, and the level size below which a level runs on one thread.
 const CHUNK: usize = 2048;
 const PARALLEL_ROWS: usize = 4 * CHUNK;
+/// How many rows ahead the reads are prefetched.
+const AHEAD: usize = 32;
 
 /// The finished values a level reads: positions below it (Holdings) or above it (Holders).
 pub(crate) struct Done<'a, T> {
@@ -23,6 +26,11 @@ impl<T: Copy> Done<'_, T> {
     #[inline]
     pub(crate) fn get(&self, k: u32) -> T {
         self.values[k as usize - self.offset]
+    }
+
+    #[inline]
+    fn prefetch(&self, k: u32) {
+        prefetch(self.values, (k as usize).wrapping_sub(self.offset));
     }
 }
 
@@ -94,7 +102,15 @@ impl Plan {
                 }
             };
             let rows = |first: usize, chunk: &mut [T]| {
+                let end = first + chunk.len();
                 for (i, x) in chunk.iter_mut().enumerate() {
+                    // Rows are short and their reads random: ask for the reads of a row
+                    // `AHEAD` rows on while this one is summed.
+                    if first + i + AHEAD < end {
+                        for &j in outside.row(first + i + AHEAD).0 {
+                            done.prefetch(j);
+                        }
+                    }
                     let (cols, vals) = outside.row(first + i);
                     *x = row(*x, cols, vals, &done);
                 }
