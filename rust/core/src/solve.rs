@@ -57,19 +57,14 @@ impl Plan {
         rayon::scope(|_| self.levels_in_pool(dir, xs, row, block, interrupt))
     }
 
-    fn levels_in_pool<T, R, B>(
+    fn levels_in_pool<T: Copy + Send + Sync>(
         &self,
         dir: Direction,
         xs: &mut [T],
-        row: &R,
-        block: &B,
+        row: &(impl Fn(T, &[u32], &[f64], &Done<'_, T>) -> T + Sync),
+        block: &(impl Fn(usize, &mut [T]) -> Result<()> + Sync),
         interrupt: Interrupt,
-    ) -> Result<()>
-    where
-        T: Copy + Send + Sync,
-        R: Fn(T, &[u32], &[f64], &Done<'_, T>) -> T + Sync,
-        B: Fn(usize, &mut [T]) -> Result<()> + Sync,
-    {
+    ) -> Result<()> {
         let outside = &self.side(dir).outside;
         let count = self.levels.len();
         for step in 0..count {
