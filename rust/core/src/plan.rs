@@ -126,7 +126,7 @@ impl Plan {
             }
         }
         let num_levels = level.iter().max().map_or(0, |&l| l as usize + 1);
-        // Slots: components by (level, Tarjan number), a counting sort.
+        // Slots: components by level, a counting sort.
         let mut first = vec![0usize; num_levels + 1];
         for &l in &level {
             first[l as usize + 1] += 1;
@@ -134,11 +134,18 @@ impl Plan {
         for l in 0..num_levels {
             first[l + 1] += first[l];
         }
+        // Within a level, components by their smallest node: nodes whose ids are close (often
+        // alike in the data: hubs, issuers of one batch) stay close in memory.
         let mut slot_comp = vec![0u32; count];
         let mut fill = first.clone();
-        for (c, &l) in level.iter().enumerate() {
-            slot_comp[fill[l as usize]] = c as u32;
-            fill[l as usize] += 1;
+        let mut placed = vec![false; count];
+        for &c in comp {
+            let c = c as usize;
+            if !std::mem::replace(&mut placed[c], true) {
+                let l = level[c] as usize;
+                slot_comp[fill[l]] = c as u32;
+                fill[l] += 1;
+            }
         }
         let mut order = Vec::with_capacity(n);
         let mut start = Vec::with_capacity(count + 1);
