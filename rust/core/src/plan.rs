@@ -183,7 +183,7 @@ impl Plan {
             }
         });
         interrupt.check()?;
-        let holders = layout.side(|v, out| out.extend(g.equity_holders(v)));
+        let holders = layout.transpose(&holdings);
         interrupt.check()?;
         let simple: Vec<bool> = (0..count)
             .map(|slot| {
@@ -348,6 +348,92 @@ impl Layout<'_> {
             inside: PlanCsr::concat(inside),
         }
     }
+}
+
+impl Layout<'_> {
+    /// The other direction's CSRs: entry (row k, column j) becomes (row j, column k), inside
+    /// entries staying inside with local columns; each row's entries by increasing column.
+    fn transpose(&self, side: &Side) -> Side {
+        let n = self.order.len();
+        let (outside, inside) = rayon::join(
+            || transpose_outside(&side.outside, n),
+            || {
+                // Inside entries never leave their component: row k's local column a is the
+                // row start(k) + a, where start(k) is the first position of k's component.
+                let base = |k: usize| self.start[self.slot_of[k] as usize];
+                let mut offsets = vec![0usize; n + 1];
+                for k in 0..n {
+                    for &a in side.inside.row(k).0 {
+                        offsets[base(k) + a as usize + 1] += 1;
+                    }
+                }
+                for k in 0..n {
+                    offsets[k + 1] += offsets[k];
+                }
+                let mut next = offsets[..n].to_vec();
+                let mut cols = vec![0u32; offsets[n]];
+                let mut vals = vec![0.0f64; offsets[n]];
+                for k in 0..n {
+                    let (cs, vs) = side.inside.row(k);
+                    for (&a, &w) in cs.iter().zip(vs) {
+                        let r = base(k) + a as usize;
+                        cols[next[r]] = (k - base(k)) as u32;
+                        vals[next[r]] = w;
+                        next[r] += 1;
+                    }
+                }
+                PlanCsr {
+                    offsets,
+                    cols,
+                    vals,
+                }
+            },
+        );
+        Side { outside, inside }
+    }
+}
+
+/// The transpose of an `n`-row CSR with columns in `0..n`, built in parallel over ranges of
+/// its rows: each task scans every entry and keeps those of its rows, so the result does not
+/// depend on how the rows are split.
+fn transpose_outside(csr: &PlanCsr, n: usize) -> PlanCsr {
+    let parts = rayon::current_num_threads().max(1);
+    let parts: Vec<PlanCsr> = (0..parts)
+        .into_par_iter()
+        .map(|p| {
+            let (a, b) = (p * n / parts, (p + 1) * n / parts);
+            let mut offsets = vec![0usize; b - a + 1];
+            for &j in &csr.cols {
+                let j = j as usize;
+                if (a..b).contains(&j) {
+                    offsets[j - a + 1] += 1;
+                }
+            }
+            for r in 0..b - a {
+                offsets[r + 1] += offsets[r];
+            }
+            let mut next = offsets[..b - a].to_vec();
+            let mut cols = vec![0u32; offsets[b - a]];
+            let mut vals = vec![0.0f64; offsets[b - a]];
+            for k in 0..n {
+                let (cs, vs) = csr.row(k);
+                for (&j, &w) in cs.iter().zip(vs) {
+                    let j = j as usize;
+                    if (a..b).contains(&j) {
+                        cols[next[j - a]] = k as u32;
+                        vals[next[j - a]] = w;
+                        next[j - a] += 1;
+                    }
+                }
+            }
+            PlanCsr {
+                offsets,
+                cols,
+                vals,
+            }
+        })
+        .collect();
+    PlanCsr::concat(parts)
 }
 
 /// Appends the members of component `c` in DFS postorder over its internal equity edges
