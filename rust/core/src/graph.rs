@@ -343,6 +343,16 @@ impl Graph {
         self.out_offsets[u as usize]..self.out_offsets[u as usize + 1]
     }
 
+    /// Hints that `u`'s out-edge offsets will be read soon.
+    pub(crate) fn prefetch_offsets(&self, u: u32) {
+        crate::prefetch::prefetch(&self.out_offsets, u as usize);
+    }
+
+    /// Hints that `u`'s out-edges will be read soon (reads its offset: prefetch that first).
+    pub(crate) fn prefetch_out_edges(&self, u: u32) {
+        crate::prefetch::prefetch(&self.out_edges, self.out_offsets[u as usize]);
+    }
+
     /// `u`'s out-edges, sorted by (target, kind).
     pub fn out_edges(&self, u: u32) -> &[Edge] {
         &self.out_edges[self.out_range(u)]

@@ -110,9 +110,15 @@ impl Plan {
         let comp = &comps.component;
         // Tarjan numbers components sinks first: what a component holds is numbered lower.
         let mut level = vec![0u32; count];
+        let flat = comps.all_members();
+        let mut at = 0;
         for c in 0..count {
             let mut l = 0u32;
             for &v in comps.members(c) {
+                // Members are visited in a known order: prefetch, a few members ahead, the
+                // chain of random reads each one needs (offsets, edges, components, levels).
+                prefetch_ahead(g, flat, at, comp, &level);
+                at += 1;
                 for e in g.out_edges(v) {
                     let d = comp[e.target as usize] as usize;
                     if e.kind == Kind::Equity && d != c {
@@ -177,11 +183,7 @@ impl Plan {
             slot_of: &slot_of,
             start: &start,
         };
-        let holdings = layout.side(|v, out| {
-            for e in g.out_edges(v).iter().filter(|e| e.kind == Kind::Equity) {
-                out.push((e.target, e.share));
-            }
-        });
+        let holdings = layout.holdings(g);
         interrupt.check()?;
         let holders = layout.transpose(&holdings);
         interrupt.check()?;
@@ -306,9 +308,9 @@ struct Layout<'a> {
 }
 
 impl Layout<'_> {
-    /// Both CSRs of one direction, rows in plan order, built in parallel row blocks (the same
-    /// arrays for any thread count); `neighbours(v, out)` lists v's (node, share) entries.
-    fn side(&self, neighbours: impl Fn(u32, &mut Vec<(u32, f64)>) + Sync) -> Side {
+    /// The holdings CSRs, rows in plan order, built in parallel row blocks (the same arrays
+    /// for any thread count).
+    fn holdings(&self, g: &Graph) -> Side {
         const ROWS: usize = 1 << 14;
         let parts: Vec<(PlanCsr, PlanCsr)> = self
             .order
@@ -319,14 +321,24 @@ impl Layout<'_> {
                 let mut inside = PlanCsr::default();
                 outside.offsets.push(0);
                 inside.offsets.push(0);
-                let mut entries = Vec::new();
                 for (i, &v) in nodes.iter().enumerate() {
                     let k = chunk * ROWS + i;
                     let slot = self.slot_of[k];
                     let s = self.start[slot as usize];
-                    entries.clear();
-                    neighbours(v, &mut entries);
-                    for &(u, share) in &entries {
+                    if let Some(&a) = nodes.get(i + 16) {
+                        g.prefetch_offsets(a);
+                    }
+                    if let Some(&a) = nodes.get(i + 8) {
+                        g.prefetch_out_edges(a);
+                    }
+                    if let Some(&a) = nodes.get(i + 4) {
+                        for e in g.out_edges(a) {
+                            prefetch(self.pos, e.target as usize);
+                            prefetch(self.slot_by_node, e.target as usize);
+                        }
+                    }
+                    let equity = g.out_edges(v).iter().filter(|e| e.kind == Kind::Equity);
+                    for (u, share) in equity.map(|e| (e.target, e.share)) {
                         let j = self.pos[u as usize];
                         if self.slot_by_node[u as usize] == slot {
                             inside.cols.push(j - s as u32);
@@ -434,6 +446,27 @@ fn transpose_outside(csr: &PlanCsr, n: usize) -> PlanCsr {
         })
         .collect();
     PlanCsr::concat(parts)
+}
+
+/// Prefetches for the level pass: offsets of member `at + 16`, out-edges of `at + 8`, the
+/// components of `at + 4`'s targets and the levels of `at + 2`'s.
+fn prefetch_ahead(g: &Graph, flat: &[u32], at: usize, comp: &[u32], level: &[u32]) {
+    if let Some(&a) = flat.get(at + 16) {
+        g.prefetch_offsets(a);
+    }
+    if let Some(&a) = flat.get(at + 8) {
+        g.prefetch_out_edges(a);
+    }
+    if let Some(&a) = flat.get(at + 4) {
+        for e in g.out_edges(a) {
+            prefetch(comp, e.target as usize);
+        }
+    }
+    if let Some(&a) = flat.get(at + 2) {
+        for e in g.out_edges(a) {
+            prefetch(level, comp[e.target as usize] as usize);
+        }
+    }
 }
 
 /// Appends the members of component `c` in DFS postorder over its internal equity edges

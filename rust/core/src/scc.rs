@@ -47,6 +47,11 @@ impl Components {
         &self.members[self.offsets[c]..self.offsets[c + 1]]
     }
 
+    /// The members of every component, component 0 first.
+    pub fn all_members(&self) -> &[u32] {
+        &self.members
+    }
+
     pub fn size(&self, c: usize) -> usize {
         self.offsets[c + 1] - self.offsets[c]
     }
