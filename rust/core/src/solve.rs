@@ -51,20 +51,52 @@ impl Plan {
         R: Fn(T, &[u32], &[f64], &Done<'_, T>) -> T + Sync,
         B: Fn(usize, &mut [T]) -> Result<()> + Sync,
     {
+        let none: Option<fn(&[T])> = None;
+        self.run_levels_overlapping(dir, xs, row, block, none, interrupt)
+            .map(|_| ())
+    }
+
+    /// `run_levels`, and, in a Holdings solve, `overlap(finished)` run beside the first large
+    /// component solved alone in its level (its one thread leaves the others idle), with
+    /// `finished` the positions before that level, all final. Returns that prefix's length
+    /// and `overlap`'s result, if it ran.
+    pub(crate) fn run_levels_overlapping<T, R, B, O, V>(
+        &self,
+        dir: Direction,
+        xs: &mut [T],
+        row: R,
+        block: B,
+        overlap: Option<O>,
+        interrupt: Interrupt,
+    ) -> Result<Option<(usize, V)>>
+    where
+        T: Copy + Send + Sync,
+        R: Fn(T, &[u32], &[f64], &Done<'_, T>) -> T + Sync,
+        B: Fn(usize, &mut [T]) -> Result<()> + Sync,
+        O: FnOnce(&[T]) -> V + Send,
+        V: Send,
+    {
         // Run on a pool thread: each level's parallel loops then start without waking the
         // pool from outside, which costs more than a small level's work.
         let (row, block) = (&row, &block);
-        rayon::scope(|_| self.levels_in_pool(dir, xs, row, block, interrupt))
+        let overlap = if dir == Direction::Holdings {
+            overlap
+        } else {
+            None
+        };
+        rayon::scope(|_| self.levels_in_pool(dir, xs, row, block, overlap, interrupt))
     }
 
-    fn levels_in_pool<T: Copy + Send + Sync>(
+    fn levels_in_pool<T: Copy + Send + Sync, V: Send>(
         &self,
         dir: Direction,
         xs: &mut [T],
         row: &(impl Fn(T, &[u32], &[f64], &Done<'_, T>) -> T + Sync),
         block: &(impl Fn(usize, &mut [T]) -> Result<()> + Sync),
+        mut overlap: Option<impl FnOnce(&[T]) -> V + Send>,
         interrupt: Interrupt,
-    ) -> Result<()> {
+    ) -> Result<Option<(usize, V)>> {
+        let mut overlapped = None;
         let outside = &self.side(dir).outside;
         let count = self.levels.len();
         for step in 0..count {
@@ -134,7 +166,14 @@ impl Plan {
                 rest = tail;
                 base = e;
             }
-            let results: Vec<Result<()>> = if jobs.len() == 1 {
+            let solo = jobs.len() == 1 && jobs[0].1.len() > DENSE_LIMIT;
+            let results: Vec<Result<()>> = if solo && overlap.is_some() {
+                let (slot, v) = jobs.pop().expect("one job");
+                let side = overlap.take().expect("checked");
+                let (result, value) = rayon::join(|| block(slot, v), || side(done.values));
+                overlapped = Some((ls, value));
+                vec![result]
+            } else if jobs.len() == 1 {
                 jobs.into_iter().map(|(slot, v)| block(slot, v)).collect()
             } else {
                 jobs.into_par_iter()
@@ -144,7 +183,7 @@ impl Plan {
             };
             results.into_iter().collect::<Result<Vec<()>>>()?;
         }
-        Ok(())
+        Ok(overlapped)
     }
 
     /// Solves component `slot` in place: `xs` holds the right-hand side with everything
