@@ -2,7 +2,8 @@
 //!
 //! The first-round loss d = W s + R d and the total t = d + W t share every row, so one level
 //! pass computes both: each row reads (s_j, t_j) of what it holds, side by side in memory, and
-//! never forms W s on its own.
+//! never forms W s on its own. d, which no other row reads, is kept apart, so the pairs that are
+//! read at random take 16 bytes a node.
 
 use rayon::prelude::*;
 
@@ -11,14 +12,14 @@ use crate::exposure::Solver;
 use crate::graph::{Graph, Kind};
 use crate::hugepage;
 use crate::interrupt::Interrupt;
-use crate::plan::{gather, gather_prefix, Direction};
+use crate::plan::{gather, Direction};
+use crate::prefetch::prefetch;
 
-/// Per plan position: value loss s, total loss t, first-round loss d (s and t first: the two
-/// that other rows read).
-type Lanes = [f64; 3];
+/// Per plan position, what other rows read: value loss s, total loss t (R d before the row is
+/// done).
+type Pair = [f64; 2];
 const S: usize = 0;
 const T: usize = 1;
-const D: usize = 2;
 
 /// The look-through loss `(direct, total)` per node: direct = `W s + R d`, total =
 /// `(I − W)^-1 (W s + R d)`. Credit: the lender is exposed to its borrower by the amount;
@@ -48,35 +49,52 @@ pub fn look_through(
         return Ok((direct, total));
     }
     let r = |u: u32| credit.as_ref().map_or(0.0, |c| c[u as usize]);
-    let mut xs: Vec<Lanes> = hugepage::vec_with_capacity(n);
+    let mut xs: Vec<Pair> = hugepage::vec_with_capacity(n);
     gather(&plan.order, value_loss, |&v| v)
         .zip(plan.order.par_iter())
-        .map(|(v, &u)| [v, 0.0, r(u)])
+        .map(|(v, &u)| [v, r(u)])
         .collect_into_vec(&mut xs);
+    let mut ds: Vec<f64> = hugepage::vec_with_capacity(n);
+    ds.resize(n, 0.0);
     let inside = &plan.holdings.inside;
     // The output, by node, of everything final before a large cycle's solve is gathered
     // while that solve runs; the rest after.
-    let outputs = |finished: &[Lanes]| {
+    let outputs = |finished: &[Pair], direct_p: &[f64]| {
         let mut direct = hugepage::vec_with_capacity(n);
         let mut total = hugepage::vec_with_capacity(n);
-        let lanes = |x: &Lanes| (x[D], x[T]);
-        gather_prefix(&plan.pos, finished, lanes).unzip_into_vecs(&mut direct, &mut total);
+        let pos = &plan.pos;
+        pos.par_iter()
+            .enumerate()
+            .map(|(i, &k)| {
+                if let Some(&next) = pos.get(i + 16) {
+                    prefetch(finished, next as usize);
+                    prefetch(direct_p, next as usize);
+                }
+                let k = k as usize;
+                match finished.get(k) {
+                    Some(x) => (direct_p[k], x[T]),
+                    None => (0.0, 0.0), // filled in once the rest is final
+                }
+            })
+            .unzip_into_vecs(&mut direct, &mut total);
         (direct, total)
     };
     let overlapped = plan.run_levels_overlapping(
         Direction::Holdings,
         &mut xs,
-        |x, cols, vals, done| {
-            let (mut ds, mut dt) = (0.0, 0.0);
+        &mut ds,
+        |x, d, cols, vals, done| {
+            let (mut dsum, mut tsum) = (0.0, 0.0);
             for (&j, &w) in cols.iter().zip(vals) {
                 let y = done.get(j);
-                ds += w * y[S];
-                dt += w * y[T];
+                dsum += w * y[S];
+                tsum += w * y[T];
             }
-            let d = x[D] + ds;
-            [x[S], d + dt, d]
+            // x[T] holds R d until the row is done.
+            *d = x[T] + dsum;
+            [x[S], *d + tsum]
         },
-        |slot, values| {
+        |slot, values, direct| {
             // The component's own holdings add to d and to the right-hand side of t.
             let first = plan.range(slot).0;
             let mut rhs = Vec::with_capacity(values.len());
@@ -87,7 +105,7 @@ pub fn look_through(
                     .zip(vals)
                     .map(|(&j, &w)| w * values[j as usize][S])
                     .sum();
-                values[a][D] += own;
+                direct[a] += own;
                 rhs.push(values[a][T] + own);
             }
             let t = plan.solve_block(Direction::Holdings, slot, &rhs, interrupt)?;
@@ -103,11 +121,11 @@ pub fn look_through(
         Some((finished, (mut direct, mut total))) => {
             for (k, x) in xs.iter().enumerate().skip(finished) {
                 let v = plan.order[k] as usize;
-                (direct[v], total[v]) = (x[D], x[T]);
+                (direct[v], total[v]) = (ds[k], x[T]);
             }
             (direct, total)
         }
-        None => outputs(&xs),
+        None => outputs(&xs, &ds),
     })
 }
 

@@ -283,17 +283,7 @@ impl Plan {
 
 /// `f(src[i])` for every index i of `idx`, in parallel and in order, each read prefetched a
 /// few items ahead: the reads are random, and overlapping their misses is most of the speed.
-pub(crate) fn gather<'a, S: Sync, T: Send + Default>(
-    idx: &'a [u32],
-    src: &'a [S],
-    f: impl Fn(&S) -> T + Sync + Send + 'a,
-) -> impl IndexedParallelIterator<Item = T> + 'a {
-    gather_prefix(idx, src, f)
-}
-
-/// `gather` where `src` may be a prefix of what `idx` points into: indices past its end give
-/// `T::default()` (to be filled in later).
-pub(crate) fn gather_prefix<'a, S: Sync, T: Send + Default>(
+pub(crate) fn gather<'a, S: Sync, T: Send>(
     idx: &'a [u32],
     src: &'a [S],
     f: impl Fn(&S) -> T + Sync + Send + 'a,
@@ -303,7 +293,7 @@ pub(crate) fn gather_prefix<'a, S: Sync, T: Send + Default>(
         if let Some(&next) = idx.get(i + AHEAD) {
             prefetch(src, next as usize);
         }
-        src.get(k as usize).map_or_else(T::default, &f)
+        f(&src[k as usize])
     })
 }
 

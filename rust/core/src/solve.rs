@@ -34,25 +34,32 @@ impl<T: Copy> Done<'_, T> {
     }
 }
 
+/// The overlap of a pass that has none.
+type NoOverlap<T, A> = fn(&[T], &[A]);
+
 impl Plan {
-    /// Runs the levels in dependency order over `xs` (plan order). `row(x, cols, vals, done)`
-    /// turns a row's value and its entries leaving its component into the row's new value;
-    /// `block(slot, values)` then finishes each component that needs a local solve.
-    pub(crate) fn run_levels<T, R, B>(
+    /// Runs the levels in dependency order over `xs` (plan order), the values other rows
+    /// read, and `aux` (plan order too), a per-row output no other row reads.
+    /// `row(x, aux, cols, vals, done)` turns a row's value and its entries leaving its
+    /// component into the row's new value; `block(slot, values, aux)` then finishes each
+    /// component that needs a local solve.
+    pub(crate) fn run_levels<T, A, R, B>(
         &self,
         dir: Direction,
         xs: &mut [T],
+        aux: &mut [A],
         row: R,
         block: B,
         interrupt: Interrupt,
     ) -> Result<()>
     where
         T: Copy + Send + Sync,
-        R: Fn(T, &[u32], &[f64], &Done<'_, T>) -> T + Sync,
-        B: Fn(usize, &mut [T]) -> Result<()> + Sync,
+        A: Send + Sync,
+        R: Fn(T, &mut A, &[u32], &[f64], &Done<'_, T>) -> T + Sync,
+        B: Fn(usize, &mut [T], &mut [A]) -> Result<()> + Sync,
     {
-        let none: Option<fn(&[T])> = None;
-        self.run_levels_overlapping(dir, xs, row, block, none, interrupt)
+        let none: Option<NoOverlap<T, A>> = None;
+        self.run_levels_overlapping(dir, xs, aux, row, block, none, interrupt)
             .map(|_| ())
     }
 
@@ -60,10 +67,12 @@ impl Plan {
     /// component solved alone in its level (its one thread leaves the others idle), with
     /// `finished` the positions before that level, all final. Returns that prefix's length
     /// and `overlap`'s result, if it ran.
-    pub(crate) fn run_levels_overlapping<T, R, B, O, V>(
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn run_levels_overlapping<T, A, R, B, O, V>(
         &self,
         dir: Direction,
         xs: &mut [T],
+        aux: &mut [A],
         row: R,
         block: B,
         overlap: Option<O>,
@@ -71,9 +80,10 @@ impl Plan {
     ) -> Result<Option<(usize, V)>>
     where
         T: Copy + Send + Sync,
-        R: Fn(T, &[u32], &[f64], &Done<'_, T>) -> T + Sync,
-        B: Fn(usize, &mut [T]) -> Result<()> + Sync,
-        O: FnOnce(&[T]) -> V + Send,
+        A: Send + Sync,
+        R: Fn(T, &mut A, &[u32], &[f64], &Done<'_, T>) -> T + Sync,
+        B: Fn(usize, &mut [T], &mut [A]) -> Result<()> + Sync,
+        O: FnOnce(&[T], &[A]) -> V + Send,
         V: Send,
     {
         // Run on a pool thread: each level's parallel loops then start without waking the
@@ -84,16 +94,18 @@ impl Plan {
         } else {
             None
         };
-        rayon::scope(|_| self.levels_in_pool(dir, xs, row, block, overlap, interrupt))
+        rayon::scope(|_| self.levels_in_pool(dir, xs, aux, row, block, overlap, interrupt))
     }
 
-    fn levels_in_pool<T: Copy + Send + Sync, V: Send>(
+    #[allow(clippy::too_many_arguments)]
+    fn levels_in_pool<T: Copy + Send + Sync, A: Send + Sync, V: Send>(
         &self,
         dir: Direction,
         xs: &mut [T],
-        row: &(impl Fn(T, &[u32], &[f64], &Done<'_, T>) -> T + Sync),
-        block: &(impl Fn(usize, &mut [T]) -> Result<()> + Sync),
-        mut overlap: Option<impl FnOnce(&[T]) -> V + Send>,
+        aux: &mut [A],
+        row: &(impl Fn(T, &mut A, &[u32], &[f64], &Done<'_, T>) -> T + Sync),
+        block: &(impl Fn(usize, &mut [T], &mut [A]) -> Result<()> + Sync),
+        mut overlap: Option<impl FnOnce(&[T], &[A]) -> V + Send>,
         interrupt: Interrupt,
     ) -> Result<Option<(usize, V)>> {
         let mut overlapped = None;
@@ -128,9 +140,19 @@ impl Plan {
                     )
                 }
             };
-            let rows = |first: usize, chunk: &mut [T]| {
+            let (aux_done, aux_cur) = match dir {
+                Direction::Holdings => {
+                    let (done, rest) = aux.split_at_mut(ls);
+                    (&*done, &mut rest[..le - ls])
+                }
+                Direction::Holders => {
+                    let (before, done) = aux.split_at_mut(le);
+                    (&*done, &mut before[ls..])
+                }
+            };
+            let rows = |first: usize, chunk: &mut [T], extra: &mut [A]| {
                 let end = first + chunk.len();
-                for (i, x) in chunk.iter_mut().enumerate() {
+                for (i, (x, a)) in chunk.iter_mut().zip(extra).enumerate() {
                     // Rows are short and their reads random: ask for the reads of a row
                     // `AHEAD` rows on while this one is summed.
                     if first + i + AHEAD < end {
@@ -139,15 +161,16 @@ impl Plan {
                         }
                     }
                     let (cols, vals) = outside.row(first + i);
-                    *x = row(*x, cols, vals, &done);
+                    *x = row(*x, a, cols, vals, &done);
                 }
             };
             if le - ls >= PARALLEL_ROWS {
                 cur.par_chunks_mut(CHUNK)
+                    .zip(aux_cur.par_chunks_mut(CHUNK))
                     .enumerate()
-                    .for_each(|(i, chunk)| rows(ls + i * CHUNK, chunk));
+                    .for_each(|(i, (chunk, extra))| rows(ls + i * CHUNK, chunk, extra));
             } else {
-                rows(ls, cur);
+                rows(ls, cur, aux_cur);
             }
             let (bs, be) = level.blocks;
             if bs == be {
@@ -155,30 +178,36 @@ impl Plan {
             }
             // Disjoint slices of the level's components, solved in parallel; the first error
             // in plan order is the one reported.
-            let mut jobs: Vec<(usize, &mut [T])> = Vec::with_capacity(be - bs);
-            let mut rest: &mut [T] = cur;
+            type Job<'a, T, A> = (usize, &'a mut [T], &'a mut [A]);
+            let mut jobs: Vec<Job<'_, T, A>> = Vec::with_capacity(be - bs);
+            let (mut rest, mut rest_aux): (&mut [T], &mut [A]) = (cur, aux_cur);
             let mut base = ls;
             for &slot in &self.blocks[bs..be] {
                 let (s, e) = self.range(slot as usize);
                 let (_, tail) = std::mem::take(&mut rest).split_at_mut(s - base);
                 let (mine, tail) = tail.split_at_mut(e - s);
-                jobs.push((slot as usize, mine));
-                rest = tail;
+                let (_, tail_aux) = std::mem::take(&mut rest_aux).split_at_mut(s - base);
+                let (mine_aux, tail_aux) = tail_aux.split_at_mut(e - s);
+                jobs.push((slot as usize, mine, mine_aux));
+                (rest, rest_aux) = (tail, tail_aux);
                 base = e;
             }
             let solo = jobs.len() == 1 && jobs[0].1.len() > DENSE_LIMIT;
             let results: Vec<Result<()>> = if solo && overlap.is_some() {
-                let (slot, v) = jobs.pop().expect("one job");
+                let (slot, v, a) = jobs.pop().expect("one job");
                 let side = overlap.take().expect("checked");
-                let (result, value) = rayon::join(|| block(slot, v), || side(done.values));
+                let (result, value) =
+                    rayon::join(|| block(slot, v, a), || side(done.values, aux_done));
                 overlapped = Some((ls, value));
                 vec![result]
             } else if jobs.len() == 1 {
-                jobs.into_iter().map(|(slot, v)| block(slot, v)).collect()
+                jobs.into_iter()
+                    .map(|(slot, v, a)| block(slot, v, a))
+                    .collect()
             } else {
                 jobs.into_par_iter()
                     .with_max_len(1)
-                    .map(|(slot, v)| block(slot, v))
+                    .map(|(slot, v, a)| block(slot, v, a))
                     .collect()
             };
             results.into_iter().collect::<Result<Vec<()>>>()?;
@@ -237,17 +266,19 @@ impl Plan {
         xp: &mut [f64],
         interrupt: Interrupt,
     ) -> Result<()> {
+        let mut none = vec![(); xp.len()];
         self.run_levels(
             dir,
             xp,
-            |x, cols, vals, done| {
+            &mut none,
+            |x, _, cols, vals, done| {
                 let mut acc = x;
                 for (&j, &w) in cols.iter().zip(vals) {
                     acc += w * done.get(j);
                 }
                 acc
             },
-            |slot, values| {
+            |slot, values, _| {
                 let solution = self.solve_block(dir, slot, values, interrupt)?;
                 values.copy_from_slice(&solution);
                 Ok(())
