@@ -334,3 +334,42 @@ def test_look_through_solves_the_system_on_a_graph_with_a_large_component():
     residual = np.abs(total - (W @ total + direct)).max()
     assert residual <= 1e-9 * np.abs(total).max()
     np.testing.assert_array_equal(out["indirect"].to_numpy(), total - direct)
+
+
+def test_treasury_shares_count_under_walks_and_look_through():
+    # P holds 50% of A, A holds 20% of itself: P in A = 0.5 / (1 - 0.2), A in A = 0.2 / 0.8.
+    g = Graph.from_arrow(
+        {"source": ["P", "A"], "target": ["A", "A"], "share": [0.5, 0.2]}, allow_treasury=True
+    )
+    walks = g.integrated_ownership("walks")
+    assert stake(walks, "P", "A") == pytest.approx(0.625, rel=1e-14)
+    assert stake(walks, "A", "A") == pytest.approx(0.25, rel=1e-14)
+    lt = {r["node"]: r for r in g.look_through(value_loss={"A": 100.0}).to_pylist()}
+    # A loses 20 on its own shares directly, 25 in all; P 50 directly, 62.5 in all.
+    assert lt["A"]["direct"] == pytest.approx(20.0) and lt["A"]["total"] == pytest.approx(25.0)
+    assert lt["P"]["direct"] == pytest.approx(50.0) and lt["P"]["total"] == pytest.approx(62.5)
+
+
+@settings(max_examples=40, deadline=None)
+@given(ownership(max_nodes=8), st.lists(st.floats(0.0, 0.5), min_size=8, max_size=8), st.data())
+def test_walks_and_look_through_with_treasury_shares(W, treasury, data):
+    import scipy.sparse as sp
+    import scipy.sparse.linalg as spla
+
+    n = len(W)
+    W = W.copy()
+    for k in range(n):
+        # Room left in k after its other holders, part of it held by k itself.
+        W[k, k] = treasury[k] * max(0.0, 0.95 - W[:, k].sum())
+    i, j = np.nonzero(W)
+    g = Graph.from_arrow(
+        {"source": i.astype(np.int64), "target": j.astype(np.int64), "share": W[i, j]},
+        nodes=np.arange(n),
+        allow_treasury=True,
+    )
+    expected = np.linalg.inv(np.eye(n) - W) - np.eye(n)
+    np.testing.assert_allclose(dense(g.integrated_ownership("walks"), n), expected, atol=1e-12)
+    s = np.array(data.draw(st.lists(st.floats(0, 1e6), min_size=n, max_size=n)))
+    got = g.look_through(value_loss={k: s[k] for k in range(n)})["total"].to_numpy()
+    want = spla.spsolve(sp.csc_matrix(np.eye(n) - W), W @ s) if n > 1 else W @ s / (1 - W[0, 0])
+    np.testing.assert_allclose(got, np.atleast_1d(want), rtol=1e-9, atol=1e-6)
