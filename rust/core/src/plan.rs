@@ -504,3 +504,116 @@ fn postorder(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::testing::equity;
+    use crate::rng::Rng;
+
+    /// Random equity graphs with cycles of every size, treasury self-holdings included.
+    fn random_graph(seed: u64, n: u32) -> Graph {
+        let mut rng = Rng::stream(seed, 0, 0);
+        let mut edges = Vec::new();
+        for j in 0..n {
+            let holders = rng.below(4);
+            let mut room = 0.9;
+            for _ in 0..holders {
+                let i = rng.below(n as u64) as u32;
+                if edges.iter().any(|&(a, b, _)| (a, b) == (i, j)) {
+                    continue;
+                }
+                let share = room * rng.open01() * 0.5;
+                room -= share;
+                edges.push((i, j, share));
+            }
+        }
+        // `equity` refuses nothing: treasury loops come from i == j above.
+        equity(n as usize, &edges)
+    }
+
+    #[test]
+    fn levels_order_every_dependency_and_sides_are_transposes() {
+        let (mut cycles, mut deep) = (0, 0);
+        for seed in 0..40 {
+            let g = random_graph(seed, 300 + 40 * seed as u32);
+            let plan = Plan::new(&g, Interrupt::never()).unwrap();
+            let n = g.num_nodes();
+            let level_of: Vec<usize> = {
+                let mut l = vec![0; n];
+                for (i, lv) in plan.levels.iter().enumerate() {
+                    l[lv.rows.0..lv.rows.1].fill(i);
+                }
+                l
+            };
+            let mut forward = Vec::new();
+            for k in 0..n {
+                let (s, e) = plan.range(plan.slot_of[k] as usize);
+                for (&j, &w) in plan
+                    .holdings
+                    .outside
+                    .row(k)
+                    .0
+                    .iter()
+                    .zip(plan.holdings.outside.row(k).1)
+                {
+                    // What a row holds outside its component is on a lower level.
+                    assert!(level_of[j as usize] < level_of[k], "seed {seed} row {k}");
+                    forward.push((k, j as usize, w.to_bits()));
+                }
+                for (&a, &w) in plan
+                    .holdings
+                    .inside
+                    .row(k)
+                    .0
+                    .iter()
+                    .zip(plan.holdings.inside.row(k).1)
+                {
+                    assert!(s + (a as usize) < e);
+                    forward.push((k, s + a as usize, w.to_bits()));
+                }
+                // Every entry of the plan is an equity edge of the graph, once.
+                let v = plan.order[k];
+                assert_eq!(plan.pos[v as usize] as usize, k);
+            }
+            let edges = g
+                .csr()
+                .edges
+                .iter()
+                .filter(|e| e.kind == Kind::Equity)
+                .count();
+            assert_eq!(forward.len(), edges, "seed {seed}");
+            let mut backward = Vec::new();
+            for j in 0..n {
+                let (s, _) = plan.range(plan.slot_of[j] as usize);
+                for (&k, &w) in plan
+                    .holders
+                    .outside
+                    .row(j)
+                    .0
+                    .iter()
+                    .zip(plan.holders.outside.row(j).1)
+                {
+                    backward.push((k as usize, j, w.to_bits()));
+                }
+                for (&a, &w) in plan
+                    .holders
+                    .inside
+                    .row(j)
+                    .0
+                    .iter()
+                    .zip(plan.holders.inside.row(j).1)
+                {
+                    backward.push((s + a as usize, j, w.to_bits()));
+                }
+            }
+            forward.sort_unstable();
+            backward.sort_unstable();
+            assert_eq!(forward, backward, "seed {seed}");
+            cycles += plan.blocks.len();
+            deep = deep.max(plan.num_levels());
+        }
+        // The graphs had cycles and chains for the checks to bite on.
+        assert!(cycles > 40 && deep > 5, "{cycles} cycles, {deep} levels");
+    }
+}
