@@ -79,7 +79,7 @@ pub fn look_through(
             .unzip_into_vecs(&mut direct, &mut total);
         (direct, total)
     };
-    let overlapped = plan.run_levels_overlapping(
+    let overlapped = plan.run_levels(
         Direction::Holdings,
         &mut xs,
         &mut ds,

@@ -325,12 +325,7 @@ impl Layout<'_> {
                     let k = chunk * ROWS + i;
                     let slot = self.slot_of[k];
                     let s = self.start[slot as usize];
-                    if let Some(&a) = nodes.get(i + 16) {
-                        g.prefetch_offsets(a);
-                    }
-                    if let Some(&a) = nodes.get(i + 8) {
-                        g.prefetch_out_edges(a);
-                    }
+                    g.prefetch_ahead(nodes, i);
                     if let Some(&a) = nodes.get(i + 4) {
                         for e in g.out_edges(a) {
                             prefetch(self.pos, e.target as usize);
@@ -451,12 +446,7 @@ fn transpose_outside(csr: &PlanCsr, n: usize) -> PlanCsr {
 /// Prefetches for the level pass: offsets of member `at + 16`, out-edges of `at + 8`, the
 /// components of `at + 4`'s targets and the levels of `at + 2`'s.
 fn prefetch_ahead(g: &Graph, flat: &[u32], at: usize, comp: &[u32], level: &[u32]) {
-    if let Some(&a) = flat.get(at + 16) {
-        g.prefetch_offsets(a);
-    }
-    if let Some(&a) = flat.get(at + 8) {
-        g.prefetch_out_edges(a);
-    }
+    g.prefetch_ahead(flat, at);
     if let Some(&a) = flat.get(at + 4) {
         for e in g.out_edges(a) {
             prefetch(comp, e.target as usize);
@@ -511,6 +501,13 @@ mod tests {
     use crate::graph::testing::equity;
     use crate::rng::Rng;
 
+    fn plan_row(csr: &PlanCsr, k: usize) -> impl Iterator<Item = (usize, u64)> + '_ {
+        let (cols, vals) = csr.row(k);
+        cols.iter()
+            .zip(vals)
+            .map(|(&j, &w)| (j as usize, w.to_bits()))
+    }
+
     /// Random equity graphs with cycles of every size, treasury self-holdings included.
     fn random_graph(seed: u64, n: u32) -> Graph {
         let mut rng = Rng::stream(seed, 0, 0);
@@ -546,36 +543,30 @@ mod tests {
                 }
                 l
             };
-            let mut forward = Vec::new();
-            for k in 0..n {
-                let (s, e) = plan.range(plan.slot_of[k] as usize);
-                for (&j, &w) in plan
-                    .holdings
-                    .outside
-                    .row(k)
-                    .0
-                    .iter()
-                    .zip(plan.holdings.outside.row(k).1)
-                {
-                    // What a row holds outside its component is on a lower level.
-                    assert!(level_of[j as usize] < level_of[k], "seed {seed} row {k}");
-                    forward.push((k, j as usize, w.to_bits()));
+            // (holder position, issuer position, share bits) of every entry of one side.
+            let entries = |side: &Side, holder_row: bool| {
+                let mut out = Vec::new();
+                for k in 0..n {
+                    let s = plan.range(plan.slot_of[k] as usize).0;
+                    let outside = plan_row(&side.outside, k);
+                    let inside = plan_row(&side.inside, k).map(|(a, w)| (s + a, w));
+                    for (j, w) in outside.chain(inside) {
+                        out.push(if holder_row { (k, j, w) } else { (j, k, w) });
+                    }
                 }
-                for (&a, &w) in plan
-                    .holdings
-                    .inside
-                    .row(k)
-                    .0
-                    .iter()
-                    .zip(plan.holdings.inside.row(k).1)
-                {
-                    assert!(s + (a as usize) < e);
-                    forward.push((k, s + a as usize, w.to_bits()));
-                }
-                // Every entry of the plan is an equity edge of the graph, once.
-                let v = plan.order[k];
-                assert_eq!(plan.pos[v as usize] as usize, k);
+                out
+            };
+            let mut forward = entries(&plan.holdings, true);
+            for (k, j, _) in &forward {
+                let (s, e) = plan.range(plan.slot_of[*k] as usize);
+                // What a row holds outside its component is on a lower level.
+                assert!(
+                    (s..e).contains(j) || level_of[*j] < level_of[*k],
+                    "seed {seed}"
+                );
+                assert_eq!(plan.pos[plan.order[*k] as usize] as usize, *k);
             }
+            // Every equity edge of the graph is in the plan, once.
             let edges = g
                 .csr()
                 .edges
@@ -583,30 +574,7 @@ mod tests {
                 .filter(|e| e.kind == Kind::Equity)
                 .count();
             assert_eq!(forward.len(), edges, "seed {seed}");
-            let mut backward = Vec::new();
-            for j in 0..n {
-                let (s, _) = plan.range(plan.slot_of[j] as usize);
-                for (&k, &w) in plan
-                    .holders
-                    .outside
-                    .row(j)
-                    .0
-                    .iter()
-                    .zip(plan.holders.outside.row(j).1)
-                {
-                    backward.push((k as usize, j, w.to_bits()));
-                }
-                for (&a, &w) in plan
-                    .holders
-                    .inside
-                    .row(j)
-                    .0
-                    .iter()
-                    .zip(plan.holders.inside.row(j).1)
-                {
-                    backward.push((s + a as usize, j, w.to_bits()));
-                }
-            }
+            let mut backward = entries(&plan.holders, false);
             forward.sort_unstable();
             backward.sort_unstable();
             assert_eq!(forward, backward, "seed {seed}");

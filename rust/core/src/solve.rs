@@ -43,32 +43,13 @@ impl Plan {
     /// `row(x, aux, cols, vals, done)` turns a row's value and its entries leaving its
     /// component into the row's new value; `block(slot, values, aux)` then finishes each
     /// component that needs a local solve.
-    pub(crate) fn run_levels<T, A, R, B>(
-        &self,
-        dir: Direction,
-        xs: &mut [T],
-        aux: &mut [A],
-        row: R,
-        block: B,
-        interrupt: Interrupt,
-    ) -> Result<()>
-    where
-        T: Copy + Send + Sync,
-        A: Send + Sync,
-        R: Fn(T, &mut A, &[u32], &[f64], &Done<'_, T>) -> T + Sync,
-        B: Fn(usize, &mut [T], &mut [A]) -> Result<()> + Sync,
-    {
-        let none: Option<NoOverlap<T, A>> = None;
-        self.run_levels_overlapping(dir, xs, aux, row, block, none, interrupt)
-            .map(|_| ())
-    }
-
-    /// `run_levels`, and, in a Holdings solve, `overlap(finished)` run beside the first large
-    /// component solved alone in its level (its one thread leaves the others idle), with
-    /// `finished` the positions before that level, all final. Returns that prefix's length
-    /// and `overlap`'s result, if it ran.
+    ///
+    /// In a Holdings solve, `overlap(finished, finished_aux)` runs beside the first large
+    /// component solved alone in its level (its one thread leaves the others idle), with the
+    /// positions before that level, all final. Returns that prefix's length and `overlap`'s
+    /// result, if it ran.
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn run_levels_overlapping<T, A, R, B, O, V>(
+    pub(crate) fn run_levels<T, A, R, B, O, V>(
         &self,
         dir: Direction,
         xs: &mut [T],
@@ -267,6 +248,7 @@ impl Plan {
         interrupt: Interrupt,
     ) -> Result<()> {
         let mut none = vec![(); xp.len()];
+        let no_overlap: Option<NoOverlap<f64, ()>> = None;
         self.run_levels(
             dir,
             xp,
@@ -283,8 +265,10 @@ impl Plan {
                 values.copy_from_slice(&solution);
                 Ok(())
             },
+            no_overlap,
             interrupt,
         )
+        .map(|_| ())
     }
 
     /// `solve` for a right-hand side that is zero but at a few `seeds` (node, value): only the
