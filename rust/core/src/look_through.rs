@@ -43,7 +43,7 @@ pub fn look_through(
     }
     let credit = (!default.is_empty()).then(|| non_equity_losses(s.g, default));
     if value_loss.is_empty() {
-        // d = R d alone: one plain solve.
+        // No value loss: the first-round loss is R d alone, and one plain solve finishes it.
         let direct = credit.unwrap_or_else(|| vec![0.0; n]);
         let total = plan.solve(Direction::Holdings, &direct, interrupt)?;
         return Ok((direct, total));
