@@ -5,9 +5,9 @@ Goal (issue 4): at least 20x faster than scipy.sparse.linalg.bicgstab (rtol 1e-1
 cross-holdings, one 47k-node component, the rest acyclic) and the stress one of the generator's
 default (cross_holding=0.01: one component of 227k nodes, 850k inside entries).
 
-Measured on the 2-core machine (2026-12-01, two runs, best of rounds, same run; timings there
-vary by about 30% between runs): small cores 43-49 ms, 1.3-2.0x one SpMV and 26-37x faster than
-bicgstab (goal met); giant component 101-124 ms, 5.6-6.2x one SpMV and 11-16x faster than
+Measured on the 2-core machine (2026-12-01, three runs, best of rounds, same run; timings there
+vary by about 30% between runs): small cores 35-49 ms, 1.3-2.0x one SpMV and 26-37x faster than
+bicgstab (goal met); giant component 101-124 ms, 5.6-6.7x one SpMV and 9-16x faster than
 bicgstab (goal not met: its Gauss-Seidel sweeps, ~15 over 850k entries, run on one thread).
 The solve plan (built once per graph, not timed here) takes about 1 s at this size.
 """
