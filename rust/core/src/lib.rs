@@ -10,7 +10,6 @@ pub mod error;
 pub mod exposure;
 pub mod find_cycle;
 pub mod graph;
-mod hugepage;
 pub mod ids;
 pub mod interrupt;
 mod local_solve;

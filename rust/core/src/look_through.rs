@@ -10,7 +10,6 @@ use rayon::prelude::*;
 use crate::error::{Error, Result};
 use crate::exposure::Solver;
 use crate::graph::{Graph, Kind};
-use crate::hugepage;
 use crate::interrupt::Interrupt;
 use crate::plan::{gather, Direction};
 use crate::prefetch::prefetch;
@@ -49,19 +48,18 @@ pub fn look_through(
         return Ok((direct, total));
     }
     let r = |u: u32| credit.as_ref().map_or(0.0, |c| c[u as usize]);
-    let mut xs: Vec<Pair> = hugepage::vec_with_capacity(n);
+    let mut xs: Vec<Pair> = Vec::with_capacity(n);
     gather(&plan.order, value_loss, |&v| v)
         .zip(plan.order.par_iter())
         .map(|(v, &u)| [v, r(u)])
         .collect_into_vec(&mut xs);
-    let mut ds: Vec<f64> = hugepage::vec_with_capacity(n);
-    ds.resize(n, 0.0);
+    let mut ds = vec![0.0f64; n];
     let inside = &plan.holdings.inside;
     // The output, by node, of everything final before a large cycle's solve is gathered
     // while that solve runs; the rest after.
     let outputs = |finished: &[Pair], direct_p: &[f64]| {
-        let mut direct = hugepage::vec_with_capacity(n);
-        let mut total = hugepage::vec_with_capacity(n);
+        let mut direct = Vec::with_capacity(n);
+        let mut total = Vec::with_capacity(n);
         let pos = &plan.pos;
         pos.par_iter()
             .enumerate()

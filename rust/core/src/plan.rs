@@ -15,7 +15,6 @@ use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::graph::{Graph, Kind};
-use crate::hugepage;
 use crate::interrupt::Interrupt;
 use crate::prefetch::prefetch;
 use crate::scc::{strongly_connected_components, Components, KindMask};
@@ -268,14 +267,14 @@ impl Plan {
 
     /// `v` (by node) in plan order.
     pub fn to_plan(&self, v: &[f64]) -> Vec<f64> {
-        let mut out = hugepage::vec_with_capacity(v.len());
+        let mut out = Vec::with_capacity(v.len());
         gather(&self.order, v, |&x| x).collect_into_vec(&mut out);
         out
     }
 
     /// `vp` (in plan order) by node.
     pub fn from_plan(&self, vp: &[f64]) -> Vec<f64> {
-        let mut out = hugepage::vec_with_capacity(vp.len());
+        let mut out = Vec::with_capacity(vp.len());
         gather(&self.pos, vp, |&x| x).collect_into_vec(&mut out);
         out
     }

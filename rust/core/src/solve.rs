@@ -196,8 +196,8 @@ impl Plan {
         Ok(overlapped)
     }
 
-    /// Solves component `slot` in place: `xs` holds the right-hand side with everything
-    /// outside the component already added, and receives the solution.
+    /// Solves component `slot` locally: `rhs` is its input with everything outside the
+    /// component already added; returns its values.
     pub(crate) fn solve_block(
         &self,
         dir: Direction,
