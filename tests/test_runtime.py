@@ -52,7 +52,7 @@ def test_other_threads_run_during_a_real_graph_build():
     kinds = np.ones(m, np.uint8)  # credit: no shares needed
     with ticking(0.0005) as state:
         before, start = state["ticks"], time.perf_counter()
-        _core.build_graph(n, src, dst, kinds, np.empty(0), np.empty(0))
+        _core.build_graph(n, src, dst, kinds, np.empty(0), np.empty(0), True)
         elapsed = time.perf_counter() - start
         counted = state["ticks"] - before
     # The counter thread must have kept running for a good part of the build.
@@ -97,6 +97,7 @@ def test_core_rejects_inconsistent_arrays_without_panicking():
             np.zeros(2, np.uint8),
             np.array([0.5, 0.5]),
             np.empty(0),
+            True,
         )
     with pytest.raises(aiexposure.InvalidGraphError, match="items, expected"):
         _core.build_graph(
@@ -106,4 +107,5 @@ def test_core_rejects_inconsistent_arrays_without_panicking():
             np.empty(0, np.uint8),
             np.array([0.5]),
             np.empty(0),
+            True,
         )

@@ -83,8 +83,10 @@ def test_share_nan():
     )
 
 
-def test_share_null_on_equity():
-    refused(table(share=[0.5, None, 0.5]), r"share in column 'share' is null at row 1", rows=[1])
+def test_share_null_on_equity_is_an_unknown_stake():
+    # A null share is a stake the data do not give: the interval (0, 1], never refused.
+    g = Graph.from_arrow(table(share=[0.5, None, 0.5]))
+    assert g.has_interval_stakes
 
 
 def test_share_column_missing_with_equity_edges():

@@ -12,6 +12,22 @@ class CoreGraph:
     def num_edges(self) -> int: ...
     @property
     def merged_duplicates(self) -> int: ...
+    @property
+    def upper(self) -> bool: ...
+    def reweighted(
+        self,
+        shares: npt.NDArray[np.float64],
+        drop_zero: bool,
+        check_share_sums: bool,
+        upper: bool,
+    ) -> CoreGraph: ...
+    def edge_positions(
+        self,
+        source: npt.NDArray[np.uint32],
+        target: npt.NDArray[np.uint32],
+        kind: npt.NDArray[np.uint8],
+    ) -> npt.NDArray[np.int64]: ...
+    def divergent_components(self) -> list[tuple[int, list[int]]]: ...
     def csr(
         self,
     ) -> tuple[
@@ -29,6 +45,7 @@ def build_graph(
     kind: npt.NDArray[np.uint8],
     share: npt.NDArray[np.float64],
     amount: npt.NDArray[np.float64],
+    check_share_sums: bool,
 ) -> CoreGraph: ...
 def factorize_int64(
     chunks: list[npt.NDArray[np.int64]],
@@ -55,8 +72,17 @@ def synthetic_investor_graph(
     npt.NDArray[np.float64],
 ]: ...
 def look_through(
-    graph: CoreGraph, value_loss: npt.NDArray[np.float64], default: npt.NDArray[np.float64]
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
+    graph: CoreGraph,
+    value_loss: npt.NDArray[np.float64],
+    default: npt.NDArray[np.float64],
+    unknown: float,
+) -> tuple[
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
+]: ...
 def holdings_of(
     graph: CoreGraph, node: int
 ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
@@ -69,6 +95,7 @@ def integrated(
     threshold: float,
     max_depth: int | None = None,
     min_weight: float = 0.0,
+    held: npt.NDArray[np.bool_] | None = None,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint32], npt.NDArray[np.float64], float]: ...
 
 # Cycles: (lengths, nodes flat, kinds flat, weight, bottleneck); NaN is a missing value.
@@ -109,6 +136,7 @@ def self_funded(
     npt.NDArray[np.uint32],
     npt.NDArray[np.float64],
     npt.NDArray[np.float64],
+    npt.NDArray[np.uint32],
     npt.NDArray[np.uint32],
 ]: ...
 def reciprocity(graph: CoreGraph) -> tuple[float, float, int]: ...

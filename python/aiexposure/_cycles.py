@@ -17,7 +17,10 @@ import numpy as np
 import pyarrow as pa
 
 from . import _core
+from ._exposure import _value_and_bounds as value_and_bounds
 from ._exposure import node_indices
+from ._stakes import BOUNDS, exposure_cores
+from ._stakes import metadata as bound_metadata
 from ._validate import KINDS
 from .errors import BoundWarning
 
@@ -60,6 +63,42 @@ def _nan_to_null(values: np.ndarray) -> pa.Array:
     return pa.array(values, pa.float64(), mask=np.isnan(values))
 
 
+def _weight_bounds(
+    graph: Graph, lengths: np.ndarray, nodes: np.ndarray, kinds: np.ndarray, weight: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(weight: null unless every stake on the cycle is exact, weight_min, weight_max): the
+    products of the minimum and of the capped maximum shares along each all-equity cycle."""
+    stakes = graph._stakes
+    assert stakes is not None
+    count = len(lengths)
+    w_lo = np.full(count, np.nan)
+    w_hi = np.full(count, np.nan)
+    if count == 0:
+        return weight, w_lo, w_hi
+    starts = np.zeros(count, dtype=np.int64)
+    np.cumsum(lengths[:-1], out=starts[1:])
+    nxt = np.arange(len(nodes)) + 1
+    ends = starts + lengths.astype(np.int64)
+    wrap = np.zeros(len(nodes), dtype=bool)
+    wrap[ends - 1] = True
+    nxt[wrap] = starts  # the last edge closes the cycle
+    pos = graph._core.edge_positions(
+        np.ascontiguousarray(nodes, dtype=np.uint32),
+        np.ascontiguousarray(nodes[nxt], dtype=np.uint32),
+        np.ascontiguousarray(kinds, dtype=np.uint8),
+    )
+    all_equity = np.logical_and.reduceat(kinds == 0, starts)
+    lo_e = np.where(pos >= 0, stakes.lo[np.maximum(pos, 0)], np.nan)
+    hi_e = np.where(pos >= 0, stakes.hi[np.maximum(pos, 0)], np.nan)
+    unsure = np.logical_or.reduceat(stakes.uncertain[np.maximum(pos, 0)] & (kinds == 0), starts)
+    w_lo = np.where(all_equity, np.multiply.reduceat(np.nan_to_num(lo_e, nan=1.0), starts), np.nan)
+    w_hi = np.where(all_equity, np.multiply.reduceat(np.nan_to_num(hi_e, nan=1.0), starts), np.nan)
+    exact = all_equity & ~unsure
+    # Exact cycles keep the core's product (same bits as a graph of exact stakes).
+    w_lo[exact] = w_hi[exact] = weight[exact]
+    return np.where(exact, weight, np.nan), w_lo, w_hi
+
+
 def _cycle_table(graph: Graph, columns: tuple, truncated: bool) -> pa.Table:
     lengths, nodes, kinds, weight, bottleneck = columns
     offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
@@ -69,17 +108,22 @@ def _cycle_table(graph: Graph, columns: tuple, truncated: bool) -> pa.Table:
     if list_of is pa.ListArray:
         offsets = offsets.astype(np.int32)
     offsets = pa.array(offsets)
-    return pa.table(
-        {
-            "cycle": pa.array(np.arange(len(lengths), dtype=np.int64)),
-            "length": pa.array(lengths.astype(np.int32)),
-            "nodes": list_of.from_arrays(offsets, graph._take_nodes(pa.array(nodes))),
-            "kinds": list_of.from_arrays(offsets, _KIND_NAMES.take(pa.array(kinds))),
-            "weight": _nan_to_null(weight),
-            "bottleneck": _nan_to_null(bottleneck),
-        },
-        metadata={TRUNCATED: b"true" if truncated else b"false"},
-    )
+    columns = {
+        "cycle": pa.array(np.arange(len(lengths), dtype=np.int64)),
+        "length": pa.array(lengths.astype(np.int32)),
+        "nodes": list_of.from_arrays(offsets, graph._take_nodes(pa.array(nodes))),
+        "kinds": list_of.from_arrays(offsets, _KIND_NAMES.take(pa.array(kinds))),
+        "weight": _nan_to_null(weight),
+    }
+    metadata = {TRUNCATED: b"true" if truncated else b"false"}
+    if graph._stakes is not None:
+        weight, w_lo, w_hi = _weight_bounds(graph, lengths, nodes, kinds, weight)
+        columns["weight"] = _nan_to_null(weight)
+        columns["weight_min"] = _nan_to_null(w_lo)
+        columns["weight_max"] = _nan_to_null(w_hi)
+        metadata[BOUNDS] = b"interval"
+    columns["bottleneck"] = _nan_to_null(bottleneck)
+    return pa.table(columns, metadata=metadata)
 
 
 def find_cycle(graph: Graph, kinds: Any) -> pa.Table | None:
@@ -115,8 +159,13 @@ def simple_cycles(
     if max_length is not None:
         max_length = _whole("max_length", max_length, 1)
     limit = _whole("limit", limit, 1)
+    core = graph._core
+    if graph._stakes is not None and min_weight:
+        # Keep every cycle whose upper bound passes: search the capped maximums' graph (the
+        # same edges but those whose maximum is 0, which no positive min_weight keeps).
+        core = exposure_cores(graph._stakes, graph._core)[1]
     columns, truncated = _core.simple_cycles(
-        graph._core,
+        core,
         codes,
         limit,
         max_length,
@@ -180,20 +229,36 @@ def circular_financing(graph: Graph, payees: Iterable[Any] | None = None) -> Cir
             "round_trip_ratio": _nan_to_null(ratio),
         }
     )
+    stakes = graph._stakes
     with graph._naming():
         chosen = None if payees is None else node_indices(graph, payees, "payees")
-        node, revenue, funded, unknown = _core.self_funded(core, chosen)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.where(revenue > 0, funded / np.where(revenue > 0, revenue, 1.0), np.nan)
-    funded_table = pa.table(
-        {
-            "node": graph._take_nodes(pa.array(node)),
-            "revenue": pa.array(revenue),
-            "self_funded": pa.array(funded),
-            "self_funded_share": _nan_to_null(share),
-            "unknown_commitments": pa.array(unknown.astype(np.int64)),
-        }
-    )
+        if stakes is None:
+            node, revenue, funded, unknown, _ = _core.self_funded(core, chosen)
+        else:
+            lo_core, hi_core = exposure_cores(stakes, core)
+            node, revenue, funded, unknown, _ = _core.self_funded(lo_core, chosen)
+            _, _, funded_hi, _, owned_hi = _core.self_funded(hi_core, chosen)
+            # A commitment of unknown amount from a customer the payee may own: no upper bound.
+            funded_hi = np.where(owned_hi > 0, np.inf, funded_hi)
+
+    def share_of(funded: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(revenue > 0, funded / np.where(revenue > 0, revenue, 1.0), np.nan)
+
+    columns: dict[str, Any] = {
+        "node": graph._take_nodes(pa.array(node)),
+        "revenue": pa.array(revenue),
+    }
+    metadata = None
+    if stakes is None:
+        columns["self_funded"] = pa.array(funded)
+        columns["self_funded_share"] = _nan_to_null(share_of(funded))
+    else:
+        columns |= value_and_bounds("self_funded", funded, funded_hi)
+        columns |= value_and_bounds("self_funded_share", share_of(funded), share_of(funded_hi))
+        metadata = bound_metadata(stakes, hi_core, graph.nodes)
+    columns["unknown_commitments"] = pa.array(unknown.astype(np.int64))
+    funded_table = pa.table(columns, metadata=metadata)
     reciprocated, total, unknown_amounts = _core.reciprocity(core)
     return CircularFinancing(
         round_trips=trips,

@@ -16,6 +16,14 @@ import pyarrow.compute as pc
 
 from . import _core
 from ._io import read_table
+from ._stakes import (
+    BOUNDS,
+    LOWER_ATTAINED,
+    UPPER_ATTAINED,
+    Stakes,
+    exposure_cores,
+)
+from ._stakes import metadata as bound_metadata
 from .errors import AIExposureError, BoundWarning, UnknownNodeError
 
 if TYPE_CHECKING:
@@ -79,9 +87,13 @@ def _labels(graph: Graph, indices: np.ndarray) -> pa.Array:
     return taken
 
 
-def _direct_shares(graph: Graph, holder: np.ndarray, issuer: np.ndarray) -> np.ndarray:
-    """W[holder, issuer] for each pair (0 where no equity edge), by binary search in the CSR."""
-    offsets, targets, kinds, shares, _ = graph._core.csr()
+def _direct_shares(
+    graph: Graph, holder: np.ndarray, issuer: np.ndarray, shares: np.ndarray | None = None
+) -> np.ndarray:
+    """W[holder, issuer] for each pair (0 where no equity edge), by binary search in the CSR;
+    ``shares`` (per edge position) replaces the money graph's own (a bound's)."""
+    offsets, targets, kinds, own, _ = graph._core.csr()
+    shares = own if shares is None else shares
     n = graph.num_nodes
     sources = np.repeat(np.arange(n, dtype=np.int64), np.diff(offsets).astype(np.int64))
     equity = kinds == 0
@@ -98,13 +110,38 @@ def _direct_shares(graph: Graph, holder: np.ndarray, issuer: np.ndarray) -> np.n
     return np.where(hit, values[pos_clipped] if len(keys) else 0.0, 0.0)
 
 
-def integrated_ownership(
-    graph: Graph,
-    method: str = "walks",
-    threshold: float = 0.0,
-    max_depth: int | None = None,
-    min_weight: float | None = None,
-) -> pa.Table:
+def _held(graph: Graph, shares: np.ndarray | None = None) -> np.ndarray:
+    """The equity shares held in each node (``shares`` per edge position, or the graph's)."""
+    _, targets, kinds, own, _ = graph._core.csr()
+    shares = own if shares is None else shares
+    equity = kinds == 0
+    return np.bincount(targets[equity], weights=shares[equity], minlength=graph.num_nodes)
+
+
+def _bounds(graph: Graph) -> tuple[Any, Any, Stakes] | None:
+    """(core of the minimums, core of the capped maximums, stakes), or None when every stake
+    is exact."""
+    stakes = graph._stakes
+    if stakes is None:
+        return None
+    lo, hi = exposure_cores(stakes, graph._core)
+    return lo, hi, stakes
+
+
+def _value_and_bounds(name: str, lo: np.ndarray, hi: np.ndarray) -> dict[str, pa.Array]:
+    """``name`` (the value where both bounds agree, else null), ``name_min``, ``name_max``."""
+    lo, hi = np.minimum(lo, hi), np.maximum(lo, hi)
+    same = (lo == hi) | (np.isnan(lo) & np.isnan(hi))
+    return {
+        name: pa.array(lo, pa.float64(), mask=~same | np.isnan(lo)),
+        f"{name}_min": pa.array(lo, pa.float64(), mask=np.isnan(lo)),
+        f"{name}_max": pa.array(hi, pa.float64(), mask=np.isnan(hi)),
+    }
+
+
+def _check_integrated_args(
+    method: str, threshold: float, max_depth: int | None, min_weight: float | None
+) -> None:
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}, not {method!r}")
     if not (isinstance(threshold, (int, float)) and math.isfinite(threshold) and threshold >= 0):
@@ -116,6 +153,28 @@ def integrated_ownership(
     if min_weight is not None and not (0 <= min_weight <= 1):
         raise ValueError(f"min_weight must be in [0, 1], not {min_weight!r}")
 
+
+def _warn_cut(method: str, cut: bool) -> None:
+    if cut:
+        warnings.warn(
+            "simple_paths: max_depth or min_weight cut some paths off; the sums are lower "
+            "bounds (the table's metadata marks it truncated)",
+            BoundWarning,
+            stacklevel=4,
+        )
+
+
+def integrated_ownership(
+    graph: Graph,
+    method: str = "walks",
+    threshold: float = 0.0,
+    max_depth: int | None = None,
+    min_weight: float | None = None,
+) -> pa.Table:
+    _check_integrated_args(method, threshold, max_depth, min_weight)
+    bounds = _bounds(graph)
+    if bounds is not None:
+        return _integrated_bounds(graph, bounds, method, threshold, max_depth, min_weight)
     with graph._naming():
         holder, issuer, value, bound = _core.integrated(
             graph._core, method, float(threshold), max_depth, float(min_weight or 0.0)
@@ -123,9 +182,7 @@ def integrated_ownership(
     direct = _direct_shares(graph, np.maximum(holder, 0), issuer)
     free_float = holder < 0
     if free_float.any():
-        held = np.zeros(graph.num_nodes)
-        _, targets, kinds, shares, _ = graph._core.csr()
-        np.add.at(held, targets[kinds == 0], shares[kinds == 0])
+        held = _held(graph)
         direct[free_float] = np.maximum(1.0 - held[issuer[free_float]], 0.0)
     cut = method == "simple_paths" and bound == math.inf
     metadata = {b"aiexposure.method": method.encode(), TRUNCATED: b"true" if cut else b"false"}
@@ -140,13 +197,93 @@ def integrated_ownership(
         },
         metadata=metadata,
     )
-    if cut:
-        warnings.warn(
-            "simple_paths: max_depth or min_weight cut some paths off; the sums are lower "
-            "bounds (the table's metadata marks it truncated)",
-            BoundWarning,
-            stacklevel=3,
-        )
+    _warn_cut(method, cut)
+    return table
+
+
+def _integrated_bounds(
+    graph: Graph,
+    bounds: tuple[Any, Any, Stakes],
+    method: str,
+    threshold: float,
+    max_depth: int | None,
+    min_weight: float | None,
+) -> pa.Table:
+    """The table at the minimums and at the capped maximums, joined by (holder, issuer): the
+    rows whose upper bound passes ``threshold``. The free float shrinks as stakes grow, so
+    its bounds come the other way round."""
+    lo_core, hi_core, stakes = bounds
+    n = graph.num_nodes
+    _, targets, kinds, _, _ = graph._core.csr()
+    held_in_data = np.bincount(targets[kinds == 0], minlength=n) > 0
+    sparse = method == "walks" and threshold > 0
+    runs = []
+    with graph._naming():
+        for core in (lo_core, hi_core):
+            # Exact methods run in full and are cut after the join; sparse walks keep their
+            # threshold (a value at the minimums below it is left null).
+            t = float(threshold) if sparse else 0.0
+            runs.append(
+                _core.integrated(core, method, t, max_depth, float(min_weight or 0.0), held_in_data)
+            )
+    (h_lo, i_lo, v_lo, b_lo), (h_hi, i_hi, v_hi, b_hi) = runs
+
+    def keys(h: np.ndarray, i: np.ndarray) -> np.ndarray:
+        return np.where(h < 0, n, h).astype(np.int64) * n + i.astype(np.int64)
+
+    k_lo, k_hi = keys(h_lo, i_lo), keys(h_hi, i_hi)
+    k = np.union1d(k_lo, k_hi)
+
+    def at(known: np.ndarray, values: np.ndarray, missing: float) -> np.ndarray:
+        order = np.argsort(known, kind="stable")
+        pos = np.searchsorted(known[order], k)
+        pos_c = np.minimum(pos, max(len(known) - 1, 0))
+        hit = (pos < len(known)) & (known[order][pos_c] == k) if len(known) else pos < 0
+        out = np.full(len(k), missing)
+        out[hit] = values[order][pos_c[hit]]
+        return out
+
+    a = at(k_lo, v_lo, np.nan if sparse else 0.0)
+    b = at(k_hi, v_hi, 0.0)
+    holder = (k // n).astype(np.int64)
+    issuer = (k % n).astype(np.int64)
+    free_float = holder == n
+    lo = np.where(free_float, b, a)
+    hi = np.where(free_float, a, b)
+    keep = np.nan_to_num(hi, nan=0.0) > threshold
+    if sparse:
+        keep |= ~np.isnan(a) & (a > threshold)
+    holder, issuer, lo, hi, free_float = (
+        holder[keep],
+        issuer[keep],
+        lo[keep],
+        hi[keep],
+        free_float[keep],
+    )
+    holder = np.where(free_float, -1, holder)
+    lo_s = np.nan_to_num(stakes.lo, nan=0.0)
+    hi_s = np.nan_to_num(stakes.hi, nan=0.0)
+    d_lo = _direct_shares(graph, np.maximum(holder, 0), issuer, lo_s)
+    d_hi = _direct_shares(graph, np.maximum(holder, 0), issuer, hi_s)
+    if free_float.any():
+        f = issuer[free_float]
+        d_lo[free_float] = np.maximum(1.0 - _held(graph, hi_s)[f], 0.0)
+        d_hi[free_float] = np.maximum(1.0 - _held(graph, lo_s)[f], 0.0)
+    cut = method == "simple_paths" and math.inf in (b_lo, b_hi)
+    metadata = {b"aiexposure.method": method.encode(), TRUNCATED: b"true" if cut else b"false"}
+    if method == "walks":
+        metadata[b"aiexposure.error_bound"] = repr(float(max(b_lo, b_hi))).encode()
+    metadata |= bound_metadata(stakes, hi_core, graph.nodes)
+    table = pa.table(
+        {
+            "holder": _labels(graph, holder),
+            "issuer": graph._take_nodes(pa.array(issuer)),
+            **_value_and_bounds("direct", d_lo, d_hi),
+            **_value_and_bounds("integrated", lo, hi),
+        },
+        metadata=metadata,
+    )
+    _warn_cut(method, cut)
     return table
 
 
@@ -217,6 +354,41 @@ def _check_default(name: str, vals: np.ndarray, keys: pa.Array) -> None:
         )
 
 
+def _unknown_amounts_hit(graph: Graph, d: np.ndarray) -> bool:
+    """Whether a default hits a credit or commitment edge of unknown amount."""
+    if len(d) == 0 or not d.any():
+        return False
+    offsets, targets, kinds, _, amounts = graph._core.csr()
+    if len(amounts) == 0:
+        unknown = kinds != 0
+    else:
+        unknown = (kinds != 0) & np.isnan(amounts)
+    if not unknown.any():
+        return False
+    sources = np.repeat(np.arange(graph.num_nodes), np.diff(offsets).astype(np.int64))
+    # Credit: the borrower (target) defaults; commitment: the customer (source) does.
+    counterparty = np.where(kinds == 1, targets, sources)
+    return bool((unknown & (d[counterparty] > 0)).any())
+
+
+def _indirect(core: Any, direct: np.ndarray, total: np.ndarray) -> np.ndarray:
+    """total - direct, and W t where direct is +inf (an unknown amount's upper bound)."""
+    with np.errstate(invalid="ignore"):
+        out = total - direct
+    infinite = np.isinf(direct)
+    if infinite.any():
+        offsets, targets, kinds, shares, _ = core.csr()
+        sources = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets).astype(np.int64))
+        eq = kinds == 0
+        terms = shares[eq] * total[targets[eq]]
+        wt = np.bincount(sources[eq], weights=terms, minlength=len(total))
+        out[infinite] = wt[infinite]
+    return out
+
+
+LOSS_COLUMNS = ("equity", "credit", "commitment", "direct", "indirect", "total")
+
+
 def look_through(
     graph: Graph, value_loss: Any = None, default: Any = None, method: str = "walks"
 ) -> pa.Table:
@@ -227,27 +399,65 @@ def look_through(
         )
     s = _node_values(graph, value_loss, "value_loss")
     d = _node_values(graph, default, "default")
+    bounds = _bounds(graph)
+    unknown_hit = _unknown_amounts_hit(graph, d)
+    lo_core, hi_core = (bounds[0], bounds[1]) if bounds else (graph._core, graph._core)
     with graph._naming():
-        direct, total = _core.look_through(graph._core, s, d)
-    return pa.table(
-        {
-            "node": graph.nodes,
-            "direct": pa.array(direct),
-            "indirect": pa.array(total - direct),
-            "total": pa.array(total),
-        }
+        low = _core.look_through(lo_core, s, d, 0.0)
+        high = _core.look_through(hi_core, s, d, math.inf) if bounds or unknown_hit else None
+    low_cols = dict(zip(LOSS_COLUMNS, [*low[:4], low[4] - low[3], low[4]], strict=True))
+    if high is None:
+        return pa.table({"node": graph.nodes, **{k: pa.array(v) for k, v in low_cols.items()}})
+    high_cols = dict(
+        zip(LOSS_COLUMNS, [*high[:4], _indirect(hi_core, high[3], high[4]), high[4]], strict=True)
     )
+    columns: dict[str, Any] = {"node": graph.nodes}
+    for name in LOSS_COLUMNS:
+        columns |= _value_and_bounds(name, low_cols[name], high_cols[name])
+    metadata = (
+        bound_metadata(bounds[2], hi_core, graph.nodes)
+        if bounds
+        else {BOUNDS: b"amounts", LOWER_ATTAINED: b"true", UPPER_ATTAINED: b"false"}
+    )
+    metadata[b"aiexposure.unknown_amounts_hit"] = b"true" if unknown_hit else b"false"
+    return pa.table(columns, metadata=metadata)
 
 
 def one_line(graph: Graph, node: Any, column: bool) -> pa.Table:
     index = node_index(graph, node)
+    name = "holder" if column else "issuer"
+    fn = _core.exposure_to if column else _core.holdings_of
+    bounds = _bounds(graph)
+    if bounds is None:
+        with graph._naming():
+            nodes, direct, values = fn(graph._core, index)
+        return pa.table(
+            {
+                name: graph._take_nodes(pa.array(nodes)),
+                "direct": pa.array(direct),
+                "integrated": pa.array(values),
+            }
+        )
+    lo_core, hi_core, stakes = bounds
     with graph._naming():
-        fn = _core.exposure_to if column else _core.holdings_of
-        nodes, direct, values = fn(graph._core, index)
+        n_lo, _, v_lo = fn(lo_core, index)
+        n_hi, _, v_hi = fn(hi_core, index)
+    nodes = np.union1d(n_lo, n_hi).astype(np.int64)
+    lo = np.zeros(len(nodes))
+    hi = np.zeros(len(nodes))
+    lo[np.searchsorted(nodes, n_lo)] = v_lo
+    hi[np.searchsorted(nodes, n_hi)] = v_hi
+    me = np.full(len(nodes), index, dtype=np.int64)
+    holder, issuer = (nodes, me) if column else (me, nodes)
+    direct = [
+        _direct_shares(graph, holder, issuer, np.nan_to_num(x, nan=0.0))
+        for x in (stakes.lo, stakes.hi)
+    ]
     return pa.table(
         {
-            "holder" if column else "issuer": graph._take_nodes(pa.array(nodes)),
-            "direct": pa.array(direct),
-            "integrated": pa.array(values),
-        }
+            name: graph._take_nodes(pa.array(nodes)),
+            **_value_and_bounds("direct", *direct),
+            **_value_and_bounds("integrated", lo, hi),
+        },
+        metadata=bound_metadata(stakes, hi_core, graph.nodes),
     )

@@ -15,6 +15,15 @@ import pyarrow.compute as pc
 from .errors import InvalidGraphError
 
 KINDS = ("equity", "credit", "commitment")
+OPTIONAL_ROLES = (
+    "kind",
+    "share",
+    "amount",
+    "share_min",
+    "share_max",
+    "share_min_exclusive",
+    "share_max_exclusive",
+)
 EQUITY = 0
 SHOW_ROWS = 10
 
@@ -42,6 +51,10 @@ class Columns:
     share: pa.ChunkedArray | None
     amount: pa.ChunkedArray | None
     names: dict[str, str]
+    share_min: pa.ChunkedArray | None = None
+    share_max: pa.ChunkedArray | None = None
+    share_min_exclusive: pa.ChunkedArray | None = None
+    share_max_exclusive: pa.ChunkedArray | None = None
 
 
 def select_columns(table: pa.Table, names: dict[str, str], defaults: dict[str, str]) -> Columns:
@@ -53,7 +66,7 @@ def select_columns(table: pa.Table, names: dict[str, str], defaults: dict[str, s
                 f"{', '.join(map(repr, table.column_names)) or 'none'}); pass {role}='<column>'"
             )
     optional = {}
-    for role in ("kind", "share", "amount"):
+    for role in OPTIONAL_ROLES:
         name = names[role]
         if name is None or name not in present:
             if name is not None and name != defaults[role]:
@@ -135,48 +148,163 @@ def _float_column(column: pa.ChunkedArray, name: str, role: str) -> np.ndarray:
     return column.to_numpy()  # nulls become NaN
 
 
-def share_values(cols: Columns, codes: np.ndarray) -> np.ndarray:
-    """float64 shares, NaN where absent; checks equity rows hold a share in (0, 1]."""
-    is_equity = codes == EQUITY if len(codes) else np.ones(len(cols.source), dtype=bool)
-    if cols.share is None:
+@dataclass(frozen=True)
+class RowStakes:
+    """Each input row's stake as an interval [lo, hi] (NaN on non-equity rows), with which
+    bounds are open. Empty arrays when no row is equity."""
+
+    lo: np.ndarray
+    hi: np.ndarray
+    lo_open: np.ndarray
+    hi_open: np.ndarray
+
+    @property
+    def exact(self) -> bool:
+        """Every equity row has one known share."""
+        return not (self.hi > self.lo).any() and not self.lo_open.any()
+
+
+def _bool_column(column: pa.ChunkedArray | None, name: str, m: int) -> np.ndarray:
+    if column is None:
+        return np.zeros(m, dtype=bool)
+    if not (pa.types.is_boolean(column.type) or pa.types.is_null(column.type)):
+        raise InvalidGraphError(f"column {name!r} holds {column.type} values; it must be boolean")
+    return column.fill_null(False).to_numpy(zero_copy_only=False).astype(bool, copy=False)
+
+
+def stake_values(cols: Columns, codes: np.ndarray) -> RowStakes:
+    """Each equity row's stake: exact (``share``), a declared range (``share_min`` /
+    ``share_max``, a missing side being 0 (open) or 1), or unknown ((0, 1]); checked row by
+    row."""
+    m = len(cols.source)
+    is_equity = codes == EQUITY if len(codes) else np.ones(m, dtype=bool)
+    names = cols.names
+    if cols.share is None and cols.share_min is None and cols.share_max is None:
         if is_equity.any():
             fail(
                 "equity edges need a share, but the edge table has no share column "
-                f"{cols.names['share']!r}: add one, pass share='<column>', or give those "
-                "{rows} another kind",
+                f"{names['share']!r} (nor share_min / share_max): add one (null where the stake "
+                "is unknown), pass share='<column>', or give those {rows} another kind",
                 np.flatnonzero(is_equity),
             )
-        return np.empty(0, dtype=np.float64)
-    name = cols.names["share"]
-    share = _float_column(cols.share, name, "share")
+        empty_f = np.empty(0, dtype=np.float64)
+        empty_b = np.empty(0, dtype=bool)
+        return RowStakes(empty_f, empty_f, empty_b, empty_b)
+    share = (
+        _float_column(cols.share, names["share"], "share")
+        if cols.share is not None
+        else np.full(m, np.nan)
+    )
+    share_null = (
+        cols.share.is_null().to_numpy(zero_copy_only=False)
+        if cols.share is not None and cols.share.null_count
+        else np.zeros(m, dtype=bool)
+    )
+    bounds = {}
+    for role in ("share_min", "share_max"):
+        column = getattr(cols, role)
+        bounds[role] = (
+            _float_column(column, names[role], role) if column is not None else np.full(m, np.nan)
+        )
+    lo_given, hi_given = bounds["share_min"], bounds["share_max"]
     with np.errstate(invalid="ignore"):
-        valid = (share > 0.0) & (share <= 1.0)
-    bad = np.flatnonzero(is_equity & ~valid)
+        nan_share = np.isnan(share) & ~share_null & (cols.share is not None)
+        for role, values in bounds.items():
+            column = getattr(cols, role)
+            nulls = (
+                column.is_null().to_numpy(zero_copy_only=False)
+                if column is not None and column.null_count
+                else np.zeros(m, dtype=bool)
+            )
+            bad_nan = np.flatnonzero(np.isnan(values) & ~nulls & (column is not None))
+            if len(bad_nan):
+                fail(
+                    f"{role} in column {names[role]!r} is NaN at {{rows}}; use null for a "
+                    "bound the data do not give",
+                    bad_nan,
+                )
+            bad = np.flatnonzero(~np.isnan(values) & ((values < 0) | (values > 1)))
+            if len(bad):
+                fail(
+                    f"{role} in column {names[role]!r} is outside [0, 1] at {{rows}} (e.g. "
+                    f"{float(values[bad[0]])!r}); a bound is a fraction of the target (write "
+                    "25% as 0.25)",
+                    bad,
+                )
+        has_share = ~np.isnan(share)
+        has_range = ~np.isnan(lo_given) | ~np.isnan(hi_given)
+    if nan_share.any():
+        fail(
+            f"equity share in column {names['share']!r} is NaN at {{rows}}; use null for a "
+            "stake the data do not give",
+            np.flatnonzero(nan_share),
+        )
+    givers = (
+        (has_share, f"column {names['share']!r} gives a share"),
+        (has_range, "share_min / share_max give a share range"),
+    )
+    for given, what in givers:
+        stray = np.flatnonzero(~is_equity & given)
+        if len(stray):
+            fail(
+                f"{what} on non-equity edges at {{rows}}; shares are for equity only: set "
+                "them to null or mark those edges kind='equity'",
+                stray,
+            )
+    bad = np.flatnonzero(is_equity & has_share & ~((share > 0.0) & (share <= 1.0)))
     if len(bad):
-        nulls = cols.share.is_null().to_numpy(zero_copy_only=False)[bad]
         values = share[bad]
         reasons = []
-        if nulls.any():
-            reasons.append("null")
-        if (np.isnan(values) & ~nulls).any():
-            reasons.append("NaN")
         if (values <= 0).any():
             reasons.append("zero or negative")
         if (values > 1).any():
-            reasons.append(f"above 1 (e.g. {values[values > 1][0]!r})")
+            reasons.append(f"above 1 (e.g. {float(values[values > 1][0])!r})")
         fail(
-            f"equity share in column {name!r} is {' / '.join(reasons)} at {{rows}}; a share is "
-            "the fraction of the target held, in (0, 1] (write 25% as 0.25)",
+            f"equity share in column {names['share']!r} is {' / '.join(reasons)} at {{rows}}; "
+            "a share is the fraction of the target held, in (0, 1] (write 25% as 0.25; leave "
+            "it null when the stake is unknown)",
             bad,
         )
-    stray = np.flatnonzero(~is_equity & ~np.isnan(share))
-    if len(stray):
+    lo = np.where(np.isnan(lo_given), 0.0, lo_given)
+    hi = np.where(np.isnan(hi_given), 1.0, hi_given)
+    lo_open = _bool_column(cols.share_min_exclusive, names["share_min_exclusive"], m)
+    hi_open = _bool_column(cols.share_max_exclusive, names["share_max_exclusive"], m)
+    lo_open = lo_open | np.isnan(lo_given)  # an unknown lower side: a stake is above 0
+    inverted = np.flatnonzero(is_equity & (lo > hi))
+    if len(inverted):
         fail(
-            f"column {name!r} gives a share on non-equity edges at {{rows}}; shares are for "
-            "equity only: set them to null or mark those edges kind='equity'",
-            stray,
+            f"share_min is above share_max at {{rows}} (e.g. {float(lo[inverted[0]])!r} > "
+            f"{float(hi[inverted[0]])!r}); swap them or fix the range",
+            inverted,
         )
-    return share
+    empty = np.flatnonzero(
+        is_equity & ~has_share & ((hi == 0) | ((lo == hi) & (lo_open | hi_open)))
+    )
+    if len(empty):
+        fail(
+            "the share range holds no stake at {rows} (a stake is above 0, and an open bound "
+            "excludes its end); fix share_min / share_max or drop the edge",
+            empty,
+        )
+    conflict = np.flatnonzero(is_equity & has_share & has_range & ((share < lo) | (share > hi)))
+    if len(conflict):
+        fail(
+            f"the share in column {names['share']!r} lies outside share_min / share_max at "
+            "{rows}; give the exact share or the range, not both",
+            conflict,
+        )
+    exact = has_share
+    lo = np.where(exact, share, lo)
+    hi = np.where(exact, share, hi)
+    lo_open = np.where(exact | (lo == hi), False, lo_open)
+    hi_open = np.where(exact | (lo == hi), False, hi_open)
+    lo = np.where(is_equity, lo, np.nan)
+    hi = np.where(is_equity, hi, np.nan)
+    if not is_equity.any():
+        empty_f = np.empty(0, dtype=np.float64)
+        empty_b = np.empty(0, dtype=bool)
+        return RowStakes(empty_f, empty_f, empty_b, empty_b)
+    return RowStakes(lo, hi, lo_open & is_equity, hi_open & is_equity)
 
 
 def amount_values(cols: Columns) -> np.ndarray:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -13,6 +13,7 @@ import pyarrow as pa
 from . import _core
 from ._ids import encode
 from ._io import read_table
+from ._stakes import Stakes, merged_stakes
 from ._validate import (
     EQUITY,
     KINDS,
@@ -21,7 +22,7 @@ from ._validate import (
     fail,
     kind_codes,
     select_columns,
-    share_values,
+    stake_values,
 )
 from .errors import AIExposureError, InvalidBodsError, InvalidGraphError, name_nodes
 
@@ -38,6 +39,10 @@ _DEFAULT_NAMES = {
     "kind": "kind",
     "share": "share",
     "amount": "amount",
+    "share_min": "share_min",
+    "share_max": "share_max",
+    "share_min_exclusive": "share_min_exclusive",
+    "share_max_exclusive": "share_max_exclusive",
 }
 
 
@@ -64,7 +69,7 @@ class Graph:
     ['Amazon', 'OpenAI']
     """
 
-    __slots__ = ("_core", "_lookup", "_node_attrs", "_nodes", "_table")
+    __slots__ = ("_assumptions", "_core", "_lookup", "_node_attrs", "_nodes", "_stakes", "_table")
 
     def __init__(self) -> None:
         raise TypeError("build a Graph with Graph.from_arrow(...) or Graph.from_networkx(...)")
@@ -79,6 +84,8 @@ class Graph:
         self._table = table
         self._node_attrs = node_attrs
         self._lookup = None
+        self._stakes: Stakes | None = None
+        self._assumptions: list[tuple[Any, Any, float]] = []
         return self
 
     def _lookup_nodes(self) -> pa.Array:
@@ -107,6 +114,10 @@ class Graph:
         nodes: Any = None,
         duplicates: Literal["sum", "error"] = "sum",
         allow_treasury: bool = False,
+        share_min: str | None = "share_min",
+        share_max: str | None = "share_max",
+        share_min_exclusive: str | None = "share_min_exclusive",
+        share_max_exclusive: str | None = "share_max_exclusive",
     ) -> Graph:
         """Build a graph from an edge table.
 
@@ -119,6 +130,15 @@ class Graph:
         column is the node id) adds isolated nodes and fixes the node order; a table's other
         columns are node attributes, returned by :attr:`node_table`. Self-loops on equity
         edges (treasury shares) are refused unless ``allow_treasury=True``.
+
+        Stakes are intervals (docs/math.md, "Partial information"): an equity edge carries
+        ``share`` (exact), or ``share_min`` / ``share_max`` (a declared range; a missing side
+        is 0, open, or 1; the boolean columns ``share_min_exclusive`` /
+        ``share_max_exclusive`` mark open bounds), or neither (unknown: (0, 1]). The
+        minimums held in one issuer must sum to at most 1; each upper bound is capped at 1
+        minus the other holders' minimums. Every edge stays in the money graph whatever is
+        known of its stake; exposure results then come with ``<column>_min`` /
+        ``<column>_max`` bounds.
 
         Raises :class:`InvalidGraphError` naming the rows, nodes or column at fault.
 
@@ -138,11 +158,15 @@ class Graph:
             "kind": kind,
             "share": share,
             "amount": amount,
+            "share_min": share_min,
+            "share_max": share_max,
+            "share_min_exclusive": share_min_exclusive,
+            "share_max_exclusive": share_max_exclusive,
         }
         cols = select_columns(table, names, _DEFAULT_NAMES)
         check_ids_present(cols)
         codes = kind_codes(cols)
-        shares = share_values(cols, codes)
+        stakes = stake_values(cols, codes)
         amounts = amount_values(cols)
 
         node_list, node_attrs = _node_list(nodes) if nodes is not None else (None, None)
@@ -170,10 +194,22 @@ class Graph:
                     names_,
                 )
 
-        with _named(labels):
-            core = _core.build_graph(len(labels), src, dst, codes, shares, amounts)
+        try:
+            with _named(labels):
+                # The money graph holds every edge, at its minimum share (checked per issuer).
+                core = _core.build_graph(len(labels), src, dst, codes, stakes.lo, amounts, True)
+        except InvalidGraphError as e:
+            if stakes.exact or "sum to" not in str(e):
+                raise
+            raise InvalidGraphError(
+                f"{e} (stakes given as a range or unknown count at their minimum: share_min, "
+                "or 0 when unknown)",
+                rows=e.rows,
+                nodes=e.nodes,
+            ) from None
         if duplicates == "error" and core.merged_duplicates:
             _raise_duplicates(src, dst, codes, labels)
+        merged = None if stakes.exact else merged_stakes(core, src, dst, stakes)
         if node_attrs is not None:
             # Listed nodes come first in label order; the others get null attributes
             # (appended as a chunk: view types have no take kernel).
@@ -184,7 +220,10 @@ class Graph:
                     for name, col in zip(node_attrs.column_names, node_attrs.columns, strict=True)
                 }
             )
-        return cls._wrap(core, labels, table, node_attrs)
+        graph = cls._wrap(core, labels, table, node_attrs)
+        if merged is not None and merged.any_uncertain:
+            graph._stakes = merged
+        return graph
 
     @classmethod
     def from_bods(
@@ -353,6 +392,128 @@ class Graph:
         if attrs is not None:
             columns |= dict(zip(attrs.column_names, attrs.columns, strict=True))
         return pa.table(columns)
+
+    @property
+    def has_interval_stakes(self) -> bool:
+        """Whether some equity stake is a range or unknown rather than one number: the
+        exposure results then come with ``<column>_min`` / ``<column>_max`` bounds.
+
+        >>> from aiexposure import Graph
+        >>> g = Graph.from_arrow({"source": ["A"], "target": ["B"], "share": [None]})
+        >>> g.has_interval_stakes
+        True
+        """
+        return self._stakes is not None
+
+    def stakes(self) -> pa.Table:
+        """Every equity edge's stake as the graph uses it, one row per (source, target):
+        ``share_min`` and ``share_max`` (capped at 1 minus the issuer's other holders'
+        minimums), ``share_max_declared`` (before the cap), whether each bound is open
+        (``min_exclusive``, ``max_exclusive``) and whether the stake is ``exact``.
+
+        >>> from aiexposure import Graph
+        >>> g = Graph.from_arrow({"source": ["A", "B"], "target": ["C", "C"], "share": [0.3, None]})
+        >>> g.stakes().select(["source", "share_min", "share_max", "exact"]).to_pylist()
+        [{'source': 'A', 'share_min': 0.3, 'share_max': 0.3, 'exact': True}, \
+{'source': 'B', 'share_min': 0.0, 'share_max': 0.7, 'exact': False}]
+        """
+        offsets, targets, kinds, shares, _ = self._core.csr()
+        n = self.num_nodes
+        sources = np.repeat(np.arange(n, dtype=np.int64), np.diff(offsets).astype(np.int64))
+        eq = np.flatnonzero(kinds == EQUITY)
+        st = self._stakes
+        if st is None:
+            lo = hi = raw = shares
+            lo_open = hi_open = np.zeros(len(shares), dtype=bool)
+            exact = np.ones(len(shares), dtype=bool)
+        else:
+            lo, hi, raw, lo_open, hi_open = st.lo, st.hi, st.hi_raw, st.lo_open, st.hi_open
+            exact = ~st.uncertain
+        return pa.table(
+            {
+                "source": self._take_nodes(pa.array(sources[eq])),
+                "target": self._take_nodes(pa.array(targets[eq].astype(np.int64))),
+                "share_min": pa.array(lo[eq], pa.float64()),
+                "share_max": pa.array(hi[eq], pa.float64()),
+                "share_max_declared": pa.array(raw[eq], pa.float64()),
+                "min_exclusive": pa.array(lo_open[eq] & ~exact[eq]),
+                "max_exclusive": pa.array(hi_open[eq] & ~exact[eq]),
+                "exact": pa.array(exact[eq]),
+            }
+        )
+
+    @property
+    def assumptions(self) -> pa.Table:
+        """The stakes pinned by :meth:`with_shares`, in the order given: (``source``,
+        ``target``, ``share``)."""
+        rows = self._assumptions
+        return pa.table(
+            {
+                "source": pa.array([r[0] for r in rows], self._nodes.type),
+                "target": pa.array([r[1] for r in rows], self._nodes.type),
+                "share": pa.array([r[2] for r in rows], pa.float64()),
+            }
+        )
+
+    def with_shares(self, shares: Mapping[tuple[Any, Any], float]) -> Graph:
+        """A new graph with some equity stakes pinned to a stated value, for a what-if:
+        ``shares`` maps (holder, issuer) to a fraction in (0, 1]. The pinned stakes replace
+        what the data say (a range, an unknown, or an exact share); the issuers' minimums
+        must still sum to at most 1. The new graph lists them in :attr:`assumptions`.
+
+        >>> from aiexposure import Graph
+        >>> from aiexposure.datasets import ai_funding_2026
+        >>> g = Graph.from_arrow(ai_funding_2026()).with_shares({("Microsoft", "OpenAI"): 0.27})
+        >>> t = g.holdings_of("Microsoft").to_pylist()
+        >>> [r["integrated"] for r in t if r["issuer"] == "OpenAI"]
+        [0.27]
+        """
+        from ._exposure import node_index
+
+        if not isinstance(shares, Mapping):
+            raise TypeError("shares must be a mapping {(holder, issuer): fraction}")
+        pins = []
+        for key, value in shares.items():
+            if not (isinstance(key, tuple) and len(key) == 2):
+                raise TypeError(f"shares keys are (holder, issuer) pairs, not {key!r}")
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)):
+                raise InvalidGraphError(f"the share pinned for {key!r} must be a number")
+            value = float(value)
+            if not (0.0 < value <= 1.0):
+                raise InvalidGraphError(
+                    f"the share pinned for {key!r} is {value!r}; a stake is a fraction in "
+                    "(0, 1] (write 25% as 0.25)"
+                )
+            pins.append((node_index(self, key[0]), node_index(self, key[1]), value, key))
+        src = np.array([p[0] for p in pins], dtype=np.uint32)
+        dst = np.array([p[1] for p in pins], dtype=np.uint32)
+        pos = self._core.edge_positions(src, dst, np.zeros(len(pins), dtype=np.uint8))
+        missing = [p[3] for p, q in zip(pins, pos, strict=True) if q < 0]
+        if missing:
+            raise InvalidGraphError(
+                f"no equity edge {missing[0][0]!r} -> {missing[0][1]!r} in the graph to pin "
+                "a share on; with_shares sets stakes the data hold",
+                nodes=list(missing[0]),
+            )
+        _, targets, kinds, own, _ = self._core.csr()
+        st = self._stakes
+        if st is None:
+            lo, hi_raw = own.copy(), own.copy()
+            lo_open = np.zeros(len(own), dtype=bool)
+            hi_open = lo_open.copy()
+        else:
+            lo, hi_raw = st.lo.copy(), st.hi_raw.copy()
+            lo_open, hi_open = st.lo_open.copy(), st.hi_open.copy()
+        for p, q in zip(pins, pos, strict=True):
+            lo[q] = hi_raw[q] = p[2]
+            lo_open[q] = hi_open[q] = False
+        with _named(self._nodes):
+            core = self._core.reweighted(np.nan_to_num(lo, nan=0.0), False, True, False)
+        graph = type(self)._wrap(core, self._nodes, self._table, self._node_attrs)
+        stakes = Stakes(np.where(kinds == EQUITY, lo, np.nan), hi_raw, lo_open, hi_open, targets)
+        graph._stakes = stakes if stakes.any_uncertain else None
+        graph._assumptions = [*self._assumptions, *((p[3][0], p[3][1], p[2]) for p in pins)]
+        return graph
 
     def edges(self) -> pa.Table:
         """The edge table as given, extra columns included (one row per input row).

@@ -92,6 +92,9 @@ pub struct SelfFunded {
     pub self_funded: f64,
     /// Commitments to v of unknown amount (left out of both sums).
     pub unknown: u32,
+    /// Of those, the ones paid by a customer v owns (W̃[v, b] > 0): each makes the true
+    /// self-funded revenue larger than `self_funded` by an unknown amount.
+    pub unknown_owned: u32,
 }
 
 /// Self-funded revenue per payee. Solves the row W̃[v, ·] (reach of v only) for the payees
@@ -130,9 +133,9 @@ pub fn self_funded_revenue(
     payees
         .par_iter()
         .map(|&v| {
-            // Payer -> known amount, in in-edge (source) order.
+            // Payer -> known amount, in in-edge (source) order; payers of unknown amounts.
             let mut paid: Vec<(u32, f64)> = Vec::new();
-            let mut unknown = 0u32;
+            let mut unknown_payers: Vec<u32> = Vec::new();
             for ie in g.in_edges(v) {
                 let p = ie.edge as usize;
                 if g.edge(p).kind != Kind::Commitment {
@@ -140,26 +143,34 @@ pub fn self_funded_revenue(
                 }
                 let a = g.amount(p);
                 if a.is_nan() {
-                    unknown += 1;
+                    unknown_payers.push(ie.source);
                 } else {
                     paid.push((ie.source, a));
                 }
             }
+            let unknown = unknown_payers.len() as u32;
             let revenue = paid.iter().map(|&(_, a)| a).sum();
             let holds_equity = g.out_edges(v).iter().any(|e| e.kind == Kind::Equity);
-            let self_funded = if holds_equity && !paid.is_empty() {
+            let (self_funded, unknown_owned) = if holds_equity && (!paid.is_empty() || unknown > 0)
+            {
                 let row: HashMap<u32, f64> = holdings_of(s, v, interrupt)?.into_iter().collect();
-                paid.iter()
-                    .map(|&(b, a)| row.get(&b).copied().unwrap_or(0.0) * a)
-                    .sum()
+                let owned = |b: &u32| row.get(b).copied().unwrap_or(0.0);
+                // An amount of 0 adds nothing, even from an owner whose upper bound diverged.
+                let funded = paid
+                    .iter()
+                    .map(|(b, a)| if *a == 0.0 { 0.0 } else { owned(b) * a })
+                    .sum();
+                let unknown_owned = unknown_payers.iter().filter(|b| owned(b) > 0.0).count();
+                (funded, unknown_owned as u32)
             } else {
-                0.0
+                (0.0, 0)
             };
             Ok(SelfFunded {
                 node: v,
                 revenue,
                 self_funded,
                 unknown,
+                unknown_owned,
             })
         })
         .collect()

@@ -101,6 +101,16 @@ impl Graph {
     /// edges in input order and writes only its own nodes' slots, so the result is the same
     /// bits for any thread count.
     pub fn build(input: &EdgeInput<'_>, interrupt: Interrupt) -> Result<Graph> {
+        Graph::build_with(input, true, interrupt)
+    }
+
+    /// `build`, checking the shares held per issuer only when `check_share_sums`: a graph of
+    /// upper bounds (capped maximums) may hold more than 1 of an issuer.
+    pub fn build_with(
+        input: &EdgeInput<'_>,
+        check_share_sums: bool,
+        interrupt: Interrupt,
+    ) -> Result<Graph> {
         check_columns(input)?;
         check_rows(input, interrupt)?;
         let n = input.num_nodes;
@@ -170,8 +180,114 @@ impl Graph {
         graph.sort_segments(&parts, &bounds, interrupt)?;
         graph.merge_duplicates(interrupt)?;
         let held = graph.build_reverse(interrupt)?;
-        graph.check_share_sums(&held)?;
+        if check_share_sums {
+            graph.check_share_sums(&held)?;
+        }
         Ok(graph)
+    }
+
+    /// The same graph with new equity shares, `shares[p]` for forward edge `p` (ignored on
+    /// other kinds): one exposure graph of a graph whose stakes are intervals (its minimums,
+    /// or its capped maximums). With `drop_zero`, equity edges whose new share is 0 are left
+    /// out, so that every equity entry is positive and the strongly connected components of
+    /// the exposure graph are those of its non-zero entries. Fails with `OverHeld` when
+    /// `check_share_sums` and an issuer holds more than 1.
+    pub fn reweighted(
+        &self,
+        shares: &[f64],
+        drop_zero: bool,
+        check_share_sums: bool,
+        interrupt: Interrupt,
+    ) -> Result<Graph> {
+        let m = self.out_edges.len();
+        if shares.len() != m {
+            return Err(Error::InvalidArgument(format!(
+                "shares has {} items for {m} edges",
+                shares.len()
+            )));
+        }
+        if let Some(p) = (0..m).find(|&p| {
+            let s = shares[p];
+            self.out_edges[p].kind == Kind::Equity && !(0.0..=1.0).contains(&s)
+        }) {
+            return Err(Error::InvalidArgument(format!(
+                "edge {p}: equity share {} is outside [0, 1]",
+                shares[p]
+            )));
+        }
+        let has_amounts = !self.out_amounts.is_empty();
+        let mut out_offsets = Vec::with_capacity(self.num_nodes + 1);
+        let mut out_edges = Vec::with_capacity(m);
+        let mut out_amounts = Vec::with_capacity(if has_amounts { m } else { 0 });
+        out_offsets.push(0);
+        for u in 0..self.num_nodes {
+            if u % POLL_EVERY == 0 {
+                interrupt.check()?;
+            }
+            for p in self.out_range(u as u32) {
+                let mut e = self.out_edges[p];
+                if e.kind == Kind::Equity {
+                    if drop_zero && shares[p] == 0.0 {
+                        continue;
+                    }
+                    e.share = shares[p];
+                }
+                out_edges.push(e);
+                if has_amounts {
+                    out_amounts.push(self.out_amounts[p]);
+                }
+            }
+            out_offsets.push(out_edges.len());
+        }
+        let mut graph = Graph {
+            num_nodes: self.num_nodes,
+            out_offsets,
+            out_edges,
+            out_amounts,
+            in_offsets: Vec::new(),
+            in_edges: Vec::new(),
+            merged_duplicates: self.merged_duplicates,
+        };
+        let held = graph.build_reverse(interrupt)?;
+        if check_share_sums {
+            graph.check_share_sums(&held)?;
+        }
+        Ok(graph)
+    }
+
+    /// The forward position of edge (`source[i]`, `target[i]`, `kind[i]`) for each i (`kind`
+    /// empty: equity), `None` where the graph has no such edge.
+    pub fn edge_positions(
+        &self,
+        source: &[u32],
+        target: &[u32],
+        kind: &[u8],
+    ) -> Result<Vec<Option<u32>>> {
+        if target.len() != source.len() || !(kind.is_empty() || kind.len() == source.len()) {
+            return Err(Error::InvalidArgument(
+                "source, target and kind differ in length".into(),
+            ));
+        }
+        Ok((0..source.len())
+            .into_par_iter()
+            .map(|i| {
+                let (u, v) = (source[i], target[i]);
+                if u as usize >= self.num_nodes {
+                    return None;
+                }
+                let k = match kind.get(i) {
+                    None => Kind::Equity,
+                    Some(&code) => Kind::from_code(code)?,
+                };
+                let key = (v, k);
+                let range = self.out_range(u);
+                let base = range.start;
+                self.out_edges[range]
+                    .binary_search_by(|e| e.key().cmp(&key))
+                    .ok()
+                    .map(|p| (base + p) as u32)
+            })
+            .collect())
     }
 
     /// Sorts each node's out-edges by (target, kind), stably: equal keys keep input order, so
@@ -541,9 +657,10 @@ fn row_problem(input: &EdgeInput<'_>, e: usize) -> Option<String> {
         },
     };
     if kind == Kind::Equity {
+        // 0 is the lower bound of a stake known only as an interval (an unknown one: (0, 1]).
         let s = input.share[e];
-        if !(s > 0.0 && s <= 1.0) {
-            return Some(format!("row {e}: equity share {s} is outside (0, 1]"));
+        if !(0.0..=1.0).contains(&s) {
+            return Some(format!("row {e}: equity share {s} is outside [0, 1]"));
         }
     }
     match input.amount.get(e) {

@@ -20,6 +20,7 @@ mod prefetch;
 pub mod rng;
 pub mod scc;
 mod solve;
+mod spectral;
 pub mod synth;
 
 pub use error::{Error, Result};

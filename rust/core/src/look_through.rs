@@ -20,16 +20,33 @@ type Pair = [f64; 2];
 const S: usize = 0;
 const T: usize = 1;
 
-/// The look-through loss `(direct, total)` per node: direct = `W s + R d`, total =
-/// `(I − W)^-1 (W s + R d)`. Credit: the lender is exposed to its borrower by the amount;
-/// commitment: the supplier to its customer by the committed amount. Unknown amounts (NaN)
-/// count as 0. Empty `s` or `d` mean all zero (and skip their terms).
+/// The look-through loss per node, with the first round split by channel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Losses {
+    /// First-round loss through equity: `W s`.
+    pub equity: Vec<f64>,
+    /// First-round loss on loans to defaulting borrowers: Σ credit amount · d(borrower).
+    pub credit: Vec<f64>,
+    /// First-round loss on defaulting customers' commitments: Σ committed amount · d(customer).
+    pub commitment: Vec<f64>,
+    /// `W s + R d`, the whole first round.
+    pub direct: Vec<f64>,
+    /// `(I − W)^-1 (W s + R d)`.
+    pub total: Vec<f64>,
+}
+
+/// The look-through loss per node: direct = `W s + R d`, total = `(I − W)^-1 (W s + R d)`.
+/// Credit: the lender is exposed to its borrower by the amount; commitment: the supplier to
+/// its customer by the committed amount. An unknown amount (NaN) hit by a default d > 0
+/// counts as `unknown` (0 for a lower bound, +inf for an upper one); one whose counterparty
+/// does not default counts 0. Empty `s` or `d` mean all zero (and skip their terms).
 pub fn look_through(
     s: &Solver<'_>,
     value_loss: &[f64],
     default: &[f64],
+    unknown: f64,
     interrupt: Interrupt,
-) -> Result<(Vec<f64>, Vec<f64>)> {
+) -> Result<Losses> {
     let plan = s.plan;
     let n = s.g.num_nodes();
     for (name, v) in [("value_loss", value_loss), ("default", default)] {
@@ -40,28 +57,42 @@ pub fn look_through(
             )));
         }
     }
-    let credit = (!default.is_empty()).then(|| non_equity_losses(s.g, default));
+    let (credit, commitment) = if default.is_empty() {
+        (vec![0.0; n], vec![0.0; n])
+    } else {
+        non_equity_losses(s.g, default, unknown)
+    };
+    let nonequity: Vec<f64> = credit
+        .par_iter()
+        .zip(&commitment)
+        .map(|(c, m)| c + m)
+        .collect();
+    let done = |equity: Vec<f64>, direct: Vec<f64>, total: Vec<f64>| Losses {
+        equity,
+        credit,
+        commitment,
+        direct,
+        total,
+    };
     if value_loss.is_empty() {
         // No value loss: the first-round loss is R d alone, and one plain solve finishes it.
-        let direct = credit.unwrap_or_else(|| vec![0.0; n]);
-        let total = plan.solve(Direction::Holdings, &direct, interrupt)?;
-        return Ok((direct, total));
+        let total = plan.solve(Direction::Holdings, &nonequity, interrupt)?;
+        return Ok(done(vec![0.0; n], nonequity, total));
     }
-    let r = |u: u32| credit.as_ref().map_or(0.0, |c| c[u as usize]);
     let mut xs: Vec<Pair> = Vec::with_capacity(n);
     gather(&plan.order, value_loss, |&v| v)
         .zip(plan.order.par_iter())
-        .map(|(v, &u)| [v, r(u)])
+        .map(|(v, &u)| [v, nonequity[u as usize]])
         .collect_into_vec(&mut xs);
-    let mut ds = vec![0.0f64; n];
+    // Per row, (first-round loss through equity, whole first round): read by no other row.
+    let mut ds = vec![[0.0f64; 2]; n];
     let inside = &plan.holdings.inside;
     // The output, by node, of everything final before a large cycle's solve is gathered
     // while that solve runs; the rest after.
-    let outputs = |finished: &[Pair], direct_p: &[f64]| {
-        let mut direct = Vec::with_capacity(n);
-        let mut total = Vec::with_capacity(n);
+    let outputs = |finished: &[Pair], direct_p: &[Pair]| {
         let pos = &plan.pos;
-        pos.par_iter()
+        let per_node: Vec<[f64; 3]> = pos
+            .par_iter()
             .enumerate()
             .map(|(i, &k)| {
                 if let Some(&next) = pos.get(i + 16) {
@@ -70,12 +101,12 @@ pub fn look_through(
                 }
                 let k = k as usize;
                 match finished.get(k) {
-                    Some(x) => (direct_p[k], x[T]),
-                    None => (0.0, 0.0), // filled in once the rest is final
+                    Some(x) => [direct_p[k][E], direct_p[k][D], x[T]],
+                    None => [0.0; 3], // filled in once the rest is final
                 }
             })
-            .unzip_into_vecs(&mut direct, &mut total);
-        (direct, total)
+            .collect();
+        split3(per_node)
     };
     let overlapped = plan.run_levels(
         Direction::Holdings,
@@ -89,8 +120,8 @@ pub fn look_through(
                 tsum += w * y[T];
             }
             // x[T] holds R d until the row is done.
-            *d = x[T] + dsum;
-            [x[S], *d + tsum]
+            *d = [dsum, x[T] + dsum];
+            [x[S], d[D] + tsum]
         },
         |slot, values, direct| {
             // The component's own holdings add to d and to the right-hand side of t.
@@ -103,7 +134,8 @@ pub fn look_through(
                     .zip(vals)
                     .map(|(&j, &w)| w * values[j as usize][S])
                     .sum();
-                direct[a] += own;
+                direct[a][E] += own;
+                direct[a][D] += own;
                 rhs.push(values[a][T] + own);
             }
             let t = plan.solve_block(Direction::Holdings, slot, &rhs, interrupt)?;
@@ -115,40 +147,68 @@ pub fn look_through(
         Some(outputs),
         interrupt,
     )?;
-    Ok(match overlapped {
-        Some((finished, (mut direct, mut total))) => {
+    let (equity, direct, total) = match overlapped {
+        Some((finished, (mut equity, mut direct, mut total))) => {
             for (k, x) in xs.iter().enumerate().skip(finished) {
                 let v = plan.order[k] as usize;
-                (direct[v], total[v]) = (ds[k], x[T]);
+                (equity[v], direct[v], total[v]) = (ds[k][E], ds[k][D], x[T]);
             }
-            (direct, total)
+            (equity, direct, total)
         }
         None => outputs(&xs, &ds),
-    })
+    };
+    Ok(done(equity, direct, total))
 }
 
-/// `R d`: what each node loses on its loans and on its customers' unpaid commitments.
-fn non_equity_losses(g: &Graph, d: &[f64]) -> Vec<f64> {
-    let known = |a: f64| if a.is_nan() { 0.0 } else { a };
+/// Indices into a row's first-round pair: equity channel, whole first round.
+const E: usize = 0;
+const D: usize = 1;
+
+fn split3(v: Vec<[f64; 3]>) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    let mut a = Vec::with_capacity(v.len());
+    let mut b = Vec::with_capacity(v.len());
+    let mut c = Vec::with_capacity(v.len());
+    for [x, y, z] in v {
+        a.push(x);
+        b.push(y);
+        c.push(z);
+    }
+    (a, b, c)
+}
+
+/// `R d` by channel: what each node loses on its loans (credit) and on its customers'
+/// unpaid commitments (commitment). An unknown amount counts as `unknown` where its
+/// counterparty defaults, 0 elsewhere.
+fn non_equity_losses(g: &Graph, d: &[f64], unknown: f64) -> (Vec<f64>, Vec<f64>) {
+    let loss = |a: f64, d: f64| {
+        if d == 0.0 {
+            0.0
+        } else if a.is_nan() {
+            unknown
+        } else {
+            a * d
+        }
+    };
     (0..g.num_nodes() as u32)
         .into_par_iter()
         .map(|i| {
-            let mut b = 0.0;
+            let mut credit = 0.0;
             for p in g.out_range(i) {
                 let e = g.edge(p);
                 if e.kind == Kind::Credit {
-                    b += known(g.amount(p)) * d[e.target as usize];
+                    credit += loss(g.amount(p), d[e.target as usize]);
                 }
             }
+            let mut commitment = 0.0;
             for ie in g.in_edges(i) {
                 let p = ie.edge as usize;
                 if g.edge(p).kind == Kind::Commitment {
-                    b += known(g.amount(p)) * d[ie.source as usize];
+                    commitment += loss(g.amount(p), d[ie.source as usize]);
                 }
             }
-            b
+            (credit, commitment)
         })
-        .collect()
+        .unzip()
 }
 
 #[cfg(test)]
@@ -177,7 +237,8 @@ mod tests {
         let plan = Plan::new(&g, Interrupt::never()).unwrap();
         let solver = Solver { g: &g, plan: &plan };
         let s: Vec<f64> = (0..n).map(|i| 1.0 + (i % 7) as f64).collect();
-        let (direct, total) = look_through(&solver, &s, &[], Interrupt::never()).unwrap();
+        let losses = look_through(&solver, &s, &[], 0.0, Interrupt::never()).unwrap();
+        let (direct, total) = (losses.direct, losses.total);
         let mut ws = vec![0.0; n];
         for &(h, i, w) in &edges {
             ws[h as usize] += w * s[i as usize];

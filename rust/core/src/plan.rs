@@ -35,7 +35,7 @@ pub enum Direction {
 /// Rows of plan positions with (column, share) entries.
 #[derive(Default)]
 pub(crate) struct PlanCsr {
-    offsets: Vec<usize>,
+    pub(crate) offsets: Vec<usize>,
     cols: Vec<u32>,
     vals: Vec<f64>,
 }
@@ -94,6 +94,12 @@ pub struct Plan {
     pub(crate) simple: Vec<bool>,
     /// Slot is a closed cycle: every member 100% held inside it.
     pub(crate) closed: Vec<bool>,
+    /// A plan of upper bounds (see `Plan::upper`): a component whose walk sum diverges gives
+    /// +inf instead of an error.
+    pub(crate) upper: bool,
+    /// Slot's walk sum diverges (spectral radius of its block ≥ 1, or not shown below 1):
+    /// closed components, and in an upper plan the blocks whose capped shares do not decay.
+    pub(crate) divergent: Vec<bool>,
     pub(crate) levels: Vec<Level>,
     /// The slots that need a local solve, in plan order.
     pub(crate) blocks: Vec<u32>,
@@ -103,6 +109,19 @@ pub struct Plan {
 
 impl Plan {
     pub fn new(g: &Graph, interrupt: Interrupt) -> Result<Plan> {
+        Plan::build(g, false, interrupt)
+    }
+
+    /// The plan of a graph of upper bounds, whose issuers may be held more than 100% (the
+    /// capped maximums of interval stakes): the walk sum of a component whose block has
+    /// spectral radius ≥ 1 diverges, and a solve gives +inf there (and wherever it flows)
+    /// rather than an error. Each component that could diverge (some column of its block
+    /// sums above 1) is tested once, here (`crate::spectral`).
+    pub fn upper(g: &Graph, interrupt: Interrupt) -> Result<Plan> {
+        Plan::build(g, true, interrupt)
+    }
+
+    fn build(g: &Graph, upper: bool, interrupt: Interrupt) -> Result<Plan> {
         let comps = strongly_connected_components(g, KindMask::EQUITY, interrupt)?;
         let n = g.num_nodes();
         let count = comps.count();
@@ -198,6 +217,13 @@ impl Plan {
                         .all(|k| holders.inside.row(k).1.iter().sum::<f64>() >= CLOSED)
             })
             .collect();
+        let divergent = if upper {
+            crate::spectral::divergent_blocks(
+                &holdings, &holders, &start, &simple, &closed, interrupt,
+            )?
+        } else {
+            closed.clone()
+        };
         let mut blocks = Vec::new();
         let mut levels = Vec::with_capacity(num_levels);
         for l in 0..num_levels {
@@ -220,6 +246,8 @@ impl Plan {
             start,
             simple,
             closed,
+            upper,
+            divergent,
             levels,
             blocks,
             holdings,
@@ -246,6 +274,21 @@ impl Plan {
         (self.start[slot], self.start[slot + 1])
     }
 
+    /// Whether this is a plan of upper bounds (`Plan::upper`).
+    pub fn is_upper(&self) -> bool {
+        self.upper
+    }
+
+    /// The components whose walk sum diverges: for each, its size and first members (at most
+    /// ten, in node order), in plan order. Empty on a plan that is not `upper` unless a
+    /// component is closed.
+    pub fn divergent_components(&self) -> Vec<(usize, Vec<u32>)> {
+        (0..self.divergent.len())
+            .filter(|&slot| self.divergent[slot])
+            .map(|slot| self.first_members(slot))
+            .collect()
+    }
+
     /// `Err(ClosedCycle)` for the first closed component, if any.
     pub fn check_no_closed_cycle(&self) -> Result<()> {
         match self.closed.iter().position(|&c| c) {
@@ -255,14 +298,17 @@ impl Plan {
     }
 
     pub(crate) fn closed_error(&self, slot: usize) -> Error {
+        let (size, members) = self.first_members(slot);
+        Error::ClosedCycle { members, size }
+    }
+
+    /// A component's size and first members (at most ten, in node order).
+    fn first_members(&self, slot: usize) -> (usize, Vec<u32>) {
         let (s, e) = self.range(slot);
         let mut first: Vec<u32> = self.order[s..e].to_vec();
         first.sort_unstable();
         first.truncate(10);
-        Error::ClosedCycle {
-            members: first,
-            size: e - s,
-        }
+        (e - s, first)
     }
 
     /// `v` (by node) in plan order.

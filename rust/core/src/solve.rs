@@ -205,9 +205,17 @@ impl Plan {
         rhs: &[f64],
         interrupt: Interrupt,
     ) -> Result<Vec<f64>> {
-        if self.closed[slot] {
+        // An infinite input (an upper bound that diverged upstream, an unknown amount) reaches
+        // every member of the component: its entries are positive and it is strongly connected.
+        if rhs.iter().any(|r| r.is_infinite()) {
+            return Ok(vec![f64::INFINITY; rhs.len()]);
+        }
+        if self.divergent[slot] {
             if rhs.iter().all(|&r| r == 0.0) {
                 return Ok(rhs.to_vec()); // nothing flows into it: its values stay 0
+            }
+            if self.upper {
+                return Ok(vec![f64::INFINITY; rhs.len()]);
             }
             return Err(self.closed_error(slot));
         }

@@ -144,7 +144,8 @@ pub fn py_round_trips<'py>(
     ))
 }
 
-/// Self-funded revenue per payee: (node, revenue, self_funded, unknown commitments).
+/// Self-funded revenue per payee: (node, revenue, self_funded, unknown commitments, those of
+/// them paid by a customer the payee owns).
 #[pyfunction]
 #[allow(clippy::type_complexity)]
 #[pyo3(signature = (graph, payees=None))]
@@ -152,7 +153,7 @@ pub fn self_funded<'py>(
     py: Python<'py>,
     graph: &CoreGraph,
     payees: Option<PyReadonlyArray1<'py, u32>>,
-) -> PyResult<(U32s<'py>, F64s<'py>, F64s<'py>, U32s<'py>)> {
+) -> PyResult<(U32s<'py>, F64s<'py>, F64s<'py>, U32s<'py>, U32s<'py>)> {
     let solver = Solver {
         g: &graph.inner,
         plan: graph.plan(py)?,
@@ -163,11 +164,13 @@ pub fn self_funded<'py>(
     let revenue: Vec<f64> = rows.iter().map(|r| r.revenue).collect();
     let funded: Vec<f64> = rows.iter().map(|r| r.self_funded).collect();
     let unknown: Vec<u32> = rows.iter().map(|r| r.unknown).collect();
+    let owned: Vec<u32> = rows.iter().map(|r| r.unknown_owned).collect();
     Ok((
         node.into_pyarray(py),
         revenue.into_pyarray(py),
         funded.into_pyarray(py),
         unknown.into_pyarray(py),
+        owned.into_pyarray(py),
     ))
 }
 

@@ -2,7 +2,8 @@
 
 use aiexposure_core::exposure::{
     exposure_to, holdings_of, integrated_walks, integrated_walks_sparse,
-    look_through as solve_look_through, simple_paths, ultimate_owners, Entries, Solver, Stake,
+    look_through as solve_look_through, simple_paths, ultimate_owners, ultimate_owners_with,
+    Entries, Solver, Stake,
 };
 use aiexposure_core::{Error, Kind};
 use std::collections::HashMap;
@@ -20,7 +21,9 @@ type Line<'py> = (
     Bound<'py, PyArray1<f64>>,
     Bound<'py, PyArray1<f64>>,
 );
-type Losses<'py> = (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>);
+type F64s<'py> = Bound<'py, PyArray1<f64>>;
+/// (equity, credit, commitment, direct, total) per node.
+type Losses<'py> = (F64s<'py>, F64s<'py>, F64s<'py>, F64s<'py>, F64s<'py>);
 type Table<'py> = (
     Bound<'py, PyArray1<i64>>,
     Bound<'py, PyArray1<u32>>,
@@ -58,21 +61,30 @@ fn line<'py>(
     )
 }
 
-/// (first-round loss `W s + R d`, total loss `(I - W)^-1 (W s + R d)`) per node.
+/// First-round loss by channel (equity `W s`, credit, commitment), the whole first round
+/// `W s + R d` and the total `(I - W)^-1 (W s + R d)`, per node; an unknown amount hit by a
+/// default counts `unknown` (0 or +inf).
 #[pyfunction]
 pub fn look_through<'py>(
     py: Python<'py>,
     graph: &CoreGraph,
     value_loss: PyReadonlyArray1<'py, f64>,
     default: PyReadonlyArray1<'py, f64>,
+    unknown: f64,
 ) -> PyResult<Losses<'py>> {
     let (s, d) = (
         slice(&value_loss, "value_loss")?,
         slice(&default, "default")?,
     );
     let solver = solver(py, graph)?;
-    let (direct, total) = detach::run(py, |it| solve_look_through(&solver, s, d, it))?;
-    Ok((direct.into_pyarray(py), total.into_pyarray(py)))
+    let l = detach::run(py, |it| solve_look_through(&solver, s, d, unknown, it))?;
+    Ok((
+        l.equity.into_pyarray(py),
+        l.credit.into_pyarray(py),
+        l.commitment.into_pyarray(py),
+        l.direct.into_pyarray(py),
+        l.total.into_pyarray(py),
+    ))
 }
 
 /// Row `node` of the integrated-ownership matrix (walks): (issuers, direct, integrated).
@@ -101,7 +113,7 @@ pub fn py_exposure_to<'py>(py: Python<'py>, graph: &CoreGraph, node: u32) -> PyR
 /// (holder or -1 for the free float, issuer, value, error bound: 0 when exact, infinite
 /// when a simple-path bound cut paths).
 #[pyfunction]
-#[pyo3(signature = (graph, method, threshold, max_depth=None, min_weight=0.0))]
+#[pyo3(signature = (graph, method, threshold, max_depth=None, min_weight=0.0, held=None))]
 pub fn integrated<'py>(
     py: Python<'py>,
     graph: &CoreGraph,
@@ -109,7 +121,11 @@ pub fn integrated<'py>(
     threshold: f64,
     max_depth: Option<usize>,
     min_weight: f64,
+    held: Option<PyReadonlyArray1<'py, bool>>,
 ) -> PyResult<Table<'py>> {
+    // `held`: which nodes have an equity holder in the data (ultimate's roots), when the
+    // graph is one bound of interval stakes and has left out the edges whose bound is 0.
+    let held = held.as_ref().map(|h| slice(h, "held")).transpose()?;
     let g = &*graph.inner;
     #[derive(Clone, Copy)]
     enum Method {
@@ -139,7 +155,13 @@ pub fn integrated<'py>(
                 Ok((stakes, bound))
             }
             (Method::Walks, Some(s)) => Ok((integrated_walks(&s, threshold, it)?, 0.0)),
-            (Method::Ultimate, Some(s)) => Ok((ultimate_owners(&s, threshold, it)?, 0.0)),
+            (Method::Ultimate, Some(s)) => Ok((
+                match held {
+                    Some(h) => ultimate_owners_with(&s, h, threshold, it)?,
+                    None => ultimate_owners(&s, threshold, it)?,
+                },
+                0.0,
+            )),
             _ => {
                 let (stakes, cut) = simple_paths(g, max_depth, min_weight, threshold, it)?;
                 Ok((stakes, if cut { f64::INFINITY } else { 0.0 }))

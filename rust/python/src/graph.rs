@@ -16,15 +16,33 @@ pub struct CoreGraph {
     pub inner: Arc<Graph>,
     /// The equity condensation, built on first use and reused by every exposure call.
     plan: OnceLock<Plan>,
+    /// A graph of upper bounds (capped maximum stakes): its plan gives +inf where a walk sum
+    /// diverges (`Plan::upper`).
+    upper: bool,
 }
 
 impl CoreGraph {
+    fn new(graph: Graph, upper: bool) -> CoreGraph {
+        CoreGraph {
+            inner: Arc::new(graph),
+            plan: OnceLock::new(),
+            upper,
+        }
+    }
+
     pub fn plan(&self, py: Python<'_>) -> PyResult<&Plan> {
         if let Some(plan) = self.plan.get() {
             return Ok(plan);
         }
         let g = &*self.inner;
-        let plan = detach::run(py, |it| Plan::new(g, it))?;
+        let upper = self.upper;
+        let plan = detach::run(py, |it| {
+            if upper {
+                Plan::upper(g, it)
+            } else {
+                Plan::new(g, it)
+            }
+        })?;
         // Another thread may have won the race: its plan is the same.
         let _ = self.plan.set(plan);
         Ok(self.plan.get().expect("set above"))
@@ -46,6 +64,55 @@ impl CoreGraph {
     #[getter]
     fn merged_duplicates(&self) -> usize {
         self.inner.merged_duplicates()
+    }
+
+    #[getter]
+    fn upper(&self) -> bool {
+        self.upper
+    }
+
+    /// The same graph with new equity shares per forward edge position (`Graph::reweighted`):
+    /// equity edges of share 0 left out when `drop_zero`; issuer sums checked when
+    /// `check_share_sums`; `upper` marks a graph of upper bounds.
+    fn reweighted(
+        &self,
+        py: Python<'_>,
+        shares: PyReadonlyArray1<'_, f64>,
+        drop_zero: bool,
+        check_share_sums: bool,
+        upper: bool,
+    ) -> PyResult<CoreGraph> {
+        let shares = slice(&shares, "shares")?;
+        let g = &*self.inner;
+        let graph = detach::run(py, |it| {
+            g.reweighted(shares, drop_zero, check_share_sums, it)
+        })?;
+        Ok(CoreGraph::new(graph, upper))
+    }
+
+    /// Forward position of each (source, target, kind) row, -1 where there is no such edge.
+    fn edge_positions<'py>(
+        &self,
+        py: Python<'py>,
+        source: PyReadonlyArray1<'py, u32>,
+        target: PyReadonlyArray1<'py, u32>,
+        kind: PyReadonlyArray1<'py, u8>,
+    ) -> PyResult<Bound<'py, PyArray1<i64>>> {
+        let (s, t, k) = (
+            slice(&source, "source")?,
+            slice(&target, "target")?,
+            slice(&kind, "kind")?,
+        );
+        let g = &*self.inner;
+        let found = detach::run(py, |_| g.edge_positions(s, t, k))?;
+        let out: Vec<i64> = found.iter().map(|p| p.map_or(-1, i64::from)).collect();
+        Ok(out.into_pyarray(py))
+    }
+
+    /// The equity components whose walk sum diverges: (size, first members) each, in plan
+    /// order (builds the plan if needed).
+    fn divergent_components(&self, py: Python<'_>) -> PyResult<Vec<(usize, Vec<u32>)>> {
+        Ok(self.plan(py)?.divergent_components())
     }
 
     /// Forward CSR copies: (offsets u64, targets u32, kinds u8, shares f64, amounts f64);
@@ -90,6 +157,7 @@ impl CoreGraph {
 
 /// Builds and validates a graph from dense edge columns (see `aiexposure_core::EdgeInput`).
 #[pyfunction]
+#[allow(clippy::too_many_arguments)]
 pub fn build_graph<'py>(
     py: Python<'py>,
     num_nodes: usize,
@@ -98,6 +166,7 @@ pub fn build_graph<'py>(
     kind: PyReadonlyArray1<'py, u8>,
     share: PyReadonlyArray1<'py, f64>,
     amount: PyReadonlyArray1<'py, f64>,
+    check_share_sums: bool,
 ) -> PyResult<CoreGraph> {
     let input = EdgeInput {
         num_nodes,
@@ -107,9 +176,6 @@ pub fn build_graph<'py>(
         share: slice(&share, "share")?,
         amount: slice(&amount, "amount")?,
     };
-    let graph = detach::run(py, |it| Graph::build(&input, it))?;
-    Ok(CoreGraph {
-        inner: Arc::new(graph),
-        plan: OnceLock::new(),
-    })
+    let graph = detach::run(py, |it| Graph::build_with(&input, check_share_sums, it))?;
+    Ok(CoreGraph::new(graph, false))
 }

@@ -1,0 +1,139 @@
+"""Interval stakes: each equity edge's stake as [lo, hi], and the two exposure graphs they give.
+
+A stake is exact (``share``), a declared range (``share_min`` / ``share_max``) or unknown
+((0, 1]). The money graph holds every edge with its minimum share (0 for an unknown stake), so
+cycles and flows see every edge; the exposure results are computed twice, at the minimums and
+at the capped maximums, each on its own core graph (docs/math.md, "Partial information").
+
+Caps: each upper bound is capped at 1 minus what the issuer's other holders hold at least:
+hi_e = min(max_e, 1 - (Σ_holders lo - lo_e)). The capped maximums are attainable together
+when they sum to at most 1 in every issuer; otherwise the upper bound is valid but not
+attained.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+
+from ._validate import EQUITY, RowStakes
+
+SUM_TOLERANCE = 1e-9
+BOUNDS = b"aiexposure.bounds"
+LOWER_ATTAINED = b"aiexposure.lower_attained"
+UPPER_ATTAINED = b"aiexposure.upper_attained"
+DIVERGENT = b"aiexposure.divergent"
+
+
+class Stakes:
+    """Per forward edge position of the money graph (NaN on non-equity edges): the minimum
+    ``lo``, the declared maximum ``hi_raw`` (duplicates summed, at most 1), the capped maximum
+    ``hi``, which bounds are open, and each edge's issuer (``targets``)."""
+
+    __slots__ = ("_cores", "hi", "hi_open", "hi_raw", "lo", "lo_open", "targets")
+
+    def __init__(
+        self,
+        lo: np.ndarray,
+        hi_raw: np.ndarray,
+        lo_open: np.ndarray,
+        hi_open: np.ndarray,
+        targets: np.ndarray,
+    ) -> None:
+        self.lo, self.hi_raw, self.lo_open, self.hi_open = lo, hi_raw, lo_open, hi_open
+        self.targets = targets
+        self.hi = capped_maximums(targets, lo, hi_raw)
+        self._cores: tuple[Any, Any] | None = None
+
+    @property
+    def uncertain(self) -> np.ndarray:
+        """Edges whose stake is not one known number."""
+        return (self.hi > self.lo) | ((self.lo == self.hi) & (self.lo == 0))
+
+    @property
+    def any_uncertain(self) -> bool:
+        return bool(self.uncertain.any())
+
+    def lower_attained(self) -> bool:
+        """The minimums are stakes the data allow (no open lower bound on an uncertain edge)."""
+        return not bool((self.lo_open & self.uncertain).any())
+
+    def upper_attainable(self) -> bool:
+        """The capped maximums are stakes the data allow together: no open upper bound, and
+        they sum to at most 1 in every issuer."""
+        if (self.hi_open & self.uncertain).any():
+            return False
+        equity = ~np.isnan(self.hi)
+        t = self.targets[equity].astype(np.int64)
+        if len(t) == 0:
+            return True
+        held = np.bincount(t, weights=self.hi[equity])
+        return bool((held <= 1.0 + SUM_TOLERANCE).all())
+
+
+def capped_maximums(targets: np.ndarray, lo: np.ndarray, hi_raw: np.ndarray) -> np.ndarray:
+    """hi_e = clip(min(hi_raw_e, 1 - (Σ lo of e's issuer - lo_e)), lo_e, 1) on equity edges."""
+    equity = ~np.isnan(lo)
+    hi = np.full(len(lo), np.nan)
+    if not equity.any():
+        return hi
+    t = targets[equity].astype(np.int64)
+    lo_e = lo[equity]
+    held = np.bincount(t, weights=lo_e)
+    cap = 1.0 - (held[t] - lo_e)
+    hi[equity] = np.clip(np.minimum(hi_raw[equity], cap), lo_e, 1.0)
+    return hi
+
+
+def merged_stakes(core: Any, src: np.ndarray, dst: np.ndarray, rows: RowStakes) -> Stakes:
+    """Per edge position of ``core`` (built from the rows' minimums), the merged interval of
+    its rows: minimums as the core summed them, maximums summed and capped at 1, a bound open
+    when any merged row's is."""
+    _, targets, kinds, shares, _ = core.csr()
+    m = len(targets)
+    equity_rows = np.flatnonzero(~np.isnan(rows.lo))
+    kind = np.full(len(equity_rows), EQUITY, dtype=np.uint8)
+    pos = core.edge_positions(
+        np.ascontiguousarray(src[equity_rows]), np.ascontiguousarray(dst[equity_rows]), kind
+    )
+    lo = np.where(kinds == EQUITY, shares, np.nan)
+    hi_raw = np.where(kinds == EQUITY, 0.0, np.nan)
+    np.add.at(hi_raw, pos, rows.hi[equity_rows])
+    hi_raw = np.minimum(hi_raw, 1.0)
+    lo_open = np.zeros(m, dtype=bool)
+    hi_open = np.zeros(m, dtype=bool)
+    np.logical_or.at(lo_open, pos, rows.lo_open[equity_rows])
+    np.logical_or.at(hi_open, pos, rows.hi_open[equity_rows])
+    return Stakes(lo, hi_raw, lo_open, hi_open, targets)
+
+
+def exposure_cores(stakes: Stakes, money_core: Any) -> tuple[Any, Any]:
+    """The core graphs of the minimums and of the capped maximums (equity edges whose bound
+    is 0 left out), built once."""
+    if stakes._cores is None:
+        lo = np.nan_to_num(stakes.lo, nan=0.0)
+        hi = np.nan_to_num(stakes.hi, nan=0.0)
+        stakes._cores = (
+            money_core.reweighted(lo, True, False, False),
+            money_core.reweighted(hi, True, False, True),
+        )
+    return stakes._cores
+
+
+def metadata(stakes: Stakes, upper_core: Any, labels: Any) -> dict[bytes, bytes]:
+    """What a bounded table says of its bounds: whether each is attained, and the
+    components whose upper bound diverges (size and first members)."""
+    divergent = upper_core.divergent_components()
+    named = [
+        {"size": int(size), "members": [labels[int(i)].as_py() for i in members]}
+        for size, members in divergent
+    ]
+    attained = stakes.upper_attainable() and not divergent
+    return {
+        BOUNDS: b"interval",
+        LOWER_ATTAINED: b"true" if stakes.lower_attained() else b"false",
+        UPPER_ATTAINED: b"true" if attained else b"false",
+        DIVERGENT: json.dumps(named, default=str).encode(),
+    }

@@ -1,0 +1,94 @@
+//! Whether the walk sum Σ Aᵏ of a component's block converges (spectral radius ρ(A) < 1), for
+//! plans of upper bounds, whose capped shares may hold an issuer more than 100%.
+//!
+//! A block of a strongly connected component of positive entries is irreducible. Then:
+//! * column sums (or row sums) all ≤ 1 and the component not closed give ρ < 1;
+//! * otherwise the Collatz–Wielandt bounds of B = A + I (same Perron vector, ρ(B) = ρ(A) + 1;
+//!   the shift makes B primitive, so power iteration converges) decide:
+//!   min_i (Bx)_i / x_i ≤ ρ(B) ≤ max_i (Bx)_i / x_i for every x > 0. The iteration stops as
+//!   soon as the upper bound is below 2 (converges) or the lower bound reaches 2 (diverges).
+//!
+//! A block left undecided within the work budget counts as divergent: +inf is always a valid
+//! upper bound, and a finite one is given only when proven.
+
+use rayon::prelude::*;
+
+use crate::error::Result;
+use crate::interrupt::Interrupt;
+use crate::plan::{PlanCsr, Side};
+
+/// Entry visits allowed per undecided block (beyond `MIN_ITERATIONS` iterations).
+const WORK_BUDGET: usize = 1_000_000_000;
+const MIN_ITERATIONS: usize = 1_000;
+
+/// One flag per slot: its walk sum diverges (or is not shown to converge).
+pub(crate) fn divergent_blocks(
+    holdings: &Side,
+    holders: &Side,
+    start: &[usize],
+    simple: &[bool],
+    closed: &[bool],
+    interrupt: Interrupt,
+) -> Result<Vec<bool>> {
+    (0..simple.len())
+        .into_par_iter()
+        .with_max_len(1)
+        .map(|slot| {
+            if closed[slot] {
+                return Ok(true);
+            }
+            if simple[slot] {
+                return Ok(false);
+            }
+            let (s, e) = (start[slot], start[slot + 1]);
+            let max_sum = |csr: &PlanCsr| {
+                (s..e)
+                    .map(|k| csr.row(k).1.iter().sum::<f64>())
+                    .fold(0.0f64, f64::max)
+            };
+            if max_sum(&holders.inside) <= 1.0 || max_sum(&holdings.inside) < 1.0 {
+                return Ok(false);
+            }
+            Ok(!radius_below_one(&holdings.inside, s, e - s, interrupt)?)
+        })
+        .collect()
+}
+
+/// Whether ρ(A) < 1 is proven for the block of rows `s..s + len` (columns local), by the
+/// Collatz–Wielandt bounds of A + I along a power iteration.
+fn radius_below_one(inside: &PlanCsr, s: usize, len: usize, interrupt: Interrupt) -> Result<bool> {
+    let nnz: usize = (s..s + len).map(|k| inside.row(k).0.len()).sum();
+    let iterations = MIN_ITERATIONS.max(WORK_BUDGET / (nnz + len).max(1));
+    let mut x = vec![1.0f64; len];
+    let mut y = vec![0.0f64; len];
+    for it in 0..iterations {
+        if it % 16 == 0 {
+            interrupt.check()?;
+        }
+        let (mut lower, mut upper, mut top) = (f64::INFINITY, 0.0f64, 0.0f64);
+        for a in 0..len {
+            let (cols, vals) = inside.row(s + a);
+            let mut acc = x[a];
+            for (&j, &w) in cols.iter().zip(vals) {
+                acc += w * x[j as usize];
+            }
+            y[a] = acc;
+            let ratio = acc / x[a];
+            lower = lower.min(ratio);
+            upper = upper.max(ratio);
+            top = top.max(acc);
+        }
+        if upper < 2.0 {
+            return Ok(true);
+        }
+        if lower >= 2.0 || !top.is_finite() {
+            return Ok(false);
+        }
+        // Rescale so that the iterate stays in range (x > 0 throughout: B has a positive
+        // diagonal).
+        for (xa, &ya) in x.iter_mut().zip(&y) {
+            *xa = ya / top;
+        }
+    }
+    Ok(false)
+}
