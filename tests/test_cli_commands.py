@@ -69,25 +69,59 @@ def test_report_prints_every_section_within_100_columns(builtin_report):
         s for s in stdout.splitlines() if s.strip().startswith("Amazon   ") and "$163" in s
     )
     assert amazon.split()[-1] == "$163.0B"
-    assert "Microsoft -> OpenAI ($13.0B)" in stdout
+    # Microsoft's unknown stake stays in the graph, bounded, and is listed as unquantified.
+    assert "Microsoft -> OpenAI: stake in (0.00%, 84.93%]" in stdout
+    assert "Microsoft   OpenAI      0.00% to 84.93%" in stdout
+    for cycle in ("Nvidia -> CoreWeave -> Nvidia", "Microsoft -> Anthropic -> Microsoft"):
+        assert cycle in stdout
 
 
 def test_report_files_and_schemas(builtin_report):
     _, out = builtin_report
     exposures = pq.read_table(out / "exposures.parquet")
-    assert exposures.column_names == ["node", "direct", "indirect", "total"]
+    columns = ["equity", "credit", "commitment", "direct", "indirect", "total"]
+    assert exposures.column_names == ["node"] + [
+        c + end for c in columns for end in ("", "_min", "_max")
+    ]
     assert b"OpenAI" in exposures.schema.metadata[b"aiexposure.scenario"]
+    assert exposures.schema.metadata[b"aiexposure.bounds"] == b"interval"
     totals = dict(zip(exposures["node"].to_pylist(), exposures["total"].to_pylist(), strict=True))
     assert totals["Amazon"] == pytest.approx(50 / 730 * 365e9 + 138e9, rel=1e-12)
+    assert totals["Microsoft"] is None  # its stake in OpenAI is unknown: bounds only
     cycles = pq.read_table(out / "cycles.parquet")
-    assert cycles.column_names == ["cycle", "length", "nodes", "kinds", "weight", "bottleneck"]
+    assert cycles.column_names == [
+        "cycle",
+        "length",
+        "nodes",
+        "kinds",
+        "weight",
+        "weight_min",
+        "weight_max",
+        "bottleneck",
+    ]
     assert cycles.schema.field("nodes").type == pa.list_(pa.string())
     assert ["Amazon", "OpenAI"] in cycles["nodes"].to_pylist()
+    assert ["Nvidia", "CoreWeave"] in cycles["nodes"].to_pylist()
+    assert cycles.num_rows == 7
     ownership = pq.read_table(out / "ownership.parquet")
-    assert ownership.column_names == ["holder", "issuer", "direct", "integrated", "method"]
+    assert ownership.column_names == [
+        "holder",
+        "issuer",
+        "direct",
+        "direct_min",
+        "direct_max",
+        "integrated",
+        "integrated_min",
+        "integrated_max",
+        "method",
+    ]
     assert set(ownership["method"].to_pylist()) == {"walks", "ultimate"}
-    ultimate = ownership.filter(pa.compute.equal(ownership["method"], "ultimate"))
-    assert sum(ultimate["integrated"].to_pylist()) == pytest.approx(1.0)  # OpenAI's column
+    ultimate = ownership.filter(pa.compute.equal(ownership["method"], "ultimate")).to_pylist()
+    for company in ("OpenAI", "Anthropic", "CoreWeave"):
+        rows = [r for r in ultimate if r["issuer"] == company]
+        low = sum(r["integrated_min"] for r in rows if r["holder"] is not None)
+        high = sum(r["integrated_max"] for r in rows)
+        assert low <= 1.0 + 1e-12 <= high + 2e-12, company  # 100% lies within the bounds
     trips = pq.read_table(out / "round_trips.parquet")
     assert "round_trip_ratio" in trips.column_names
     width, height = png_size(out / "graph.png")

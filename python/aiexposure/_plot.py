@@ -18,6 +18,7 @@ MAX_DRAWN = 60
 KIND_COLORS = {"equity": "#1f77b4", "credit": "#ff7f0e", "commitment": "#2ca02c"}
 TYPE_PALETTE = ["#8c564b", "#9467bd", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f", "#d62728"]
 CYCLE_COLOR = "#d62728"
+CYCLES_NAMED = 12
 
 
 def _edges(graph: Graph) -> list[tuple[int, int, str, float]]:
@@ -29,6 +30,23 @@ def _edges(graph: Graph) -> list[tuple[int, int, str, float]]:
         (int(u), int(v), KINDS[int(k)], float(a))
         for u, v, k, a in zip(sources, targets, kinds, amounts, strict=True)
     ]
+
+
+def _unsure_stakes(graph: Graph) -> list[bool]:
+    """Per edge (CSR order): an equity stake the data give as a range or not at all."""
+    stakes = graph._stakes
+    if stakes is None:
+        return [False] * graph.num_edges
+    return stakes.uncertain.tolist()
+
+
+# Line styles: what the data do not say about an edge.
+STYLES = {
+    (False, False): "-",
+    (True, False): "--",  # amount unknown
+    (False, True): ":",  # stake unknown or a range
+    (True, True): "-.",  # both
+}
 
 
 def _chosen(graph: Graph, edges: list[tuple[int, int, str, float]]) -> list[int]:
@@ -68,7 +86,10 @@ def draw(
     edges = _edges(graph)
     chosen = _chosen(graph, edges)
     keep = set(chosen)
-    edges = [e for e in edges if e[0] in keep and e[1] in keep]
+    unsure_all = _unsure_stakes(graph)
+    picked = [i for i, e in enumerate(edges) if e[0] in keep and e[1] in keep]
+    unsure = {i: unsure_all[p] for i, p in enumerate(picked)}
+    edges = [edges[p] for p in picked]
     types = sorted({node_types.get(labels[i], "node") for i in chosen})
     type_color = {t: TYPE_PALETTE[i % len(TYPE_PALETTE)] for i, t in enumerate(types)}
 
@@ -91,7 +112,7 @@ def draw(
     fig, ax = plt.subplots(figsize=(13, 10), dpi=120)
     node_size = 2200 if len(chosen) <= 15 else 500
     radius_pts = math.sqrt(node_size) / 2 + 2
-    for u, v, kind, a in edges:
+    for e, (u, v, kind, a) in enumerate(edges):
         rad = 0.15 + 0.1 * KINDS.index(kind)
         style = {
             "connectionstyle": f"arc3,rad={rad}",
@@ -117,7 +138,7 @@ def draw(
             mutation_scale=18,
             lw=width(a),
             color=KIND_COLORS[kind],
-            linestyle="--" if math.isnan(a) else "-",
+            linestyle=STYLES[(math.isnan(a), unsure[e])],
             zorder=2,
             **style,
         )
@@ -162,7 +183,14 @@ def draw(
         for k, c in KIND_COLORS.items()
         if k in present
     ]
-    handles.append(Line2D([], [], color="gray", lw=1.2, ls="--", label="amount unknown"))
+    styles_present = {(math.isnan(a), unsure[e]) for e, (*_, a) in enumerate(edges)}
+    for key, label in (
+        ((True, False), "amount unknown"),
+        ((False, True), "stake unknown or a range"),
+        ((True, True), "stake and amount unknown"),
+    ):
+        if key in styles_present:
+            handles.append(Line2D([], [], color="gray", lw=1.5, ls=STYLES[key], label=label))
     handles.append(Line2D([], [], color=CYCLE_COLOR, lw=9, alpha=0.3, label="on a money cycle"))
     if known and hi > lo:
         for a in sorted({lo, math.sqrt(lo * hi), hi}):
@@ -189,8 +217,20 @@ def draw(
         else (f" — the {len(chosen)} nodes moving the most money of {graph.num_nodes:,}")
     )
     ax.set_title(f"{title}{shown}\n{cycles.num_rows:,} money cycle(s) highlighted", fontsize=13)
+    named = [
+        f"C{c + 1}: " + " -> ".join(map(str, [*nodes, nodes[0]]))
+        for c, nodes in zip(
+            cycles["cycle"].to_pylist()[:CYCLES_NAMED],
+            cycles["nodes"].to_pylist()[:CYCLES_NAMED],
+            strict=True,
+        )
+    ]
+    if cycles.num_rows > CYCLES_NAMED:
+        named.append(f"... {cycles.num_rows - CYCLES_NAMED:,} more in cycles.parquet")
+    if named:
+        ax.text(-1.45, -1.3, "\n".join(named), fontsize=9, va="top", ha="left", family="monospace")
     ax.set_xlim(-1.45, 1.45)
-    ax.set_ylim(-1.35, 1.35)
+    ax.set_ylim(-1.35 - 0.085 * len(named), 1.35)
     ax.set_aspect("equal")
     ax.axis("off")
     fig.tight_layout()

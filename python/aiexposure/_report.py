@@ -30,6 +30,10 @@ UNBOUNDED_CYCLES_MAX_NODES = 1_000
 CYCLES_LIMIT = 100_000
 SHOWN = 15
 SHORT_KINDS = {"equity": "eq", "credit": "cr", "commitment": "cm"}
+BOUNDS_NOTE = (
+    "'a to b': bounds, where a stake is unknown or a range (a at the minimum stakes, b at the "
+    "capped maximums; '>= a': no upper bound, an unknown amount or a cycle the maximums close)."
+)
 
 
 @dataclass
@@ -72,13 +76,35 @@ def assignments(items: list[str] | None, option: str, lo: float, hi: float) -> d
     return out
 
 
+def stakes(graph: Graph, items: list[str]) -> dict[tuple[Any, Any], float]:
+    """Parse --stake SRC:DST=FRACTION items into with_shares' mapping."""
+    out: dict[tuple[Any, Any], float] = {}
+    for item in items:
+        pair, sep, number = item.rpartition("=")
+        src, colon, dst = pair.partition(":")
+        try:
+            value = float(number)
+        except ValueError:
+            value = math.nan
+        if not sep or not colon or not src or not dst or not (0 < value <= 1):
+            raise ValueError(
+                f"--stake {item!r}: write SRC:DST=FRACTION with FRACTION in (0, 1], "
+                "e.g. --stake Microsoft:OpenAI=0.27"
+            )
+        key = (node_label(graph, src, "--stake"), node_label(graph, dst, "--stake"))
+        out[key] = value
+    return out
+
+
 def implied_valuations(graph: Graph) -> dict[Any, float]:
     """Post-money valuation implied by equity edges with both amount and share
     (amount / share; the largest when several)."""
     _, targets, kinds, shares, amounts = graph._core.csr()
     if not len(amounts):
         return {}
-    use = (kinds == 0) & ~np.isnan(amounts) & (amounts > 0)
+    use = (kinds == 0) & ~np.isnan(amounts) & (amounts > 0) & (shares > 0)
+    if graph._stakes is not None:
+        use &= ~graph._stakes.uncertain  # a stake known as a range implies no one valuation
     out: dict[Any, float] = {}
     for t, value in zip(targets[use].tolist(), (amounts[use] / shares[use]).tolist(), strict=True):
         out[t] = max(out.get(t, 0.0), value)
@@ -242,28 +268,37 @@ class Report:
             f"  {t.num_rows:,} cycle(s){bound}"
             + (f" — truncated at {CYCLES_LIMIT:,}" if truncated else ""),
         ]
+        weight = "weight_max" if "weight_max" in t.column_names else "weight"
         order = pc.sort_indices(
             pa.table(
                 {
                     "b": pc.fill_null(t["bottleneck"], -1.0),
-                    "w": pc.fill_null(t["weight"], -1.0),
+                    "w": pc.fill_null(t[weight], -1.0),
                     "c": t["cycle"],
                 }
             ),
             [("b", "descending"), ("w", "descending"), ("c", "ascending")],
         )
         rows = t.take(order[:SHOWN]).to_pylist()
-        shown = [
-            [
-                " -> ".join(map(str, [*r["nodes"], r["nodes"][0]])),
-                ", ".join(SHORT_KINDS[k] for k in r["kinds"]),
-                tx.money(r["bottleneck"]),
-                "-" if r["weight"] is None else f"{r['weight']:.4g}",
-            ]
-            for r in rows
-        ]
-        if shown:
-            head.append(tx.table(["cycle", "kinds (eq, cr, cm)", "bottleneck", "weight"], shown))
+        # One wrapped line a cycle: every member is named, however long the cycle.
+        for r in rows:
+            weight = tx.bounded(r, "weight", lambda w: "-" if w is None else f"{w:.4g}")
+            head.append(
+                tx.wrap(
+                    f"C{r['cycle'] + 1}  "
+                    + " -> ".join(map(str, [*r["nodes"], r["nodes"][0]]))
+                    + f"  ({', '.join(SHORT_KINDS[k] for k in r['kinds'])}; bottleneck "
+                    f"{tx.money(r['bottleneck'])}; weight {weight})"
+                )
+            )
+        if "weight_max" in t.column_names:
+            head.append(
+                tx.wrap(
+                    "Weight: the product of the shares, for all-equity cycles; 'a to b' where a "
+                    "stake on the cycle is unknown or a range (bounds at the minimum and capped "
+                    "maximum stakes)."
+                )
+            )
         if t.num_rows > SHOWN:
             head.append(f"  ... {t.num_rows - SHOWN:,} more in cycles.parquet")
         return "\n".join(head)
@@ -307,8 +342,8 @@ class Report:
             out.append(tx.table(head, rows))
         else:
             out.append("  no investment has committed purchases coming back")
-        funded = [r for r in cf.self_funded.to_pylist() if r["self_funded"] > 0]
-        funded.sort(key=lambda r: -r["self_funded"])
+        funded = [r for r in cf.self_funded.to_pylist() if tx.upper(r, "self_funded") > 0]
+        funded.sort(key=lambda r: -tx.upper(r, "self_funded"))
         out.append(
             tx.wrap(
                 "Self-funded revenue of v: sum over customers b of Wint[v, b] * P[b -> v], "
@@ -331,8 +366,8 @@ class Report:
                 [
                     str(r["node"]),
                     tx.money(r["revenue"]),
-                    tx.money(r["self_funded"]),
-                    tx.percent(r["self_funded_share"]),
+                    tx.bounded(r, "self_funded", tx.money),
+                    tx.bounded(r, "self_funded_share", tx.percent),
                 ]
                 for r in funded[:SHOWN]
             ]
@@ -360,7 +395,7 @@ class Report:
                 )
             )
             return "\n".join(out)
-        walks = sorted(self.walks.to_pylist(), key=lambda r: -r["integrated"])
+        walks = sorted(self.walks.to_pylist(), key=lambda r: -tx.upper(r, "integrated"))
         if self.ownership_method == "simple_paths":
             out.append(tx.wrap(f"Walks diverge here: {self.closed}"))
             out.append(
@@ -382,12 +417,14 @@ class Report:
             [
                 str(r["holder"]),
                 str(r["issuer"]),
-                tx.percent(r["direct"]),
-                tx.percent(r["integrated"]),
+                tx.bounded(r, "direct", tx.percent),
+                tx.bounded(r, "integrated", tx.percent),
             ]
             for r in walks[:SHOWN]
         ]
         out.append(tx.table(["holder", "issuer", "direct", "integrated"], rows))
+        if "integrated_max" in self.walks.column_names:
+            out.append(tx.wrap(BOUNDS_NOTE))
         if self.ultimate is None:
             return "\n".join(out)
         out.append(
@@ -398,13 +435,14 @@ class Report:
             )
         )
         ultimate = sorted(
-            self.ultimate.to_pylist(), key=lambda r: (str(r["issuer"]), -r["integrated"])
+            self.ultimate.to_pylist(),
+            key=lambda r: (str(r["issuer"]), -tx.upper(r, "integrated")),
         )
         rows = [
             [
                 str(r["issuer"]),
                 "free float" if r["holder"] is None else str(r["holder"]),
-                tx.percent(r["integrated"]),
+                tx.bounded(r, "integrated", tx.percent),
             ]
             for r in ultimate[: 3 * SHOWN]
         ]
@@ -421,21 +459,37 @@ class Report:
             tx.wrap(
                 "L = (I - W)^-1 (W s + R d): s the value lost per node, d the unpaid fraction, "
                 "W the equity shares, R the credit and committed amounts (a lender loses on its "
-                "borrower, a supplier on its customer). Direct = W s + R d; indirect = the rest, "
-                "passed on through holdings."
+                "borrower, a supplier on its customer), in USD: --shock NODE=FRACTION is "
+                "value_loss = FRACTION x valuation, Graph.look_through's value_loss."
             )
         )
         if self.exposures is None:
             out.append(tx.wrap(f"Not computable: {self.closed}"))
             return "\n".join(out)
-        hit = self.exposures.filter(pc.greater(self.exposures["total"], 0.0))
-        order = pc.sort_indices(hit, [("total", "descending")])
+        losses = self.exposures.to_pylist()
+        hit = sorted(
+            (r for r in losses if tx.upper(r, "total") > 0), key=lambda r: -tx.upper(r, "total")
+        )
         table_rows = [
-            [str(r["node"]), tx.money(r["direct"]), tx.money(r["indirect"]), tx.money(r["total"])]
-            for r in hit.take(order[:SHOWN]).to_pylist()
+            [str(r["node"])]
+            + [
+                tx.bounded(r, c, tx.money)
+                for c in ("equity", "credit", "commitment", "indirect", "total")
+            ]
+            for r in hit[:SHOWN]
         ]
         if table_rows:
-            out.append(tx.table(["holder", "direct", "indirect", "total"], table_rows))
+            head = ["holder", "equity", "credit", "commitment", "indirect", "total"]
+            out.append(tx.table(head, table_rows))
+            out.append(
+                tx.wrap(
+                    "First-round loss by channel: equity (W s, value lost on holdings), credit "
+                    "(loans to defaulters), commitment (a defaulting customer's committed "
+                    "purchases, over the contract's whole term: not an equity loss); indirect: "
+                    "passed on through holdings. "
+                    + (BOUNDS_NOTE if "total_max" in self.exposures.column_names else "")
+                )
+            )
         else:
             out.append("  nobody in the graph is exposed to this scenario")
         return "\n".join(out)
@@ -447,6 +501,26 @@ class Report:
             for r in self.unquantified.select(["source", "target", "amount"]).to_pylist():
                 amount = "amount unknown" if r["amount"] is None else tx.money(r["amount"])
                 out.append(f"    {r['source']} -> {r['target']} ({amount})")
+        stakes = self.graph.stakes().filter(pc.invert(self.graph.stakes()["exact"]))
+        if stakes.num_rows:
+            out.append(
+                tx.wrap(
+                    f"Equity stakes the data give as a range or not at all: {stakes.num_rows:,} "
+                    "(in the graph; the results above bound them):"
+                )
+            )
+            for r in stakes.to_pylist()[:SHOWN]:
+                low = "(" if r["min_exclusive"] else "["
+                high = ")" if r["max_exclusive"] else "]"
+                bounds = f"{tx.percent(r['share_min'])}, {tx.percent(r['share_max'])}"
+                out.append(f"    {r['source']} -> {r['target']}: stake in {low}{bounds}{high}")
+            if stakes.num_rows > SHOWN:
+                out.append(f"    ... and {stakes.num_rows - SHOWN:,} more")
+        assumed = self.graph.assumptions
+        if assumed.num_rows:
+            out.append("  Assumed (--stake), not from the data:")
+            for r in assumed.to_pylist():
+                out.append(f"    {r['source']} -> {r['target']}: stake {tx.percent(r['share'])}")
         offsets, targets, kinds, _, amounts = self.graph._core.csr()
         sources = np.repeat(np.arange(self.graph.num_nodes), np.diff(offsets).astype(np.int64))
         unknown = np.isnan(amounts) if len(amounts) else np.ones(len(targets), bool)
@@ -475,7 +549,8 @@ class Report:
             "round_trips.parquet": self.circular.round_trips,
         }
         if self.exposures is not None:
-            files["exposures.parquet"] = self.exposures.replace_schema_metadata(meta)
+            own = self.exposures.schema.metadata or {}
+            files["exposures.parquet"] = self.exposures.replace_schema_metadata({**own, **meta})
         if self.walks is not None:
             files["ownership.parquet"] = ownership_table(
                 self.walks, self.ultimate, self.ownership_method

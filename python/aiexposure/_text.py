@@ -28,6 +28,28 @@ def percent(value: float | None, digits: int = 2) -> str:
     return f"{100 * value:.{digits}f}%"
 
 
+def bounded(row: dict[str, Any], column: str, fmt: Any) -> str:
+    """A value, or its bounds 'lo to hi' when the row has only those (hi +inf: 'at least lo')."""
+    value = row.get(column)
+    if value is not None or f"{column}_min" not in row:
+        return fmt(value)
+    lo, hi = row[f"{column}_min"], row[f"{column}_max"]
+    if lo is None and hi is None:
+        return fmt(None)
+    if hi is not None and math.isinf(hi):
+        return f">= {fmt(lo)}"
+    return f"{fmt(lo)} to {fmt(hi)}"
+
+
+def upper(row: dict[str, Any], column: str) -> float:
+    """The value, or its upper bound; -1 when unknown (for sorting)."""
+    for key in (column, f"{column}_max"):
+        value = row.get(key)
+        if value is not None:
+            return float(value)
+    return -1.0
+
+
 def cell(value: Any) -> str:
     return "-" if value is None else str(value)
 

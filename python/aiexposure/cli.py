@@ -86,9 +86,10 @@ def report(args: argparse.Namespace) -> int:
     unquantified = None
     with progress.step("loading the graph"):
         if args.edges is None:
-            from .datasets import ai_funding_2026, ai_funding_2026_nodes, split_quantified
+            from .datasets import ai_funding_2026, ai_funding_2026_nodes
 
-            edges, unquantified = split_quantified(ai_funding_2026(as_of=args.as_of))
+            # Every deal, unknown stakes included: they are money edges and bounded stakes.
+            edges = ai_funding_2026(as_of=args.as_of)
             as_of = args.as_of or "2026-02-27"
             name = f"built-in data set: 2026 AI funding, as of {as_of}"
             graph = Graph.from_arrow(edges)
@@ -119,6 +120,8 @@ def report(args: argparse.Namespace) -> int:
                     amount=args.amount,
                 )
                 name = f"{args.edges}{when}"
+    if args.stake:
+        graph = graph.with_shares(rp.stakes(graph, args.stake))
     implied = rp.implied_valuations(graph)
     valuations = {**implied, **valuations}
     for text, value in rp.assignments(args.valuation, "--valuation", 0, float("inf")).items():
@@ -289,6 +292,13 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         metavar="NODE=FRACTION",
         help="NODE leaves FRACTION (0-1) of its commitments and debts unpaid; repeatable",
+    )
+    rep.add_argument(
+        "--stake",
+        action="append",
+        metavar="SRC:DST=FRACTION",
+        help="assume SRC holds FRACTION (0-1] of DST, for a what-if (the data's range or "
+        "unknown is replaced; the report lists every assumption); repeatable",
     )
     rep.add_argument(
         "--valuation",
