@@ -130,7 +130,25 @@ def test_share_range_max_over_holds_and_says_which_statements():
     by_record = {s["recordId"]: s["statementId"] for s in statements("ranges.json")}
     assert sorted(e.value.statement_ids) == sorted([by_record["p1-x"], by_record["p2-x"]])
     assert by_record["p1-x"] in message
-    assert "share_range='max'; 'min' (lower bounds) keeps consistent data within 100%" in message
+    assert "share_range='max'; 'range' (the default) or 'min' keep consistent data" in message
+
+
+def test_declared_ranges_are_interval_stakes_by_default():
+    g = Graph.from_bods(DATA / "ranges.json")
+    assert g.has_interval_stakes
+    s = {(r["source"], r["target"]): r for r in g.stakes().to_pylist()}
+    # p1: [25, 50) of x; p2: [50, 75] of x, capped at 1 - 0.25; p3: [0, 10] of y, open at 0.
+    assert (s[("p1", "x")]["share_min"], s[("p1", "x")]["share_max"]) == (0.25, 0.5)
+    assert s[("p1", "x")]["max_exclusive"] and not s[("p1", "x")]["min_exclusive"]
+    assert s[("p2", "x")]["share_min"] == 0.5
+    assert s[("p2", "x")]["share_max"] == pytest.approx(0.75)
+    assert s[("p2", "x")]["share_max_declared"] == 0.75
+    assert (s[("p3", "y")]["share_min"], s[("p3", "y")]["share_max"]) == (0.0, 0.1)
+    assert s[("p3", "y")]["min_exclusive"]
+    lo = walks(Graph.from_bods(DATA / "ranges.json", share_range="min"))
+    hi = g.integrated_ownership("walks").to_pylist()
+    for r in hi:
+        assert r["integrated_min"] == pytest.approx(lo.get((r["holder"], r["issuer"]), 0.0))
 
 
 def test_min_and_max_bracket_the_integrated_shares():

@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from .errors import InvalidBodsError
 
-SHARE_RANGES = ("min", "mid", "max")
+SHARE_RANGES = ("range", "min", "mid", "max")
 EDGE_INTERESTS = ("shareholding", "votingRights")
 RECORD_TYPES = ("entity", "person", "relationship")
 UNKNOWN_ENTITY_TYPES = ("anonymousEntity", "unknownEntity")
@@ -69,7 +69,7 @@ class BodsData:
 def read_bods(
     statements_or_path: Any,
     *,
-    share_range: Literal["min", "mid", "max"] = "min",
+    share_range: Literal["range", "min", "mid", "max"] = "range",
     interest: Literal["shareholding", "votingRights"] = "shareholding",
     as_of: str | None = None,
 ) -> BodsData:
@@ -331,7 +331,7 @@ class _Builder:
                 raise InvalidBodsError(
                     f"statement {sid}: each interest must be an object", statement_ids=[sid]
                 )
-            low, high, exact = _share_range(i.get("share"), sid)
+            low, high, exact, low_open, high_open = _share_range(i.get("share"), sid)
             beneficial = i.get("beneficialOwnershipOrControl")
             row = {
                 "statement_id": sid,
@@ -343,6 +343,8 @@ class _Builder:
                 "share_exact": exact,
                 "share_min": low,
                 "share_max": high,
+                "share_min_exclusive": low_open,
+                "share_max_exclusive": high_open,
                 "beneficial_ownership_or_control": beneficial
                 if isinstance(beneficial, bool)
                 else None,
@@ -353,17 +355,31 @@ class _Builder:
             row["use"] = self._use(row, closed, sid)
             rows.append(row)
         self.interests.extend(rows)
-        shares = [self._pick(r) for r in rows if r["use"] == "edge"]
-        if not shares:
+        used = [r for r in rows if r["use"] == "edge"]
+        if not used:
             return  # voting rights alone (or the reverse) make no equity edge
         edge = {
             "source": holder,
             "target": subject,
             "kind": "equity",
-            "share": sum(shares),  # several direct interests of the type: share classes
             "statement_id": sid,
             "record_id": rid,
         }
+        if self.share_range == "range":
+            # Several direct interests of the type are share classes: their bounds add up. An
+            # interest declaring no figure is an unknown stake: (0, 100%].
+            exact = [r["share_exact"] for r in used]
+            lows = [0.0 if r["share_min"] is None else r["share_min"] for r in used]
+            highs = [100.0 if r["share_max"] is None else r["share_max"] for r in used]
+            edge["share"] = sum(exact) / 100.0 if None not in exact else None
+            edge["share_min"] = None if edge["share"] is not None else sum(lows) / 100.0
+            edge["share_max"] = None if edge["share"] is not None else min(sum(highs), 100.0) / 100
+            edge["share_min_exclusive"] = any(
+                r["share_min_exclusive"] or r["share_min"] is None for r in used
+            )
+            edge["share_max_exclusive"] = any(r["share_max_exclusive"] for r in used)
+        else:
+            edge["share"] = sum(self._pick(r) for r in used)
         for name, column in (("shareholding", "shareholding"), ("votingRights", "voting_rights")):
             # Both types side by side, each from the direct interests that declare a share.
             values = [
@@ -373,7 +389,10 @@ class _Builder:
                 and r["use"] in ("edge", "other type")
                 and r["direct_or_indirect"] != "indirect"
                 and r["share_min"] is not None
+                and (self.share_range != "range" or r["share_exact"] is not None)
             ]
+            # With share_range="range" these columns hold exact figures only (the ranges are
+            # in share_min / share_max).
             edge[column] = sum(values) if values else None
         self.edges.append(edge)
 
@@ -396,7 +415,11 @@ class _Builder:
         if row["direct_or_indirect"] == "indirect":
             return "indirect"  # the chain of direct holdings carries it; counting it twice is wrong
         if row["share_min"] is None:
-            return "no share"
+            # A holding whose figure is not declared: an unknown stake under "range"; the
+            # point choices need a figure.
+            return "edge" if self.share_range == "range" else "no share"
+        if self.share_range == "range":
+            return "zero share" if row["share_max"] <= 0.0 else "edge"
         if self._pick(row) <= 0.0:
             return "zero share"
         return "edge"
@@ -404,15 +427,20 @@ class _Builder:
     def _pick(self, row: dict[str, Any]) -> float:
         """The share under ``share_range``, as a fraction."""
         low, high = row["share_min"], row["share_max"]
-        value = {"min": low, "max": high, "mid": (low + high) / 2}[self.share_range]
+        # "range" keeps intervals on the edge; a point is asked for exact figures only.
+        choice = "min" if self.share_range == "range" else self.share_range
+        value = {"min": low, "max": high, "mid": (low + high) / 2}[choice]
         return value / 100.0
 
 
-def _share_range(share: Any, sid: str) -> tuple[float | None, float | None, float | None]:
-    """(low, high, exact) in percent; Nones when no figure is declared. A missing bound of
-    a range is 0 (low) or 100 (high); exclusive bounds count as the bound itself."""
+def _share_range(
+    share: Any, sid: str
+) -> tuple[float | None, float | None, float | None, bool, bool]:
+    """(low, high, exact, low open, high open) in percent; Nones when no figure is declared.
+    A missing bound of a range is 0 (low, open) or 100 (high); an exclusive bound is the bound
+    itself, marked open."""
     if share is None:
-        return None, None, None
+        return None, None, None, False, False
     if not isinstance(share, dict):
         raise InvalidBodsError(f"statement {sid}: share must be an object", statement_ids=[sid])
     values = {}
@@ -427,18 +455,20 @@ def _share_range(share: Any, sid: str) -> tuple[float | None, float | None, floa
             )
         values[key] = float(v)
     if "exact" in values:
-        return values["exact"], values["exact"], values["exact"]
+        return values["exact"], values["exact"], values["exact"], False, False
     lows = [values[k] for k in ("minimum", "exclusiveMinimum") if k in values]
     highs = [values[k] for k in ("maximum", "exclusiveMaximum") if k in values]
     if not lows and not highs:
-        return None, None, None
+        return None, None, None, False, False
     low, high = max(lows, default=0.0), min(highs, default=100.0)
+    low_open = not lows or ("exclusiveMinimum" in values and values["exclusiveMinimum"] == low)
+    high_open = "exclusiveMaximum" in values and values["exclusiveMaximum"] == high
     if low > high:
         raise InvalidBodsError(
             f"statement {sid}: share range [{low:g}, {high:g}] has its minimum above its maximum",
             statement_ids=[sid],
         )
-    return low, high, None
+    return low, high, None, low_open, high_open
 
 
 def _text(value: Any) -> str | None:
@@ -558,6 +588,8 @@ INTEREST_SCHEMA = pa.schema(
         ("share_exact", pa.float64()),
         ("share_min", pa.float64()),
         ("share_max", pa.float64()),
+        ("share_min_exclusive", pa.bool_()),
+        ("share_max_exclusive", pa.bool_()),
         ("beneficial_ownership_or_control", pa.bool_()),
         ("start_date", pa.string()),
         ("end_date", pa.string()),
@@ -571,6 +603,10 @@ EDGE_SCHEMA = pa.schema(
         ("target", pa.string()),
         ("kind", pa.string()),
         ("share", pa.float64()),
+        ("share_min", pa.float64()),
+        ("share_max", pa.float64()),
+        ("share_min_exclusive", pa.bool_()),
+        ("share_max_exclusive", pa.bool_()),
         ("shareholding", pa.float64()),
         ("voting_rights", pa.float64()),
         ("statement_id", pa.string()),

@@ -230,7 +230,7 @@ class Graph:
         cls,
         statements_or_path: Any,
         *,
-        share_range: Literal["min", "mid", "max"] = "min",
+        share_range: Literal["range", "min", "mid", "max"] = "range",
         interest: Literal["shareholding", "votingRights"] = "shareholding",
         as_of: str | None = None,
         allow_treasury: bool = False,
@@ -245,14 +245,16 @@ class Graph:
           ``reason`` kept. :attr:`node_table` has name, type, jurisdiction, identifiers and
           the unknown flags. The latest statement of a record holds; relationship records
           whose latest statement is ``closed`` give no edge.
-        * Edges: each relationship's direct (or undeclared) ``interest`` interests with a
-          share become one equity edge interested party -> subject. An exact share is used
-          as it is; a range (``minimum``/``exclusiveMinimum``, ``maximum``/
-          ``exclusiveMaximum``; a missing bound is 0 or 100) by ``share_range``: ``"min"``
-          (default; lower bounds never over-report, so an issuer's shares cannot sum above
-          100% on consistent data, and walks built on them are lower bounds), ``"mid"`` or
-          ``"max"``. Indirect interests are not edges: the chain of direct holdings carries
-          them and the exposure methods recompute them.
+        * Edges: each relationship's direct (or undeclared) ``interest`` interests become
+          one equity edge interested party -> subject. With ``share_range="range"`` (the
+          default) an exact share is used as it is, a declared range (``minimum`` /
+          ``exclusiveMinimum``, ``maximum`` / ``exclusiveMaximum``; a missing bound is 0,
+          open, or 100) becomes the interval stake ``share_min`` / ``share_max`` with its
+          open ends, and an interest declaring no figure an unknown stake (0, 1]: the
+          exposure results then carry bounds. ``"min"``, ``"mid"`` and ``"max"`` are explicit
+          point choices (interests without a figure then give no edge). Indirect interests
+          are not edges: the chain of direct holdings carries them and the exposure methods
+          recompute them.
         * Voting rights are kept apart from shareholding: never added into ``share``, they
           ride along in the edge table's ``voting_rights`` column (``shareholding`` holds the
           shareholding share); ``interest="votingRights"`` builds the graph on votes instead.
@@ -277,8 +279,8 @@ class Graph:
         ...     st("3", "r", "relationship", {"subject": "a", "interestedParty": "p",
         ...        "interests": [{"type": "shareholding", "directOrIndirect": "direct",
         ...                       "share": {"minimum": 25, "exclusiveMaximum": 50}}]})])
-        >>> g.edges().select(["source", "target", "share"]).to_pylist()
-        [{'source': 'p', 'target': 'a', 'share': 0.25}]
+        >>> g.stakes().select(["source", "share_min", "share_max", "max_exclusive"]).to_pylist()
+        [{'source': 'p', 'share_min': 0.25, 'share_max': 0.5, 'max_exclusive': True}]
         >>> g.node_table.select(["node", "name"]).to_pylist()
         [{'node': 'a', 'name': 'Alpha Ltd'}, {'node': 'p', 'name': 'Pat Doe'}]
         """
@@ -828,8 +830,8 @@ def _bods_error(e: InvalidGraphError, edges: pa.Table, share_range: str) -> Inva
         message += f" ({where})"
     if "above 1" in message:
         message += f". Shares were read with share_range={share_range!r}" + (
-            "; 'min' (lower bounds) keeps consistent data within 100%"
-            if share_range != "min"
+            "; 'range' (the default) or 'min' keep consistent data within 100%"
+            if share_range not in ("min", "range")
             else ""
         )
     return InvalidBodsError(message, statement_ids=ids, nodes=e.nodes)
