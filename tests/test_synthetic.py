@@ -67,8 +67,43 @@ def test_commitments_with_amounts():
     assert abs(ratio - 0.3) < 0.03, ratio
     amount = t["amount"].to_numpy(zero_copy_only=False)
     assert (amount[kind == "commitment"] >= 1).all()
-    assert np.isnan(amount[kind == "equity"]).all()
+    # Equity edges carry share x the issuer's implied valuation: one valuation per issuer.
+    equity = kind == "equity"
+    share = t["share"].to_numpy(zero_copy_only=False)
+    target = t["target"].to_numpy()
+    implied = amount[equity] / share[equity]
+    by_issuer = {}
+    for issuer, value in zip(target[equity].tolist(), implied.tolist(), strict=True):
+        assert by_issuer.setdefault(issuer, value) == pytest.approx(value, rel=1e-12)
     assert t["share"].null_count == (kind == "commitment").sum()
+
+
+def test_unknown_and_banded_shares():
+    full = investor_graph(20_000, cross_holding=0.01, commitments=0.2, seed=7)
+    part = investor_graph(
+        20_000, cross_holding=0.01, commitments=0.2, seed=7, unknown_shares=0.1, banded_shares=0.2
+    )
+    _, _, kind = columns(part)
+    equity = kind == "equity"
+    truth = full["share"].to_numpy(zero_copy_only=False)
+    share = part["share"].to_numpy(zero_copy_only=False)
+    low = part["share_min"].to_numpy(zero_copy_only=False)
+    high = part["share_max"].to_numpy(zero_copy_only=False)
+    banded = ~np.isnan(low)
+    unknown = equity & np.isnan(share) & ~banded
+    assert abs(unknown.sum() / equity.sum() - 0.1) < 0.01
+    assert abs(banded.sum() / equity.sum() - 0.2) < 0.01
+    # A band holds the true share, on the register edges 0, 5, 10, 25, 50, 75, 100%.
+    assert ((low[banded] <= truth[banded]) & (truth[banded] <= high[banded])).all()
+    assert set(np.round(low[banded], 2)) <= {0.0, 0.05, 0.1, 0.25, 0.5, 0.75}
+    # Amounts stay on every edge, the stake known or not.
+    np.testing.assert_array_equal(
+        part["amount"].to_numpy(zero_copy_only=False), full["amount"].to_numpy(zero_copy_only=False)
+    )
+    g = Graph.from_arrow(part)
+    assert g.has_interval_stakes and g.num_edges == Graph.from_arrow(full).num_edges
+    with pytest.raises(ValueError, match="at most 1"):
+        investor_graph(10, unknown_shares=0.6, banded_shares=0.6)
 
 
 def test_grown_around_the_ai_funding_core():

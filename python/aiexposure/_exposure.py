@@ -358,17 +358,18 @@ def _unknown_amounts_hit(graph: Graph, d: np.ndarray) -> bool:
     """Whether a default hits a credit or commitment edge of unknown amount."""
     if len(d) == 0 or not d.any():
         return False
-    offsets, targets, kinds, _, amounts = graph._core.csr()
-    if len(amounts) == 0:
+    exposed = graph._memo.get("unknown_amount_counterparties")
+    if exposed is None:
+        offsets, targets, kinds, _, amounts = graph._core.csr()
         unknown = kinds != 0
-    else:
-        unknown = (kinds != 0) & np.isnan(amounts)
-    if not unknown.any():
-        return False
-    sources = np.repeat(np.arange(graph.num_nodes), np.diff(offsets).astype(np.int64))
-    # Credit: the borrower (target) defaults; commitment: the customer (source) does.
-    counterparty = np.where(kinds == 1, targets, sources)
-    return bool((unknown & (d[counterparty] > 0)).any())
+        if len(amounts):
+            unknown &= np.isnan(amounts)
+        sources = np.repeat(np.arange(graph.num_nodes), np.diff(offsets).astype(np.int64))
+        # Credit: the borrower (target) defaults; commitment: the customer (source) does.
+        counterparty = np.where(kinds == 1, targets, sources)
+        exposed = np.unique(counterparty[unknown])
+        graph._memo["unknown_amount_counterparties"] = exposed
+    return bool((d[exposed] > 0).any())
 
 
 def _indirect(core: Any, direct: np.ndarray, total: np.ndarray) -> np.ndarray:

@@ -32,7 +32,17 @@ class Stakes:
     ``lo``, the declared maximum ``hi_raw`` (duplicates summed, at most 1), the capped maximum
     ``hi``, which bounds are open, and each edge's issuer (``targets``)."""
 
-    __slots__ = ("_cores", "hi", "hi_open", "hi_raw", "lo", "lo_open", "targets")
+    __slots__ = (
+        "_attainable",
+        "_cores",
+        "_uncertain",
+        "hi",
+        "hi_open",
+        "hi_raw",
+        "lo",
+        "lo_open",
+        "targets",
+    )
 
     def __init__(
         self,
@@ -46,11 +56,13 @@ class Stakes:
         self.targets = targets
         self.hi = capped_maximums(targets, lo, hi_raw)
         self._cores: tuple[Any, Any] | None = None
+        self._uncertain = (self.hi > self.lo) | ((self.lo == self.hi) & (self.lo == 0))
+        self._attainable: bool | None = None
 
     @property
     def uncertain(self) -> np.ndarray:
         """Edges whose stake is not one known number."""
-        return (self.hi > self.lo) | ((self.lo == self.hi) & (self.lo == 0))
+        return self._uncertain
 
     @property
     def any_uncertain(self) -> bool:
@@ -63,14 +75,14 @@ class Stakes:
     def upper_attainable(self) -> bool:
         """The capped maximums are stakes the data allow together: no open upper bound, and
         they sum to at most 1 in every issuer."""
-        if (self.hi_open & self.uncertain).any():
-            return False
-        equity = ~np.isnan(self.hi)
-        t = self.targets[equity].astype(np.int64)
-        if len(t) == 0:
-            return True
-        held = np.bincount(t, weights=self.hi[equity])
-        return bool((held <= 1.0 + SUM_TOLERANCE).all())
+        if self._attainable is None:
+            equity = ~np.isnan(self.hi)
+            t = self.targets[equity].astype(np.int64)
+            held = np.bincount(t, weights=self.hi[equity]) if len(t) else np.zeros(0)
+            self._attainable = not bool((self.hi_open & self.uncertain).any()) and bool(
+                (held <= 1.0 + SUM_TOLERANCE).all()
+            )
+        return self._attainable
 
 
 def capped_maximums(targets: np.ndarray, lo: np.ndarray, hi_raw: np.ndarray) -> np.ndarray:

@@ -69,7 +69,16 @@ class Graph:
     ['Amazon', 'OpenAI']
     """
 
-    __slots__ = ("_assumptions", "_core", "_lookup", "_node_attrs", "_nodes", "_stakes", "_table")
+    __slots__ = (
+        "_assumptions",
+        "_core",
+        "_lookup",
+        "_memo",
+        "_node_attrs",
+        "_nodes",
+        "_stakes",
+        "_table",
+    )
 
     def __init__(self) -> None:
         raise TypeError("build a Graph with Graph.from_arrow(...) or Graph.from_networkx(...)")
@@ -86,6 +95,8 @@ class Graph:
         self._lookup = None
         self._stakes: Stakes | None = None
         self._assumptions: list[tuple[Any, Any, float]] = []
+        # Derived arrays the methods compute once per graph (the graph is immutable).
+        self._memo: dict[str, Any] = {}
         return self
 
     def _lookup_nodes(self) -> pa.Array:

@@ -4,7 +4,7 @@
 >>> from aiexposure.synthetic import investor_graph
 >>> t = investor_graph(1000, seed=1)
 >>> t.column_names
-['source', 'target', 'kind', 'share']
+['source', 'target', 'kind', 'share', 'amount']
 >>> Graph.from_arrow(t).num_nodes <= 1000
 True
 """
@@ -53,6 +53,8 @@ def investor_graph(
     commitments: float = 0.0,
     core: str | None = None,
     seed: int = 0,
+    unknown_shares: float = 0.0,
+    banded_shares: float = 0.0,
 ) -> pa.Table:
     """A reproducible synthetic investor graph as an edge table.
 
@@ -65,7 +67,16 @@ def investor_graph(
     edges per equity edge (customer → supplier, with a log-normal ``amount`` in USD), half of
     them paying back an ancestor. ``core="ai_funding_2026"`` grows the graph around the real
     deals of :func:`aiexposure.datasets.ai_funding_2026`: its companies are the first nodes
-    (the top investors) and its quantified edges are included; node ids are then strings.
+    (the top investors) and all its edges are included (unknown stakes stay unknown); node
+    ids are then strings.
+
+    Equity edges carry an ``amount``: the share times the issuer's implied valuation (a
+    log-normal draw, median about $500M), so round trips and reciprocity show. A fraction
+    ``unknown_shares`` of the generated equity edges have their share left null (unknown
+    stake, amount kept) and a further ``banded_shares`` have it replaced by the band that holds
+    it (``share_min`` / ``share_max`` from the edges 0, 5, 10, 25, 50, 75, 100%, as registers
+    declare them); both columns are then added. Bands never exceed the true share from below,
+    so the minimums held per issuer stay within ``max_held``.
 
     Node ids are int64 (0 .. num_nodes - 1), or strings with a core. Same arguments, same
     table, bit for bit, whatever the number of threads.
@@ -84,6 +95,13 @@ def investor_graph(
     cross_holding = _number("cross_holding", cross_holding, 0, 1, open_high=True)
     max_held = _number("max_held", max_held, 0, 1, open_low=True)
     commitments = _number("commitments", commitments, 0, 100)
+    unknown_shares = _number("unknown_shares", unknown_shares, 0, 1)
+    banded_shares = _number("banded_shares", banded_shares, 0, 1)
+    if unknown_shares + banded_shares > 1:
+        raise ValueError(
+            f"unknown_shares + banded_shares must be at most 1, got "
+            f"{unknown_shares} + {banded_shares}"
+        )
     if core not in (None, "ai_funding_2026"):
         raise ValueError(f"core must be None or 'ai_funding_2026', not {core!r}")
 
@@ -98,14 +116,22 @@ def investor_graph(
     source, target, kind, share, amount = _core.synthetic_investor_graph(
         int(num_nodes), avg_degree, cross_holding, max_held, commitments, int(seed), core_held
     )
+    if not len(amount):
+        amount = np.full(len(source), np.nan)
+    rng = np.random.default_rng([int(seed), 0x5EED])
+    # An implied valuation per issuer: equity amounts are share x valuation.
+    valuation = rng.lognormal(mean=20.0, sigma=2.0, size=int(num_nodes))
+    equity = kind == 0
+    amount = np.where(equity, share * valuation[target], amount)
     columns = {
         "source": pa.array(source),
         "target": pa.array(target),
         "kind": pa.DictionaryArray.from_arrays(pa.array(kind.view(np.int8)), _KINDS),
         "share": pa.array(share, from_pandas=True),  # NaN on commitments -> null
+        "amount": pa.array(amount, from_pandas=True),
     }
-    if len(amount):
-        columns["amount"] = pa.array(amount, from_pandas=True)
+    if unknown_shares or banded_shares:
+        columns |= _partial_stakes(share, equity, unknown_shares, banded_shares, rng)
     table = pa.table(columns)
     if core_edges is None:
         return table
@@ -119,18 +145,47 @@ def investor_graph(
     )
     table = table.set_column(0, "source", labels.take(table["source"]))
     table = table.set_column(1, "target", labels.take(table["target"]))
-    if "amount" not in table.column_names:
-        table = table.append_column("amount", pa.nulls(table.num_rows, pa.float64()))
-    core_edges = core_edges.cast(table.schema)
+    for name in table.column_names:
+        if name not in core_edges.column_names:
+            core_edges = core_edges.append_column(
+                name, pa.nulls(core_edges.num_rows, table.schema.field(name).type)
+            )
+    core_edges = core_edges.select(table.column_names).cast(table.schema)
     return pa.concat_tables([core_edges, table])
 
 
-def _core_parts(max_held: float) -> tuple[pa.Table, pa.Array, np.ndarray]:
-    """The real core: its quantified edges, node names, and shares already held in each."""
-    from .datasets import ai_funding_2026, ai_funding_2026_nodes, split_quantified
+BANDS = np.array([0.0, 0.05, 0.10, 0.25, 0.50, 0.75, 1.0])
 
-    edges, _ = split_quantified(ai_funding_2026())
-    edges = edges.select(["source", "target", "kind", "share", "amount"])
+
+def _partial_stakes(
+    share: np.ndarray,
+    equity: np.ndarray,
+    unknown: float,
+    banded: float,
+    rng: np.random.Generator,
+) -> dict[str, pa.Array]:
+    """``share`` with a fraction of the equity stakes unknown (null) and a further fraction
+    replaced by their band, with ``share_min`` / ``share_max``."""
+    draw = rng.random(len(share))
+    is_unknown = equity & (draw < unknown)
+    is_banded = equity & (draw >= unknown) & (draw < unknown + banded)
+    band = np.clip(np.searchsorted(BANDS, share, side="right") - 1, 0, len(BANDS) - 2)
+    low = np.where(is_banded, BANDS[band], np.nan)
+    high = np.where(is_banded, BANDS[band + 1], np.nan)
+    hidden = is_unknown | is_banded
+    return {
+        "share": pa.array(np.where(hidden, np.nan, share), from_pandas=True),
+        "share_min": pa.array(low, from_pandas=True),
+        "share_max": pa.array(high, from_pandas=True),
+    }
+
+
+def _core_parts(max_held: float) -> tuple[pa.Table, pa.Array, np.ndarray]:
+    """The real core: its edges (unknown stakes kept), node names, and the shares already
+    held in each (at their minimums: an unknown stake counts 0)."""
+    from .datasets import ai_funding_2026, ai_funding_2026_nodes
+
+    edges = ai_funding_2026().select(["source", "target", "kind", "share", "amount"])
     names = ai_funding_2026_nodes()["name"].combine_chunks()
     is_equity = pc.equal(edges["kind"], "equity")
     equity = edges.filter(is_equity)
@@ -139,7 +194,7 @@ def _core_parts(max_held: float) -> tuple[pa.Table, pa.Array, np.ndarray]:
     for target, share in zip(
         equity["target"].to_pylist(), equity["share"].to_pylist(), strict=True
     ):
-        held[index[target]] += share
+        held[index[target]] += share or 0.0
     if (held > max_held + 1e-12).any():
         raise ValueError(f"max_held ({max_held}) is below the shares the real core already holds")
     return edges, names.cast(pa.string()), held

@@ -868,3 +868,70 @@ mod tests {
         assert_eq!(r.unwrap_err(), Error::Interrupted);
     }
 }
+
+#[cfg(test)]
+mod reweighting_tests {
+    use super::testing::build;
+    use super::*;
+
+    #[test]
+    fn reweighted_replaces_shares_drops_zeros_and_checks_sums() {
+        let g = build(
+            3,
+            &[
+                (0, 2, 0, 0.3, 5.0),
+                (1, 2, 0, 0.0, 7.0), // an unknown stake at its minimum
+                (1, 0, 2, f64::NAN, 9.0),
+            ],
+        )
+        .unwrap();
+        assert_eq!(g.num_edges(), 3);
+        // Positions: 0 -> 2 (equity), then 1's edges by target: 1 -> 0 (commitment), 1 -> 2.
+        assert_eq!(g.edge(1).kind, Kind::Commitment);
+        let hi = [0.3, f64::NAN, 0.7];
+        let upper = g.reweighted(&hi, true, true, Interrupt::never()).unwrap();
+        let holders: Vec<(u32, f64)> = upper.equity_holders(2).collect();
+        assert_eq!(holders, vec![(0, 0.3), (1, 0.7)]);
+        let lower = g
+            .reweighted(&[0.3, f64::NAN, 0.0], true, true, Interrupt::never())
+            .unwrap();
+        assert_eq!(lower.num_edges(), 2); // the zero stake left out; the commitment kept
+        assert_eq!(lower.equity_holders(2).count(), 1);
+        let kept = g
+            .reweighted(&[0.3, f64::NAN, 0.0], false, true, Interrupt::never())
+            .unwrap();
+        assert_eq!(kept.num_edges(), 3);
+        let over = g.reweighted(&[0.5, f64::NAN, 0.7], true, true, Interrupt::never());
+        assert!(matches!(over, Err(Error::OverHeld { .. })));
+        let unchecked = g.reweighted(&[0.5, f64::NAN, 0.7], true, false, Interrupt::never());
+        assert!(unchecked.is_ok());
+        let bad = g.reweighted(&[1.5, f64::NAN, 0.7], true, false, Interrupt::never());
+        assert!(matches!(bad, Err(Error::InvalidArgument(_))));
+        let nan = g.reweighted(&[0.3, f64::NAN, f64::NAN], true, false, Interrupt::never());
+        assert!(matches!(nan, Err(Error::InvalidArgument(_))));
+        // Amounts stay attached to their edges.
+        let p = upper
+            .out_range(1)
+            .find(|&p| upper.edge(p).target == 2)
+            .unwrap();
+        assert_eq!(upper.amount(p), 7.0);
+    }
+
+    #[test]
+    fn edge_positions_find_each_row_or_none() {
+        let g = build(
+            3,
+            &[
+                (0, 2, 0, 0.3, f64::NAN),
+                (0, 1, 1, f64::NAN, 1.0),
+                (0, 1, 0, 0.2, f64::NAN),
+            ],
+        )
+        .unwrap();
+        let found = g
+            .edge_positions(&[0, 0, 0, 2, 7], &[1, 1, 2, 0, 0], &[0, 1, 0, 0, 0])
+            .unwrap();
+        assert_eq!(found, vec![Some(0), Some(1), Some(2), None, None]);
+        assert!(g.edge_positions(&[0], &[1, 2], &[]).is_err());
+    }
+}

@@ -259,3 +259,49 @@ mod tests {
         assert!(total[0] > direct[0]); // the ring's round trips add to its members' losses
     }
 }
+
+#[cfg(test)]
+mod unknown_amount_tests {
+    use super::*;
+    use crate::exposure::Plan;
+    use crate::graph::testing::build;
+
+    #[test]
+    fn an_unknown_amount_counts_only_where_its_counterparty_defaults() {
+        // 0 lends an unknown amount to 1; 2 commits 5 to 0; 3 holds half of 0.
+        let g = build(
+            4,
+            &[
+                (0, 1, 1, f64::NAN, f64::NAN),
+                (2, 0, 2, f64::NAN, 5.0),
+                (3, 0, 0, 0.5, f64::NAN),
+            ],
+        )
+        .unwrap();
+        let plan = Plan::new(&g, Interrupt::never()).unwrap();
+        let s = Solver { g: &g, plan: &plan };
+        let nobody = look_through(
+            &s,
+            &[],
+            &[0.0, 0.0, 0.4, 0.0],
+            f64::INFINITY,
+            Interrupt::never(),
+        )
+        .unwrap();
+        assert_eq!(nobody.commitment, vec![2.0, 0.0, 0.0, 0.0]);
+        assert_eq!(nobody.credit, vec![0.0; 4]);
+        assert_eq!(nobody.total[3], 1.0);
+        let hit = look_through(
+            &s,
+            &[],
+            &[0.0, 0.5, 0.0, 0.0],
+            f64::INFINITY,
+            Interrupt::never(),
+        )
+        .unwrap();
+        assert_eq!(hit.credit[0], f64::INFINITY);
+        assert_eq!(hit.total[3], f64::INFINITY); // passed on through the holding
+        let low = look_through(&s, &[], &[0.0, 0.5, 0.0, 0.0], 0.0, Interrupt::never()).unwrap();
+        assert_eq!(low.total, vec![0.0; 4]);
+    }
+}

@@ -92,3 +92,99 @@ fn radius_below_one(inside: &PlanCsr, s: usize, len: usize, interrupt: Interrupt
     }
     Ok(false)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::exposure::{holdings_of, Direction, Plan, Solver};
+    use crate::graph::testing::build;
+    use crate::graph::Graph;
+    use crate::interrupt::Interrupt;
+
+    const NEVER: Interrupt<'static> = Interrupt::never();
+
+    /// A=0 and B=1 each hold 0.6 of C=2 (C's column sums to 1.2: an upper-bound graph), and
+    /// C holds `back` of A and of B. The cycle products give ρ² = 2 · 0.6 · back.
+    fn star(back: f64) -> Graph {
+        let rows = [
+            (0, 2, 0, 0.6, f64::NAN),
+            (1, 2, 0, 0.6, f64::NAN),
+            (2, 0, 0, back, f64::NAN),
+            (2, 1, 0, back, f64::NAN),
+            (3, 0, 0, 0.1, f64::NAN), // an outside holder
+        ];
+        let source: Vec<u32> = rows.iter().map(|r| r.0).collect();
+        let target: Vec<u32> = rows.iter().map(|r| r.1).collect();
+        let kind: Vec<u8> = rows.iter().map(|r| r.2).collect();
+        let share: Vec<f64> = rows.iter().map(|r| r.3).collect();
+        let input = crate::graph::EdgeInput {
+            num_nodes: 4,
+            source: &source,
+            target: &target,
+            kind: &kind,
+            share: &share,
+            amount: &[],
+        };
+        Graph::build_with(&input, false, NEVER).unwrap()
+    }
+
+    #[test]
+    fn radius_below_one_with_a_column_above_one_converges() {
+        let g = star(0.5); // ρ² = 0.6
+        let plan = Plan::upper(&g, NEVER).unwrap();
+        assert!(plan.divergent_components().is_empty());
+        // x = W x + b by a dense inverse: A's row.
+        let s = Solver { g: &g, plan: &plan };
+        let row = holdings_of(&s, 3, NEVER).unwrap();
+        assert!(row.iter().all(|(_, v)| v.is_finite()));
+    }
+
+    #[test]
+    fn radius_above_one_diverges_to_infinity_not_an_error() {
+        let g = star(1.0); // ρ² = 1.2
+        let plan = Plan::upper(&g, NEVER).unwrap();
+        let divergent = plan.divergent_components();
+        assert_eq!(divergent, vec![(3, vec![0, 1, 2])]);
+        let s = Solver { g: &g, plan: &plan };
+        let row = holdings_of(&s, 3, NEVER).unwrap();
+        assert_eq!(row.len(), 3);
+        assert!(row.iter().all(|(_, v)| *v == f64::INFINITY));
+        // Nothing flows into it: zeros stay zeros.
+        let x = plan
+            .solve(Direction::Holdings, &[0.0, 0.0, 0.0, 1.0], NEVER)
+            .unwrap();
+        assert_eq!(x, vec![0.0, 0.0, 0.0, 1.0]);
+    }
+
+    #[test]
+    fn closed_cycles_raise_in_a_plain_plan_and_diverge_in_an_upper_one() {
+        let g = build(2, &[(0, 1, 0, 1.0, f64::NAN), (1, 0, 0, 1.0, f64::NAN)]).unwrap();
+        let plain = Plan::new(&g, NEVER).unwrap();
+        assert!(plain
+            .solve(Direction::Holdings, &[1.0, 0.0], NEVER)
+            .is_err());
+        let upper = Plan::upper(&g, NEVER).unwrap();
+        let x = upper
+            .solve(Direction::Holdings, &[1.0, 0.0], NEVER)
+            .unwrap();
+        assert_eq!(x, vec![f64::INFINITY; 2]);
+    }
+
+    #[test]
+    fn an_infinite_input_reaches_its_whole_component_and_what_holds_it() {
+        // 0 and 1 hold each other (0.5 each); 2 holds 0.3 of 0; 1 gets an infinite input.
+        let g = build(
+            3,
+            &[
+                (0, 1, 0, 0.5, f64::NAN),
+                (1, 0, 0, 0.5, f64::NAN),
+                (2, 0, 0, 0.3, f64::NAN),
+            ],
+        )
+        .unwrap();
+        let plan = Plan::new(&g, NEVER).unwrap();
+        let x = plan
+            .solve(Direction::Holdings, &[0.0, f64::INFINITY, 1.0], NEVER)
+            .unwrap();
+        assert_eq!(x, vec![f64::INFINITY; 3]);
+    }
+}
