@@ -38,7 +38,8 @@ def bounded(row: dict[str, Any], column: str, fmt: Any) -> str:
         return fmt(None)
     if hi is not None and math.isinf(hi):
         return f">= {fmt(lo)}"
-    return f"{fmt(lo)} to {fmt(hi)}"
+    low, high = fmt(lo), fmt(hi)
+    return low if low == high else f"{low} to {high}"
 
 
 def upper(row: dict[str, Any], column: str) -> float:

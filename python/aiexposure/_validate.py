@@ -269,7 +269,8 @@ def stake_values(cols: Columns, codes: np.ndarray) -> RowStakes:
     hi = np.where(np.isnan(hi_given), 1.0, hi_given)
     lo_open = _bool_column(cols.share_min_exclusive, names["share_min_exclusive"], m)
     hi_open = _bool_column(cols.share_max_exclusive, names["share_max_exclusive"], m)
-    lo_open = lo_open | np.isnan(lo_given)  # an unknown lower side: a stake is above 0
+    # An unknown lower side, or one of 0: a holding is above 0, so 0 is an open end.
+    lo_open = lo_open | np.isnan(lo_given) | (lo == 0)
     inverted = np.flatnonzero(is_equity & (lo > hi))
     if len(inverted):
         fail(

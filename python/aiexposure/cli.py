@@ -192,7 +192,7 @@ def cycles(args: argparse.Namespace) -> int:
             " -> ".join(map(str, [*r["nodes"], r["nodes"][0]])),
             ", ".join(r["kinds"]),
             tx.money(r["bottleneck"]),
-            "-" if r["weight"] is None else f"{r['weight']:.4g}",
+            tx.bounded(r, "weight", lambda w: "-" if w is None else f"{w:.4g}"),
         ]
         for r in table.slice(0, args.show).to_pylist()
     ]
@@ -232,18 +232,22 @@ def exposure(args: argparse.Namespace) -> int:
     print(f"{table.num_rows:,} row(s), convention: {args.method}")
     if any(issubclass(w.category, BoundWarning) for w in caught):
         print("note: --max-depth or --min-weight cut some chains off: values are lower bounds")
-    top = table.sort_by([("integrated", "descending")]).slice(0, args.show).to_pylist()
+    key = "integrated_max" if "integrated_max" in table.column_names else "integrated"
+    top = table.sort_by([(key, "descending")]).slice(0, args.show).to_pylist()
     if top:
-        names = [c for c in table.column_names if c not in ("direct", "integrated")]
+        values = {f"{c}{end}" for c in ("direct", "integrated") for end in ("", "_min", "_max")}
+        names = [c for c in table.column_names if c not in values]
         rows = [
             [
                 *("free float" if r[c] is None else str(r[c]) for c in names),
-                tx.percent(r["direct"]),
-                tx.percent(r["integrated"]),
+                tx.bounded(r, "direct", tx.percent),
+                tx.bounded(r, "integrated", tx.percent),
             ]
             for r in top
         ]
         print(tx.table([*names, "direct", "integrated"], rows))
+        if key == "integrated_max":
+            print(tx.wrap(rp.BOUNDS_NOTE))
     if args.out:
         from ._io import write_table
 
