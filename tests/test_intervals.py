@@ -476,3 +476,14 @@ def test_exposure_and_cycles_commands_print_bounds(tmp_path):
     assert out.returncode == 0, out.stderr
     assert "7 simple cycle(s)" in out.stdout
     assert "Nvidia -> CoreWeave -> Nvidia" in out.stdout
+
+
+def test_report_value_loss_in_usd_like_the_api(tmp_path):
+    out = _cli("report", "--value-loss", "OpenAI=100e9", "--out", "r", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "OpenAI's equity loses $100.0B (--value-loss)" in out.stdout
+    api = Graph.from_arrow(ai_funding_2026()).look_through(value_loss={"OpenAI": 100e9})
+    amazon = row(api, node="Amazon")["total"]
+    assert f"Amazon      {amazon / 1e9:.1f}B" not in out.stdout  # money is formatted as $
+    line = next(s for s in out.stdout.splitlines() if s.startswith("  Amazon   ") and "$6.8B" in s)
+    assert line.split()[-1] == f"${amazon / 1e9:.1f}B"

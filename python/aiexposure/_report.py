@@ -130,8 +130,12 @@ def scenario(
     unpaid: dict[str, float],
     valuations: dict[Any, float],
     builtin: bool,
+    losses: dict[str, float] | None = None,
 ) -> Scenario:
-    if not shocks and not unpaid:
+    """The scenario in look_through's units: value_loss in USD (--value-loss as given,
+    --shock NODE=FRACTION as FRACTION x NODE's valuation) and default fractions."""
+    losses = losses or {}
+    if not shocks and not unpaid and not losses:
         if builtin:
             shocks, unpaid = {"OpenAI": 0.5}, {"OpenAI": 1.0}
         elif valuations:
@@ -152,6 +156,10 @@ def scenario(
             f"{text}'s equity loses {tx.percent(fraction, 0)} of {tx.money(value)}: "
             f"{tx.money(fraction * value)}"
         )
+    for text, usd in losses.items():
+        node = node_label(graph, text, "--value-loss")
+        s.value_loss[node] = s.value_loss.get(node, 0.0) + usd
+        s.lines.append(f"{text}'s equity loses {tx.money(usd)} (--value-loss)")
     for text, fraction in unpaid.items():
         node = node_label(graph, text, "--unpaid")
         s.default[node] = fraction

@@ -132,6 +132,7 @@ def report(args: argparse.Namespace) -> int:
         rp.assignments(args.unpaid, "--unpaid", 0, 1),
         valuations,
         builtin=args.edges is None,
+        losses=rp.assignments(args.value_loss, "--value-loss", 0, float("inf")),
     )
     result = rp.Report(
         graph, name, progress, scenario, unquantified, node_types, max_length=args.max_length
@@ -288,8 +289,16 @@ def _parser() -> argparse.ArgumentParser:
         "--shock",
         action="append",
         metavar="NODE=FRACTION",
-        help="NODE's equity value falls by FRACTION (0-1) of its valuation; repeatable. Default "
-        "on the built-in data: OpenAI=0.5 with --unpaid OpenAI=1",
+        help="NODE's equity value falls by FRACTION (0-1) of its valuation: value_loss = "
+        "FRACTION x valuation, in USD; repeatable. Default on the built-in data: OpenAI=0.5 "
+        "with --unpaid OpenAI=1",
+    )
+    rep.add_argument(
+        "--value-loss",
+        action="append",
+        metavar="NODE=USD",
+        help="NODE's equity value falls by USD: Graph.look_through's value_loss, as given; "
+        "repeatable",
     )
     rep.add_argument(
         "--unpaid",
