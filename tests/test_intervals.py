@@ -487,3 +487,23 @@ def test_report_value_loss_in_usd_like_the_api(tmp_path):
     assert f"Amazon      {amazon / 1e9:.1f}B" not in out.stdout  # money is formatted as $
     line = next(s for s in out.stdout.splitlines() if s.startswith("  Amazon   ") and "$6.8B" in s)
     assert line.split()[-1] == f"${amazon / 1e9:.1f}B"
+
+
+def test_thresholded_walks_keep_pairs_whose_upper_bound_passes():
+    g = Graph.from_arrow(
+        {
+            "source": ["P", "A", "Q"],
+            "target": ["A", "B", "B"],
+            "share": [None, 0.5, 0.001],
+            "share_min": [0.01, None, None],
+            "share_max": [0.4, None, None],
+        }
+    )
+    t = g.integrated_ownership("walks", threshold=0.1)
+    pairs = {(r["holder"], r["issuer"]): r for r in t.to_pylist()}
+    # P in A: [0.01, 0.4]: the upper bound passes, the lower one is below the threshold.
+    assert pairs[("P", "A")]["integrated_max"] == pytest.approx(0.4)
+    assert pairs[("P", "A")]["integrated_min"] is None  # below the sparse table's threshold
+    assert pairs[("P", "B")]["integrated_max"] == pytest.approx(0.2)
+    assert ("Q", "B") not in pairs  # 0.001 at most
+    assert pairs[("A", "B")]["integrated"] == pytest.approx(0.5)

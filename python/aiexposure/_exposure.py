@@ -129,11 +129,16 @@ def _bounds(graph: Graph) -> tuple[Any, Any, Stakes] | None:
 
 
 def _value_and_bounds(name: str, lo: np.ndarray, hi: np.ndarray) -> dict[str, pa.Array]:
-    """``name`` (the value where both bounds agree, else null), ``name_min``, ``name_max``."""
-    lo, hi = np.minimum(lo, hi), np.maximum(lo, hi)
-    same = (lo == hi) | (np.isnan(lo) & np.isnan(hi))
+    """``name`` (the value where both bounds agree, else null), ``name_min``, ``name_max``;
+    NaN (a bound not computed) is null. Bounds within 1e-12 relative agree: the two solves
+    run over different plans, and sum in different orders."""
+    both = ~np.isnan(lo) & ~np.isnan(hi)
+    lo, hi = np.where(both, np.minimum(lo, hi), lo), np.where(both, np.maximum(lo, hi), hi)
+    with np.errstate(invalid="ignore"):
+        close = np.isfinite(hi) & (np.abs(hi - lo) <= 1e-12 * np.abs(hi))
+        same = both & ((lo == hi) | close)
     return {
-        name: pa.array(lo, pa.float64(), mask=~same | np.isnan(lo)),
+        name: pa.array(lo, pa.float64(), mask=~same),
         f"{name}_min": pa.array(lo, pa.float64(), mask=np.isnan(lo)),
         f"{name}_max": pa.array(hi, pa.float64(), mask=np.isnan(hi)),
     }
