@@ -507,3 +507,20 @@ def test_thresholded_walks_keep_pairs_whose_upper_bound_passes():
     assert pairs[("P", "B")]["integrated_max"] == pytest.approx(0.2)
     assert ("Q", "B") not in pairs  # 0.001 at most
     assert pairs[("A", "B")]["integrated"] == pytest.approx(0.5)
+
+
+def test_networkx_round_trip_keeps_intervals():
+    g = Graph.from_arrow(
+        {
+            "source": ["P", "A"],
+            "target": ["A", "B"],
+            "share": [None, 0.5],
+            "share_min": [0.2, None],
+            "share_max": [0.4, None],
+        }
+    )
+    G = g.to_networkx()
+    edge = G["P"]["A"]["equity"]
+    assert edge["share"] is None and (edge["share_min"], edge["share_max"]) == (0.2, 0.4)
+    back = Graph.from_networkx(G)
+    assert back.stakes().equals(g.stakes())

@@ -319,7 +319,9 @@ class Graph:
         """Build a graph from a networkx ``DiGraph`` or ``MultiDiGraph``.
 
         Edge attributes ``kind`` (default ``"equity"``), ``share`` and ``amount`` are read
-        under the given names; every node is kept, isolated ones too, in the graph's order.
+        under the given names, and ``share_min`` / ``share_max`` for interval stakes (a
+        missing share is an unknown stake); every node is kept, isolated ones too, in the
+        graph's order.
 
         >>> import networkx as nx
         >>> from aiexposure import Graph
@@ -349,6 +351,8 @@ class Graph:
                 "kind": pa.array([d.get(kind, "equity") for _, _, d in rows], pa.string()),
                 "share": pa.array([d.get(share) for _, _, d in rows], pa.float64()),
                 "amount": pa.array([d.get(amount) for _, _, d in rows], pa.float64()),
+                "share_min": pa.array([d.get("share_min") for _, _, d in rows], pa.float64()),
+                "share_max": pa.array([d.get("share_max") for _, _, d in rows], pa.float64()),
             }
         )
         return cls.from_arrow(
@@ -569,8 +573,9 @@ class Graph:
 
     def to_networkx(self) -> networkx.MultiDiGraph:
         """A networkx ``MultiDiGraph`` with one edge per (source, target, kind), keyed by kind,
-        carrying ``kind``, ``share`` and ``amount`` (None where absent or unknown). Extra
-        columns are not carried: merged duplicate rows have no single value for them.
+        carrying ``kind``, ``share`` and ``amount`` (None where absent or unknown); an interval
+        stake has ``share`` None and ``share_min`` / ``share_max`` (capped). Extra columns are
+        not carried: merged duplicate rows have no single value for them.
 
         >>> from aiexposure import Graph
         >>> g = Graph.from_arrow({"source": ["A"], "target": ["B"], "share": [0.5]})
@@ -586,18 +591,20 @@ class Graph:
         G.add_nodes_from(labels)
         sources = np.repeat(np.arange(self.num_nodes), np.diff(offsets).astype(np.int64))
         has_amounts = len(amounts) > 0
+        st = self._stakes
         for p, (u, v, k, s) in enumerate(
             zip(sources.tolist(), targets.tolist(), kinds.tolist(), shares.tolist(), strict=True)
         ):
             a = float(amounts[p]) if has_amounts else float("nan")
-            G.add_edge(
-                labels[u],
-                labels[v],
-                key=KINDS[k],
-                kind=KINDS[k],
-                share=None if s != s else s,
-                amount=None if a != a else a,
-            )
+            attrs = {"kind": KINDS[k], "share": None if s != s else s}
+            if st is not None and st.uncertain[p]:
+                # An interval stake: no single share, its bounds instead (never a 0).
+                attrs |= {
+                    "share": None,
+                    "share_min": float(st.lo[p]),
+                    "share_max": float(st.hi[p]),
+                }
+            G.add_edge(labels[u], labels[v], key=KINDS[k], amount=None if a != a else a, **attrs)
         return G
 
     def integrated_ownership(
@@ -628,6 +635,12 @@ class Graph:
         every pair whose true value exceeds ``threshold + bound`` is in the table, and the
         largest bound is in the metadata ``aiexposure.error_bound``.
 
+        Interval stakes (:attr:`has_interval_stakes`): ``direct`` and ``integrated`` come with
+        ``_min`` (at the minimum stakes) and ``_max`` (at the capped maximums; the free float
+        the other way round), hold a value only where both agree, and the table keeps every
+        pair whose upper bound passes ``threshold``. The metadata says whether each bound is
+        attained and names the components whose upper bound diverges (+inf).
+
         >>> from aiexposure import Graph
         >>> g = Graph.from_arrow({"source": ["P", "A", "B"], "target": ["A", "B", "C"],
         ...                       "share": [0.8, 0.75, 0.6]})
@@ -644,14 +657,19 @@ class Graph:
         self, value_loss: Any = None, default: Any = None, method: Literal["walks"] = "walks"
     ) -> pa.Table:
         """Look-through loss of every node: L = (I - W)^-1 (W s + R d), a table (``node``,
-        ``direct`` = W s + R d, ``indirect`` = L - direct, ``total`` = L).
+        the first round by channel: ``equity`` = W s, ``credit`` (loans to defaulters),
+        ``commitment`` (defaulting customers' committed purchases, for the contract's whole
+        term); ``direct`` = W s + R d, their sum; ``indirect`` = L - direct, ``total`` = L).
+        All in currency units. When a stake is an interval, or a default hits an amount the
+        data do not give, each column comes with ``_min`` / ``_max`` (an unknown amount: 0 and
+        +inf, "at least"; docs/math.md) and holds a value only where both agree.
 
         ``value_loss`` (s, currency) and ``default`` (d, a fraction in [0, 1]) are mappings
         {node: value} or Arrow tables with columns ``node`` and ``value``; missing nodes are 0,
         an unknown node is an :class:`UnknownNodeError`. R holds the non-equity exposures: a
         lender is exposed to its borrower by the credit amount, a supplier to its customer by
-        the committed amount; unknown amounts count as 0. One solve over the strongly
-        connected components, no matrix inverse.
+        the committed amount. One solve over the strongly connected components (one per bound),
+        no matrix inverse.
 
         >>> from aiexposure import Graph
         >>> g = Graph.from_arrow({"source": ["Amazon"], "target": ["OpenAI"], "share": [0.07]})
@@ -746,7 +764,10 @@ class Graph:
         ``bottleneck``), one row a cycle. ``nodes`` starts at the cycle's smallest node index
         and follows the edges; ``kinds`` is the kind of each edge (parallel edges of two kinds
         make two cycles); ``weight`` is the product of the shares (null unless every edge is
-        equity); ``bottleneck`` the smallest ``amount`` (null when one is unknown).
+        equity); ``bottleneck`` the smallest ``amount`` (null when one is unknown). With
+        interval stakes ``weight`` is null where a stake on the cycle is uncertain, and
+        ``weight_min`` / ``weight_max`` bound it; ``min_weight`` then keeps the cycles whose
+        upper bound passes.
 
         ``max_length`` bounds the length (edges); ``min_weight`` keeps all-equity cycles whose
         weight is at least it; ``min_amount`` keeps cycles whose every amount is at least it;

@@ -149,7 +149,8 @@ pub fn self_funded_revenue(
                 }
             }
             let unknown = unknown_payers.len() as u32;
-            let revenue = paid.iter().map(|&(_, a)| a).sum();
+            // + 0.0: an empty f64 sum is -0.0.
+            let revenue = paid.iter().map(|&(_, a)| a).sum::<f64>() + 0.0;
             let holds_equity = g.out_edges(v).iter().any(|e| e.kind == Kind::Equity);
             let (self_funded, unknown_owned) = if holds_equity && (!paid.is_empty() || unknown > 0)
             {
@@ -159,7 +160,8 @@ pub fn self_funded_revenue(
                 let funded = paid
                     .iter()
                     .map(|(b, a)| if *a == 0.0 { 0.0 } else { owned(b) * a })
-                    .sum();
+                    .sum::<f64>()
+                    + 0.0;
                 let unknown_owned = unknown_payers.iter().filter(|b| owned(b) > 0.0).count();
                 (funded, unknown_owned as u32)
             } else {
