@@ -27,8 +27,9 @@ def row(table, **where):
 # --- worked numbers -------------------------------------------------------------------------
 
 
-def test_chain_with_a_ranged_stake():
-    g = Graph.from_arrow(
+def chain():
+    """P -> A with a stake in [0.2, 0.4], A -> B 0.5."""
+    return Graph.from_arrow(
         {
             "source": ["P", "A"],
             "target": ["A", "B"],
@@ -37,6 +38,10 @@ def test_chain_with_a_ranged_stake():
             "share_max": [0.4, None],
         }
     )
+
+
+def test_chain_with_a_ranged_stake():
+    g = chain()
     t = g.integrated_ownership("walks")
     pb = row(t, holder="P", issuer="B")
     assert pb["integrated"] is None  # the data give a range, not a number
@@ -510,15 +515,7 @@ def test_thresholded_walks_keep_pairs_whose_upper_bound_passes():
 
 
 def test_networkx_round_trip_keeps_intervals():
-    g = Graph.from_arrow(
-        {
-            "source": ["P", "A"],
-            "target": ["A", "B"],
-            "share": [None, 0.5],
-            "share_min": [0.2, None],
-            "share_max": [0.4, None],
-        }
-    )
+    g = chain()
     G = g.to_networkx()
     edge = G["P"]["A"]["equity"]
     assert edge["share"] is None and (edge["share_min"], edge["share_max"]) == (0.2, 0.4)

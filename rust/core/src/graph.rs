@@ -179,11 +179,17 @@ impl Graph {
         };
         graph.sort_segments(&parts, &bounds, interrupt)?;
         graph.merge_duplicates(interrupt)?;
-        let held = graph.build_reverse(interrupt)?;
+        graph.finish(check_share_sums, interrupt)
+    }
+
+    /// Builds the reverse side of a graph whose forward side is final, and checks the shares
+    /// held per issuer when asked.
+    fn finish(mut self, check_share_sums: bool, interrupt: Interrupt) -> Result<Graph> {
+        let held = self.build_reverse(interrupt)?;
         if check_share_sums {
-            graph.check_share_sums(&held)?;
+            self.check_share_sums(&held)?;
         }
-        Ok(graph)
+        Ok(self)
     }
 
     /// The same graph with new equity shares, `shares[p]` for forward edge `p` (ignored on
@@ -239,7 +245,7 @@ impl Graph {
             }
             out_offsets.push(out_edges.len());
         }
-        let mut graph = Graph {
+        Graph {
             num_nodes: self.num_nodes,
             out_offsets,
             out_edges,
@@ -247,12 +253,8 @@ impl Graph {
             in_offsets: Vec::new(),
             in_edges: Vec::new(),
             merged_duplicates: self.merged_duplicates,
-        };
-        let held = graph.build_reverse(interrupt)?;
-        if check_share_sums {
-            graph.check_share_sums(&held)?;
         }
-        Ok(graph)
+        .finish(check_share_sums, interrupt)
     }
 
     /// The forward position of edge (`source[i]`, `target[i]`, `kind[i]`) for each i (`kind`
