@@ -385,6 +385,22 @@ def test_sampled_stakes_lie_within_the_bounds(case):
                     continue  # a free float the bounds table left out is one at or below 0
                 assert _inside(r["integrated"], low, high), (method, r, b)
     if g.has_interval_stakes:
+        # One holder's row and one issuer's column carry the table's bounds.
+        walks = _by_pair(g.integrated_ownership("walks"))
+        for h in range(n):
+            for r in g.holdings_of(h).to_pylist():
+                b = walks[(h, r["issuer"])]
+                assert r["integrated_min"] == pytest.approx(
+                    b["integrated_min"], rel=1e-9, abs=1e-12
+                )
+                assert r["integrated_max"] == pytest.approx(
+                    b["integrated_max"], rel=1e-9, abs=1e-12
+                )
+            for r in g.exposure_to(h).to_pylist():
+                b = walks[(r["holder"], h)]
+                assert r["integrated_max"] == pytest.approx(
+                    b["integrated_max"], rel=1e-9, abs=1e-12
+                )
         lt = {r["node"]: r for r in g.look_through(value_loss=value_loss).to_pylist()}
         for _ in range(3):
             point = _point(n, _sample(g, rng)).look_through(value_loss=value_loss)

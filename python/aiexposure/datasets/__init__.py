@@ -122,11 +122,12 @@ def ai_funding_2026_nodes() -> pa.Table:
 
 
 def split_quantified(table: pa.Table) -> tuple[pa.Table, pa.Table]:
-    """Split an AI-funding table into the rows a :class:`~aiexposure.Graph` can hold and the
-    equity rows whose stake the articles do not give (null ``share``).
+    """Split an AI-funding table into the rows whose stake is known (or that are not equity)
+    and the equity rows whose stake the articles do not give (null ``share``).
 
-    A graph needs a share on every equity edge and the sources never guess one, so those rows
-    are kept apart and reported as unquantified rather than dropped silently.
+    A :class:`~aiexposure.Graph` holds the unknown stakes itself, as intervals that every
+    exposure result bounds (``Graph.from_arrow(ai_funding_2026())``); this split is for a
+    view restricted to known stakes, which leaves those rows' money flows out of the graph.
 
     >>> from aiexposure import Graph
     >>> from aiexposure.datasets import ai_funding_2026, split_quantified
