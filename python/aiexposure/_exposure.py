@@ -233,25 +233,22 @@ def _integrated_bounds(
             )
     (h_lo, i_lo, v_lo, b_lo), (h_hi, i_hi, v_hi, b_hi) = runs
 
-    def keys(h: np.ndarray, i: np.ndarray) -> np.ndarray:
-        return np.where(h < 0, n, h).astype(np.int64) * n + i.astype(np.int64)
-
-    k_lo, k_hi = keys(h_lo, i_lo), keys(h_hi, i_hi)
-    k = np.union1d(k_lo, k_hi)
-
-    def at(known: np.ndarray, values: np.ndarray, missing: float) -> np.ndarray:
-        order = np.argsort(known, kind="stable")
-        pos = np.searchsorted(known[order], k)
-        pos_c = np.minimum(pos, max(len(known) - 1, 0))
-        hit = (pos < len(known)) & (known[order][pos_c] == k) if len(known) else pos < 0
-        out = np.full(len(k), missing)
-        out[hit] = values[order][pos_c[hit]]
-        return out
-
-    a = at(k_lo, v_lo, np.nan if sparse else 0.0)
-    b = at(k_hi, v_hi, 0.0)
-    holder = (k // n).astype(np.int64)
-    issuer = (k % n).astype(np.int64)
+    # Join the two runs on (holder, issuer), the free float (-1) last: one sort of both.
+    hk = np.concatenate([np.where(h_lo < 0, n, h_lo), np.where(h_hi < 0, n, h_hi)])
+    ik = np.concatenate([i_lo, i_hi]).astype(np.int64)
+    side = np.repeat([0, 1], [len(h_lo), len(h_hi)])
+    values = np.concatenate([v_lo, v_hi])
+    order = np.lexsort((ik, hk))
+    hk, ik, side, values = hk[order], ik[order], side[order], values[order]
+    starts = np.ones(len(hk), dtype=bool)
+    starts[1:] = (hk[1:] != hk[:-1]) | (ik[1:] != ik[:-1])
+    group = np.cumsum(starts) - 1
+    a = np.full(int(starts.sum()), np.nan if sparse else 0.0)
+    b = np.zeros(len(a))
+    a[group[side == 0]] = values[side == 0]
+    b[group[side == 1]] = values[side == 1]
+    holder = hk[starts].astype(np.int64)
+    issuer = ik[starts]
     free_float = holder == n
     lo = np.where(free_float, b, a)
     hi = np.where(free_float, a, b)
