@@ -60,7 +60,7 @@ def _load_file(args: argparse.Namespace) -> Graph:
     )
 
 
-def _filter_as_of(path: str, as_of: str) -> pa.Table:
+def _filter_as_of(path: str, as_of: str, id_columns: tuple[str, str]) -> pa.Table:
     """An edge file's rows dated on or before ``as_of`` (needs a ``date`` column)."""
     import datetime as dt
 
@@ -68,7 +68,7 @@ def _filter_as_of(path: str, as_of: str) -> pa.Table:
 
     from ._io import read_table
 
-    table = read_table(path)
+    table = read_table(path, id_columns=id_columns)
     if "date" not in table.column_names:
         raise ValueError(f"--as-of needs a 'date' column in {path}; it has none")
     day = dt.date.fromisoformat(as_of)
@@ -109,7 +109,7 @@ def report(args: argparse.Namespace) -> int:
                 name = f"BODS v0.4 statements: {args.edges}{when}"
             else:
                 if args.as_of:
-                    data = _filter_as_of(args.edges, args.as_of)
+                    data = _filter_as_of(args.edges, args.as_of, (args.source, args.target))
                 graph = Graph.from_arrow(
                     data,
                     source=args.source,

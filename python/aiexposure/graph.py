@@ -112,7 +112,9 @@ class Graph:
 
         ``data`` is a pyarrow Table / RecordBatch / RecordBatchReader, a polars or pandas
         DataFrame, a DuckDB relation, any object with ``__arrow_c_stream__``, a dict of
-        columns, or a path to a .parquet / .arrow / .feather / .ipc / .csv file. The keyword
+        columns, or a path to a .parquet / .arrow / .feather / .ipc / .csv file (a CSV's id
+        columns are read as strings, so ``007`` keeps its zeros; for integer ids read it with
+        ``pyarrow.csv.read_csv`` and pass the table). The keyword
         arguments name the columns; ``kind``, ``share`` and ``amount`` may be absent (every
         edge is then equity, shares required; amounts unknown). Extra columns are kept and
         come back from :meth:`edges`. ``nodes`` (an Arrow array, list, or a table whose first
@@ -131,7 +133,7 @@ class Graph:
         """
         if duplicates not in ("sum", "error"):
             raise ValueError(f"duplicates must be 'sum' or 'error', not {duplicates!r}")
-        table = read_table(data)
+        table = read_table(data, id_columns=(source, target))
         names = {
             "source": source,
             "target": target,
@@ -688,7 +690,7 @@ def _node_list(nodes: Any) -> tuple[pa.ChunkedArray | None, pa.Table | None]:
         except (pa.ArrowException, TypeError, OverflowError) as e:
             raise InvalidGraphError(f"nodes must be all strings or all integers: {e}") from e
     else:
-        table = read_table(nodes, "node table")
+        table = read_table(nodes, "node table", id_columns=(0,))
         if table.num_columns < 1:
             raise InvalidGraphError("the node table has no column")
         array = table.column(0)
