@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import _core
+from ._ids import decoded
 from ._io import read_table
 from .errors import AIExposureError, BoundWarning, UnknownNodeError
 
@@ -199,7 +200,7 @@ def _node_values(graph: Graph, values: Any, name: str) -> np.ndarray:
             raise AIExposureError(
                 f"the {name} table needs columns 'node' and 'value' (missing: {sorted(missing)})"
             )
-        column = table["node"]
+        column = decoded(table["node"])  # a polars Categorical, pandas category: plain ids
         # One chunk (the usual case) is used as it is: combine_chunks would copy it.
         keys = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
         if pa.types.is_boolean(keys.type):

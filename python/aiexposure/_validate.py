@@ -12,6 +12,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ._ids import decoded
 from .errors import InvalidGraphError
 
 KINDS = ("equity", "credit", "commitment")
@@ -91,8 +92,7 @@ def kind_codes(cols: Columns) -> np.ndarray:
         return np.empty(0, dtype=np.uint8)
     name = cols.names["kind"]
     kind = cols.kind
-    if pa.types.is_dictionary(kind.type):
-        kind = kind.cast(kind.type.value_type)
+    kind = decoded(kind)
     if pa.types.is_null(kind.type):  # an empty or all-null column; nulls are reported below
         kind = kind.cast(pa.string())
     if not (
