@@ -1,7 +1,9 @@
 """The ``aiexposure`` command line: ``report``, ``generate``, ``cycles``, ``exposure``.
 
-Errors are one line on stderr (no traceback) and a non-zero exit status; long work shows a
-progress bar on a terminal and nothing when stderr is piped.
+Errors in the input are one line on stderr (no traceback) and exit status 2; a bug of ours (an
+``InternalError``, or any other unexpected exception) prints its traceback and a request for a
+bug report, and exits 70 (EX_SOFTWARE). Long work shows a progress bar on a terminal and
+nothing when stderr is piped.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ import pyarrow as pa
 
 from . import __version__
 from ._progress import Progress
-from .errors import AIExposureError
+from .errors import AIExposureError, InternalError
 from .graph import Graph
 
+EX_SOFTWARE = 70  # sysexits.h: an internal software error
 FORMATS = ".parquet, .arrow, .feather, .ipc, .arrows, .csv; or BODS v0.4 .json / .jsonl"
 BODS_SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz", ".ndjson.gz")
 
@@ -420,7 +423,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("aiexposure: interrupted", file=sys.stderr)
         return 130
+    except InternalError:
+        return _bug()
     except (AIExposureError, OSError, ValueError, KeyError, pa.ArrowException) as e:
         message = e.args[0] if isinstance(e, KeyError) and e.args else e
         print(f"aiexposure: error: {message}", file=sys.stderr)
         return 2
+    except Exception:
+        return _bug()
+
+
+def _bug() -> int:
+    """A bug of ours, not a mistake of the user: the traceback, and where to report it."""
+    import traceback
+
+    traceback.print_exc()
+    print(
+        f"aiexposure: internal error: this is a bug in aiexposure {__version__}, not in your "
+        "input; please report it on aiexposure's issue tracker, with the command line and the "
+        "input file",
+        file=sys.stderr,
+    )
+    return EX_SOFTWARE

@@ -99,17 +99,19 @@ pub fn build_graph<'py>(
     share: PyReadonlyArray1<'py, f64>,
     amount: PyReadonlyArray1<'py, f64>,
 ) -> PyResult<CoreGraph> {
-    let input = EdgeInput {
-        num_nodes,
-        source: slice(&source, "source")?,
-        target: slice(&target, "target")?,
-        kind: slice(&kind, "kind")?,
-        share: slice(&share, "share")?,
-        amount: slice(&amount, "amount")?,
-    };
-    let graph = detach::run(py, |it| Graph::build(&input, it))?;
-    Ok(CoreGraph {
-        inner: Arc::new(graph),
-        plan: OnceLock::new(),
+    detach::guard(py, || {
+        let input = EdgeInput {
+            num_nodes,
+            source: slice(&source, "source")?,
+            target: slice(&target, "target")?,
+            kind: slice(&kind, "kind")?,
+            share: slice(&share, "share")?,
+            amount: slice(&amount, "amount")?,
+        };
+        let graph = detach::run(py, |it| Graph::build(&input, it))?;
+        Ok(CoreGraph {
+            inner: Arc::new(graph),
+            plan: OnceLock::new(),
+        })
     })
 }
