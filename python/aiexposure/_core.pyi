@@ -91,7 +91,8 @@ def simple_cycles(
     max_length: int | None = None,
     min_weight: float | None = None,
     min_amount: float | None = None,
-) -> tuple[_Cycles, bool]: ...
+    max_nodes: int = ...,
+) -> tuple[_Cycles, bool, bool]: ...
 def round_trips(
     graph: CoreGraph,
 ) -> tuple[

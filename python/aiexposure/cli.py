@@ -181,12 +181,15 @@ def cycles(args: argparse.Namespace) -> int:
             min_amount=args.min_amount,
             kinds=args.kinds,
             limit=args.limit,
+            max_nodes=args.max_nodes,
         )
-    truncated = any(issubclass(w.category, BoundWarning) for w in caught)
-    print(
-        f"{table.num_rows:,} simple cycle(s)"
-        + (f" — truncated at --limit {args.limit:,}" if truncated else "")
-    )
+    cuts = [str(w.message) for w in caught if issubclass(w.category, BoundWarning)]
+    cut = ""
+    if any("max_nodes" in m for m in cuts):
+        cut = f" — truncated at --max-nodes {args.max_nodes:,} (nodes held in all)"
+    elif cuts:
+        cut = f" — truncated at --limit {args.limit:,}"
+    print(f"{table.num_rows:,} simple cycle(s){cut}")
     rows = [
         [
             " -> ".join(map(str, [*r["nodes"], r["nodes"][0]])),
@@ -223,6 +226,7 @@ def exposure(args: argparse.Namespace) -> int:
         elif args.holder is not None:
             table = graph.holdings_of(rp.node_label(graph, args.holder, "--holder"))
         else:
+            _check_exact_size(graph, args.threshold)
             table = graph.integrated_ownership(
                 method=args.method,
                 threshold=args.threshold,
@@ -250,6 +254,18 @@ def exposure(args: argparse.Namespace) -> int:
         write_table(table, args.out)
         print(f"written to {args.out}")
     return 0
+
+
+EXACT_NODES = 20_000  # above it an exact ownership table does not fit in memory
+
+
+def _check_exact_size(graph: Graph, threshold: float) -> None:
+    if threshold == 0 and graph.num_nodes > EXACT_NODES:
+        raise ValueError(
+            f"the graph has {graph.num_nodes:,} nodes, too many for an exact ownership table "
+            f"(above {EXACT_NODES:,}): pass --threshold (e.g. --threshold 0.01) for a sparse "
+            "one, or --holder NODE / --issuer NODE for one line"
+        )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -370,6 +386,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     cyc.add_argument(
         "--limit", type=int, default=1_000_000, help="stop after this many cycles (1000000)"
+    )
+    cyc.add_argument(
+        "--max-nodes",
+        type=int,
+        default=50_000_000,
+        metavar="N",
+        help="stop when the cycles found hold N nodes in all, about 24 bytes each (50000000)",
     )
     cyc.add_argument("--show", type=int, default=20, help="cycles printed (20)")
     cyc.add_argument("--out", metavar="PATH", help=f"write every cycle to PATH ({FORMATS})")

@@ -25,6 +25,7 @@ __all__ = [
     "InternalError",
     "InvalidBodsError",
     "InvalidGraphError",
+    "LargeResultWarning",
     "UnknownNodeError",
 ]
 
@@ -127,6 +128,16 @@ class BoundWarning(UserWarning):
 
     >>> from aiexposure import BoundWarning
     >>> issubclass(BoundWarning, UserWarning)
+    True
+    """
+
+
+class LargeResultWarning(UserWarning):
+    """A call is about to build a result predicted to be too large for memory (an exact
+    ownership table of more than 10 million rows); the message says what to ask instead.
+
+    >>> from aiexposure import LargeResultWarning
+    >>> issubclass(LargeResultWarning, UserWarning)
     True
     """
 

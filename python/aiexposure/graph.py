@@ -454,7 +454,9 @@ class Graph:
         its error bound ``Σ_u r_u (1 + Σ_j W̃[u, j])`` (r: the mass not yet pushed) is at most
         1% of the threshold; every value is a lower bound within that bound of the true one,
         every pair whose true value exceeds ``threshold + bound`` is in the table, and the
-        largest bound is in the metadata ``aiexposure.error_bound``.
+        largest bound is in the metadata ``aiexposure.error_bound``. An exact table predicted
+        to exceed 10 million rows (reachable pairs, estimated from a sample of holders) first
+        issues a :class:`LargeResultWarning`.
 
         >>> from aiexposure import Graph
         >>> g = Graph.from_arrow({"source": ["P", "A", "B"], "target": ["A", "B", "C"],
@@ -466,6 +468,10 @@ class Graph:
         """
         from ._exposure import integrated_ownership
 
+        if threshold == 0 and method in ("walks", "ultimate", "simple_paths"):
+            from ._size import warn_if_large
+
+            warn_if_large(self, method, max_depth, stacklevel=4)
         return integrated_ownership(self, method, threshold, max_depth, min_weight)
 
     def look_through(
@@ -568,6 +574,7 @@ class Graph:
         min_amount: float | None = None,
         kinds: str | Iterable[str] | None = None,
         limit: int = 1_000_000,
+        max_nodes: int = 50_000_000,
     ) -> pa.Table:
         """Every simple cycle of the money-flow graph (money flows source -> target on all
         kinds): a table (``cycle``, ``length``, ``nodes``, ``kinds``, ``weight``,
@@ -582,7 +589,10 @@ class Graph:
         algorithm inside each strongly connected component, Gupta–Suzumura's bounded search
         with ``max_length``; parallel over start nodes, rows in a deterministic order. More
         than ``limit`` cycles: the first ``limit`` rows, a :class:`BoundWarning`, and the
-        metadata ``aiexposure.truncated`` set to ``true``.
+        metadata ``aiexposure.truncated`` set to ``true``. ``max_nodes`` bounds the memory the
+        same way: the cycles returned hold at most that many nodes in all (cycles in a large
+        component can run to thousands of nodes each); past it, the first cycles that fit,
+        the warning and the metadata.
 
         >>> from aiexposure import Graph
         >>> g = Graph.from_arrow({"source": ["Amazon", "OpenAI"], "target": ["OpenAI", "Amazon"],
@@ -594,7 +604,7 @@ class Graph:
         """
         from ._cycles import simple_cycles
 
-        return simple_cycles(self, max_length, min_weight, min_amount, kinds, limit)
+        return simple_cycles(self, max_length, min_weight, min_amount, kinds, limit, max_nodes)
 
     def circular_financing(self, payees: Iterable[Any] | None = None) -> CircularFinancing:
         """Circular financing (docs/math.md): per investment edge (equity or credit)

@@ -86,10 +86,13 @@ pub fn find_cycle<'py>(
     })
 }
 
-/// Every simple cycle matching the options, in the core's deterministic order, and whether
-/// the limit truncated them.
+/// Every simple cycle matching the options, in the core's deterministic order, whether a
+/// bound (`limit` or `max_nodes`) truncated them, and whether it was `max_nodes`.
 #[pyfunction]
-#[pyo3(signature = (graph, kinds, limit, max_length=None, min_weight=None, min_amount=None))]
+#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (
+    graph, kinds, limit, max_length=None, min_weight=None, min_amount=None, max_nodes=usize::MAX
+))]
 pub fn simple_cycles<'py>(
     py: Python<'py>,
     graph: &CoreGraph,
@@ -98,7 +101,8 @@ pub fn simple_cycles<'py>(
     max_length: Option<usize>,
     min_weight: Option<f64>,
     min_amount: Option<f64>,
-) -> PyResult<(Columns<'py>, bool)> {
+    max_nodes: usize,
+) -> PyResult<(Columns<'py>, bool, bool)> {
     detach::guard(py, || {
         let g = &*graph.inner;
         let opts = CycleOptions {
@@ -107,9 +111,14 @@ pub fn simple_cycles<'py>(
             min_amount,
             kinds: mask(kinds)?,
             limit,
+            max_nodes,
         };
         let found = detach::run(py, |it| enumerate(g, &opts, it))?;
-        Ok((columns(py, g, &found.cycles), found.truncated))
+        Ok((
+            columns(py, g, &found.cycles),
+            found.truncated,
+            found.over_budget,
+        ))
     })
 }
 
