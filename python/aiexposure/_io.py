@@ -50,6 +50,13 @@ def read_table(
 
 
 def _from_pandas(frame: Any, what: str) -> pa.Table:
+    names = [str(c) for c in getattr(frame, "columns", [])]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise InvalidGraphError(
+            f"the pandas {what} has duplicate column names ({', '.join(map(repr, twice))}): "
+            "rename or drop all but one of each"
+        )
     try:
         return pa.Table.from_pandas(frame, preserve_index=False)
     except (pa.ArrowException, TypeError, ValueError) as e:
@@ -74,7 +81,9 @@ def _read_path(path: Path, what: str, id_columns: Sequence[str | int] = ()) -> p
         if suffix in (".parquet", ".pq"):
             import pyarrow.parquet as pq
 
-            return pq.read_table(path)
+            # ParquetFile, not read_table: the dataset reader refuses duplicate column names
+            # before the edge table's checks can name them.
+            return pq.ParquetFile(path).read()
         if suffix in (".arrow", ".feather", ".ipc", ".arrows"):
             return _read_ipc(path)
         if suffix == ".csv":

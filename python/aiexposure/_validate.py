@@ -47,6 +47,12 @@ class Columns:
 
 def select_columns(table: pa.Table, names: dict[str, str], defaults: dict[str, str]) -> Columns:
     present = set(table.column_names)
+    for role, name in names.items():
+        if name is not None and table.column_names.count(name) > 1:
+            raise InvalidGraphError(
+                f"the edge table has {table.column_names.count(name)} columns named {name!r} "
+                f"(the {role} column): rename or drop all but one"
+            )
     for role in ("source", "target"):
         if names[role] not in present:
             raise InvalidGraphError(

@@ -450,10 +450,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _bug()
     except (AIExposureError, OSError, ValueError, KeyError, pa.ArrowException) as e:
         message = e.args[0] if isinstance(e, KeyError) and e.args else e
-        print(f"aiexposure: error: {message}", file=sys.stderr)
+        print(f"aiexposure: error: {_one_line(str(message))}", file=sys.stderr)
         return 2
     except Exception:
         return _bug()
+
+
+def _one_line(message: str, width: int = 400) -> str:
+    """An error on one line: a library's multi-line message (a schema dump) folded, and cut."""
+    text = "; ".join(line.strip() for line in message.splitlines() if line.strip())
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _bug() -> int:
