@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import __version__
 from ._progress import Progress
@@ -65,18 +66,53 @@ def _load_file(args: argparse.Namespace) -> Graph:
 
 def _filter_as_of(path: str, as_of: str, id_columns: tuple[str, str]) -> pa.Table:
     """An edge file's rows dated on or before ``as_of`` (needs a ``date`` column)."""
-    import datetime as dt
-
-    import pyarrow.compute as pc
-
     from ._io import read_table
 
+    day = _as_of(as_of)
     table = read_table(path, id_columns=id_columns)
     if "date" not in table.column_names:
         raise ValueError(f"--as-of needs a 'date' column in {path}; it has none")
-    day = dt.date.fromisoformat(as_of)
-    dates = pc.cast(table["date"], pa.date32())
-    return table.filter(pc.fill_null(pc.less_equal(dates, pa.scalar(day)), True))
+    try:
+        dates = pc.cast(table["date"], pa.date32())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
+        raise ValueError(
+            f"--as-of: the 'date' column of {path} does not hold YYYY-MM-DD dates ({e})"
+        ) from e
+    kept = table.filter(pc.fill_null(pc.less_equal(dates, pa.scalar(day)), True))
+    if kept.num_rows == 0 and table.num_rows:
+        raise ValueError(
+            f"--as-of {as_of}: no row of {path} is dated on or before it (the first is dated "
+            f"{pc.min(dates).as_py()}); pick a later date"
+        )
+    return kept
+
+
+def _as_of(text: str) -> Any:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"--as-of {text!r}: write the date as YYYY-MM-DD") from None
+
+
+def _built_in(as_of: str | None) -> tuple[pa.Table, pa.Table]:
+    """The built-in deals known on ``as_of`` (quantified, unquantified); a clear error for a
+    date before any quantified deal."""
+    import datetime as dt
+
+    from .datasets import ai_funding_2026, split_quantified
+
+    day = None if as_of is None else _as_of(as_of)
+    edges, unquantified = split_quantified(ai_funding_2026(as_of=day))
+    if edges.num_rows == 0:
+        every, _ = split_quantified(ai_funding_2026(as_of=dt.date.max))
+        raise ValueError(
+            f"--as-of {as_of}: the built-in data set has no deal with a known stake or amount "
+            f"on or before it (the first is dated {pc.min(every['date']).as_py()}); pick a "
+            "later date"
+        )
+    return edges, unquantified
 
 
 def report(args: argparse.Namespace) -> int:
@@ -89,13 +125,14 @@ def report(args: argparse.Namespace) -> int:
     unquantified = None
     with progress.step("loading the graph"):
         if args.edges is None:
-            from .datasets import ai_funding_2026, ai_funding_2026_nodes, split_quantified
+            from .datasets import ai_funding_2026_nodes
 
-            edges, unquantified = split_quantified(ai_funding_2026(as_of=args.as_of))
+            edges, unquantified = _built_in(args.as_of)
             as_of = args.as_of or "2026-02-27"
             name = f"built-in data set: 2026 AI funding, as of {as_of}"
             graph = Graph.from_arrow(edges)
-            for r in ai_funding_2026_nodes().to_pylist():
+            # Valuations known at the date only: a later one would shock a value not yet seen.
+            for r in ai_funding_2026_nodes(as_of=args.as_of).to_pylist():
                 node_types[r["name"]] = r["type"]
                 if r["valuation_usd"] is not None:
                     valuations[r["name"]] = r["valuation_usd"]
@@ -221,22 +258,17 @@ def exposure(args: argparse.Namespace) -> int:
         graph = _load_file(args)
     with progress.step(f"solving ({args.method})"), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", BoundWarning)
-        if args.issuer is not None:
-            table = graph.exposure_to(rp.node_label(graph, args.issuer, "--issuer"))
-        elif args.holder is not None:
-            table = graph.holdings_of(rp.node_label(graph, args.holder, "--holder"))
-        else:
-            _check_exact_size(graph, args.threshold)
-            table = graph.integrated_ownership(
-                method=args.method,
-                threshold=args.threshold,
-                max_depth=args.max_depth,
-                min_weight=args.min_weight,
-            )
-    print(f"{table.num_rows:,} row(s), convention: {args.method}")
+        holder = None if args.holder is None else rp.node_label(graph, args.holder, "--holder")
+        issuer = None if args.issuer is None else rp.node_label(graph, args.issuer, "--issuer")
+        table = _ownership(graph, args, holder, issuer)
+    above = f", pairs above {args.threshold:g}" if args.threshold > 0 else ""
+    print(f"{table.num_rows:,} row(s), convention: {args.method}{above}")
     if any(issubclass(w.category, BoundWarning) for w in caught):
         print("note: --max-depth or --min-weight cut some chains off: values are lower bounds")
-    top = table.sort_by([("integrated", "descending")]).slice(0, args.show).to_pylist()
+    if args.method == "ultimate" and issuer is not None and holder is None:
+        total = pc.sum(table["integrated"]).as_py() or 0.0
+        print(f"owners of {issuer} in all (free float included): {tx.percent(total)}")
+    top = _named_first(table).slice(0, args.show).to_pylist()
     if top:
         names = [c for c in table.column_names if c not in ("direct", "integrated")]
         rows = [
@@ -248,12 +280,48 @@ def exposure(args: argparse.Namespace) -> int:
             for r in top
         ]
         print(tx.table([*names, "direct", "integrated"], rows))
+    shown_free = sum(r.get("holder", 0) is None for r in top)
+    if "holder" in table.column_names and table["holder"].null_count > shown_free:
+        free = table.filter(pc.is_null(table["holder"]))["integrated"]
+        low, high = pc.min_max(free).values()
+        print(
+            f"free float (held by nobody in the data): {len(free):,} rows, "
+            f"{tx.percent(low.as_py())} to {tx.percent(high.as_py())}; all in --out"
+        )
     if args.out:
         from ._io import write_table
 
         write_table(table, args.out)
         print(f"written to {args.out}")
     return 0
+
+
+def _ownership(graph: Graph, args: argparse.Namespace, holder: Any, issuer: Any) -> pa.Table:
+    """The ownership table under ``--method`` and ``--threshold``, restricted to one holder
+    and/or one issuer: walks by one solve of that line, the other conventions by their table."""
+    if args.method == "walks" and (holder is None) != (issuer is None):
+        line = graph.holdings_of(holder) if holder is not None else graph.exposure_to(issuer)
+        return line.filter(pc.greater(line["integrated"], args.threshold))
+    _check_exact_size(graph, args.threshold)
+    table = graph.integrated_ownership(
+        method=args.method,
+        threshold=args.threshold,
+        max_depth=args.max_depth,
+        min_weight=args.min_weight,
+    )
+    for column, node in (("holder", holder), ("issuer", issuer)):
+        if node is not None:
+            table = table.filter(pc.equal(table[column], node)).drop_columns(column)
+    return table
+
+
+def _named_first(table: pa.Table) -> pa.Table:
+    """Largest first, named owners before the free float (a null holder)."""
+    keys = [("integrated", "descending")]
+    if "holder" in table.column_names:
+        table = table.append_column("free float", pc.is_null(table["holder"]))
+        keys.insert(0, ("free float", "ascending"))
+    return table.sort_by(keys).drop_columns([c for c in ["free float"] if c in table.column_names])
 
 
 EXACT_NODES = 20_000  # above it an exact ownership table does not fit in memory
@@ -421,8 +489,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     exp.add_argument("--max-depth", type=int, help="simple_paths: longest chain, in edges")
     exp.add_argument("--min-weight", type=float, help="simple_paths: drop chains below it")
-    exp.add_argument("--holder", metavar="NODE", help="only what NODE holds (walks)")
-    exp.add_argument("--issuer", metavar="NODE", help="only who holds NODE (walks)")
+    exp.add_argument(
+        "--holder", metavar="NODE", help="only what NODE holds (under --method, --threshold)"
+    )
+    exp.add_argument(
+        "--issuer", metavar="NODE", help="only who holds NODE (under --method, --threshold)"
+    )
     exp.add_argument("--show", type=int, default=20, help="rows printed (20)")
     exp.add_argument("--out", metavar="PATH", help=f"write the table to PATH ({FORMATS})")
     _add_columns(exp)
