@@ -55,7 +55,11 @@ def node_index(graph: Graph, node: Any) -> int:
     """Index of a node label; UnknownNodeError naming it when absent."""
     found = _index_or_none(graph, node)
     if found is None:
-        why = _refusal(graph, node) or f"node {node!r} is not in the graph"
+        from ._suggest import did_you_mean
+
+        why = (
+            _refusal(graph, node) or f"node {node!r} is not in the graph{did_you_mean(graph, node)}"
+        )
         raise UnknownNodeError(
             f"{why} (its ids are {graph.nodes.type}); check the spelling and type of the id",
             nodes=[node],

@@ -220,7 +220,7 @@ class Report:
         ]
         return "\n".join(
             [
-                f"aiexposure {__version__} — {self.name}",
+                tx.wrap(f"aiexposure {__version__} — {self.name}", indent=0),
                 tx.heading("The graph in numbers"),
                 f"  {info['nodes']:,} nodes, {info['edges']:,} edges ({info['rows']:,} rows, "
                 f"{info['merged_duplicates']:,} duplicate rows merged)",

@@ -58,6 +58,7 @@ def select_columns(table: pa.Table, names: dict[str, str], defaults: dict[str, s
             raise InvalidGraphError(
                 f"the edge table has no {role} column {names[role]!r} (columns: "
                 f"{', '.join(map(repr, table.column_names)) or 'none'}); pass {role}='<column>'"
+                + _delimiter_hint(table.column_names)
             )
     optional = {}
     for role in ("kind", "share", "amount"):
@@ -77,6 +78,17 @@ def select_columns(table: pa.Table, names: dict[str, str], defaults: dict[str, s
         names=names,
         **optional,
     )
+
+
+def _delimiter_hint(columns: list[str]) -> str:
+    """One column whose name holds ';' or a tab: a CSV split on another delimiter."""
+    for sep, name in ((";", "semicolons"), ("\t", "tabs")):
+        if len(columns) == 1 and sep in columns[0]:
+            return (
+                f". The file looks separated by {name}, not commas: save it as comma-separated "
+                "CSV (or read it with that delimiter and pass the table)"
+            )
+    return ""
 
 
 def check_ids_present(cols: Columns) -> None:
@@ -117,12 +129,22 @@ def kind_codes(cols: Columns) -> np.ndarray:
         bad = np.flatnonzero(codes.is_null().to_numpy(zero_copy_only=False))
         values = pc.unique(kind.take(pa.array(bad))).to_pylist()
         shown = ", ".join("null" if v is None else repr(v) for v in values[:SHOW_ROWS])
+        shown += _did_you_mean(next((v for v in values if v is not None), None))
         fail(
             f"unknown kind {shown} in column {name!r} at {{rows}}; kind must be one of "
             f"{', '.join(KINDS)} (fill nulls with 'equity' if that is what they are)",
             bad,
         )
     return codes.to_numpy().astype(np.uint8)
+
+
+def _did_you_mean(kind: str | None) -> str:
+    import difflib
+
+    if kind is None:
+        return ""
+    found = difflib.get_close_matches(kind.strip().lower(), KINDS, n=1, cutoff=0.6)
+    return f" (did you mean {found[0]!r}?)" if found else ""
 
 
 def _float_column(column: pa.ChunkedArray, name: str, role: str) -> np.ndarray:
