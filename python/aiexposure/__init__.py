@@ -20,6 +20,7 @@ from .errors import (
     InternalError,
     InvalidBodsError,
     InvalidGraphError,
+    LargeResultWarning,
     UnknownNodeError,
 )
 from .graph import Graph
@@ -35,6 +36,7 @@ __all__ = [
     "InternalError",
     "InvalidBodsError",
     "InvalidGraphError",
+    "LargeResultWarning",
     "UnknownNodeError",
     "__version__",
     "read_bods",

@@ -202,7 +202,8 @@ def _check_statement(st: Any, position: int, seen: set[str]) -> str:
         raise InvalidBodsError(f"statement #{position} is a {type(st).__name__}, not an object")
     sid = st.get("statementId", st.get("statementID"))
     where = f"statement {sid}" if isinstance(sid, str) else f"statement #{position}"
-    version = str((st.get("publicationDetails") or {}).get("bodsVersion", ""))
+    details = st.get("publicationDetails")
+    version = str(details.get("bodsVersion", "")) if isinstance(details, dict) else ""
     if "statementType" in st or "statementID" in st or version in ("0.1", "0.2", "0.3"):
         shape = st.get("statementType", f"bodsVersion {version or '< 0.4'}")
         raise InvalidBodsError(
@@ -475,9 +476,15 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
+def _list(value: Any) -> list[Any]:
+    """A descriptive list field (identifiers, names, nationalities); another shape describes
+    nothing we can read, like a non-object entry inside one."""
+    return value if isinstance(value, list) else []
+
+
 def _identifiers(details: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
-    for ident in details.get("identifiers") or []:
+    for ident in _list(details.get("identifiers")):
         if isinstance(ident, dict):
             out.append(
                 {
@@ -491,7 +498,7 @@ def _identifiers(details: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _person_name(details: dict[str, Any]) -> str | None:
-    names = [n for n in details.get("names") or [] if isinstance(n, dict)]
+    names = [n for n in _list(details.get("names")) if isinstance(n, dict)]
     names.sort(key=lambda n: n.get("type") != "legal")  # the legal name first
     for n in names:
         full = n.get("fullName") or " ".join(
@@ -521,7 +528,7 @@ def _party_row(st: dict[str, Any]) -> dict[str, Any]:
         unspecified = details.get("unspecifiedPersonDetails")
         unknown = kind in UNKNOWN_PERSON_TYPES or isinstance(unspecified, dict)
         name = _person_name(details)
-        nationalities = [n for n in details.get("nationalities") or [] if isinstance(n, dict)]
+        nationalities = [n for n in _list(details.get("nationalities")) if isinstance(n, dict)]
         place = (
             _text(nationalities[0].get("code") or nationalities[0].get("name"))
             if (nationalities)

@@ -28,6 +28,10 @@ if TYPE_CHECKING:
     from .graph import Graph
 
 TRUNCATED = b"aiexposure.truncated"
+# Node slots the cycles found may hold in all: about 12 bytes each in the core, and as much
+# again in the result table; a bound on memory where `limit` (a count) bounds nothing when
+# cycles run to thousands of nodes.
+MAX_NODES = 50_000_000
 _KIND_NAMES = pa.array(KINDS, pa.string())
 
 
@@ -154,26 +158,38 @@ def simple_cycles(
     min_amount: float | None,
     kinds: Any,
     limit: int,
+    max_nodes: int = MAX_NODES,
 ) -> pa.Table:
     codes = followed_kinds(kinds)
     if max_length is not None:
         max_length = _whole("max_length", max_length, 1)
     limit = _whole("limit", limit, 1)
+    max_nodes = _whole("max_nodes", max_nodes, 1)
     core = graph._core
     if graph._stakes is not None and min_weight:
         # Keep every cycle whose upper bound passes: search the capped maximums' graph (the
         # same edges but those whose maximum is 0, which no positive min_weight keeps).
         core = exposure_cores(graph._stakes, graph._core)[1]
-    columns, truncated = _core.simple_cycles(
+    columns, truncated, over_budget = _core.simple_cycles(
         core,
         codes,
         limit,
         max_length,
         _bound("min_weight", min_weight),
         _bound("min_amount", min_amount),
+        min(max_nodes, 2**64 - 1),
     )
     table = _cycle_table(graph, columns, truncated)
-    if truncated:
+    if over_budget:
+        warnings.warn(
+            f"simple_cycles: the cycles found hold more than max_nodes={max_nodes:,} nodes in "
+            f"all; the table holds the first {table.num_rows:,} cycles (its metadata marks it "
+            "truncated): narrow the search with max_length, min_weight or min_amount, or raise "
+            "max_nodes if the memory allows (about 24 bytes a node)",
+            BoundWarning,
+            stacklevel=3,
+        )
+    elif truncated:
         warnings.warn(
             f"simple_cycles: more cycles match than limit={limit}; the table holds the first "
             f"{limit} (its metadata marks it truncated): raise limit, or narrow the search "

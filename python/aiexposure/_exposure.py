@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import _core
+from ._ids import decoded
 from ._io import read_table
 from ._stakes import (
     BOUNDS,
@@ -33,7 +34,23 @@ METHODS = ("walks", "ultimate", "simple_paths")
 TRUNCATED = b"aiexposure.truncated"
 
 
+def _refusal(graph: Graph, node: Any) -> str | None:
+    """Why ``node`` names no node even where Arrow would convert it (Arrow truncates 1.5 to
+    the integer id 1 and reads True as 1); None when it may name one."""
+    if isinstance(node, (bool, np.bool_)):
+        return f"node {node!r} is a bool, not a node id"
+    if (
+        pa.types.is_integer(graph.nodes.type)
+        and isinstance(node, (float, np.floating))
+        and not float(node).is_integer()
+    ):
+        return f"node {node!r} is not an integer, and the graph's ids are integers"
+    return None
+
+
 def _index_or_none(graph: Graph, node: Any) -> int | None:
+    if _refusal(graph, node) is not None:
+        return None
     try:
         lookup = graph._lookup_nodes()
         found = pc.index(lookup, pa.scalar(node, lookup.type)).as_py()
@@ -46,9 +63,13 @@ def node_index(graph: Graph, node: Any) -> int:
     """Index of a node label; UnknownNodeError naming it when absent."""
     found = _index_or_none(graph, node)
     if found is None:
+        from ._suggest import did_you_mean
+
+        why = (
+            _refusal(graph, node) or f"node {node!r} is not in the graph{did_you_mean(graph, node)}"
+        )
         raise UnknownNodeError(
-            f"node {node!r} is not in the graph (its ids are {graph.nodes.type}); check the "
-            "spelling and type of the id",
+            f"{why} (its ids are {graph.nodes.type}); check the spelling and type of the id",
             nodes=[node],
         )
     return found
@@ -60,10 +81,7 @@ def node_indices(graph: Graph, nodes: Iterable[Any], name: str) -> np.ndarray:
     if isinstance(nodes, (str, bytes)):
         raise TypeError(f"{name} must be a list of nodes, not one {type(nodes).__name__}")
     items = list(nodes)
-    try:
-        keys = pa.array(items, graph._lookup_nodes().type)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError):
-        keys = None  # some id of another type: found one by one below, to name it
+    keys = _key_array(graph, items)
     idx = None if keys is None else pc.index_in(keys, value_set=graph._lookup_nodes())
     if idx is None or idx.null_count:
         if idx is None:
@@ -71,12 +89,30 @@ def node_indices(graph: Graph, nodes: Iterable[Any], name: str) -> np.ndarray:
         else:
             missing = idx.is_null().to_numpy(zero_copy_only=False)
             unknown = [items[i] for i in np.flatnonzero(missing)]
-        raise UnknownNodeError(
-            f"{name} names node(s) not in the graph: {', '.join(map(repr, unknown[:10]))} "
-            f"(its ids are {graph.nodes.type}); check the spelling and type of the ids",
-            nodes=unknown,
-        )
+        raise _unknown(graph, name, unknown)
     return idx.to_numpy(zero_copy_only=False).astype(np.uint32)
+
+
+def _unknown(graph: Graph, name: str, unknown: list[Any]) -> UnknownNodeError:
+    reasons = [r for r in (_refusal(graph, v) for v in unknown[:10]) if r]
+    return UnknownNodeError(
+        f"{name} names node(s) not in the graph: {', '.join(map(repr, unknown[:10]))}"
+        f"{' and ' + str(len(unknown) - 10) + ' more' if len(unknown) > 10 else ''} "
+        f"(its ids are {graph.nodes.type}{'; ' + reasons[0] if reasons else ''}); check the "
+        "spelling and type of the ids",
+        nodes=unknown,
+    )
+
+
+def _key_array(graph: Graph, items: list[Any]) -> pa.Array | None:
+    """The keys as an array of the lookup type; None when one of them cannot be a node id
+    (a bool, a non-integral number on integer ids, a value of another type)."""
+    if any(_refusal(graph, v) is not None for v in items):
+        return None
+    try:
+        return pa.array(items, graph._lookup_nodes().type)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError):
+        return None  # some id of another type: found one by one, to name it
 
 
 def _labels(graph: Graph, indices: np.ndarray) -> pa.Array:
@@ -296,11 +332,9 @@ def _node_values(graph: Graph, values: Any, name: str) -> np.ndarray:
     out = np.zeros(graph.num_nodes)
     if isinstance(values, Mapping):
         items = list(values.items())
-        keys = (
-            pa.array([k for k, _ in items], graph.nodes.type)
-            if items
-            else pa.array([], graph.nodes.type)
-        )
+        keys = _key_array(graph, [k for k, _ in items])
+        if keys is None:
+            raise _unknown(graph, name, [k for k, _ in items if _index_or_none(graph, k) is None])
         vals = np.array([v for _, v in items], dtype=np.float64)
     else:
         table = read_table(values, f"{name} table")
@@ -309,9 +343,13 @@ def _node_values(graph: Graph, values: Any, name: str) -> np.ndarray:
             raise AIExposureError(
                 f"the {name} table needs columns 'node' and 'value' (missing: {sorted(missing)})"
             )
-        column = table["node"]
+        column = decoded(table["node"])  # a polars Categorical, pandas category: plain ids
         # One chunk (the usual case) is used as it is: combine_chunks would copy it.
         keys = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+        if pa.types.is_boolean(keys.type):
+            raise UnknownNodeError(
+                f"the {name} table's node column holds booleans; node ids are {graph.nodes.type}"
+            )
         if keys.type != graph.nodes.type:
             try:
                 keys = keys.cast(graph.nodes.type)
@@ -337,10 +375,7 @@ def _node_values(graph: Graph, values: Any, name: str) -> np.ndarray:
         else []
     )
     if unknown:
-        raise UnknownNodeError(
-            f"{name} names node(s) not in the graph: {', '.join(map(repr, unknown[:10]))}",
-            nodes=unknown,
-        )
+        raise _unknown(graph, name, unknown)
     if not np.isfinite(vals).all():
         raise AIExposureError(f"{name} values must be finite numbers")
     _check_default(name, vals, keys)

@@ -29,10 +29,30 @@ class NodeIds:
     labels: pa.Array
 
 
-def _decoded(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    if pa.types.is_dictionary(column.type):
-        return column.cast(column.type.value_type)
-    return column
+# View types have few compute kernels (no take, no cast out of a dictionary of them): such
+# values are decoded as their large counterparts.
+_VIEW_TO_LARGE = {pa.string_view(): pa.large_string(), pa.binary_view(): pa.large_binary()}
+
+
+def _decoded_type(t: pa.DataType) -> pa.DataType:
+    if not pa.types.is_dictionary(t):
+        return t
+    return _VIEW_TO_LARGE.get(t.value_type, t.value_type)
+
+
+def decoded(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A dictionary-encoded column (polars Categorical / Enum, pandas category, DuckDB ENUM)
+    as plain values; other columns unchanged."""
+    if not pa.types.is_dictionary(column.type):
+        return column
+    plain = _decoded_type(column.type)
+    chunks = []
+    for chunk in column.chunks:
+        values = chunk.dictionary
+        if values.type != plain:
+            values = values.cast(plain)
+        chunks.append(values.take(chunk.indices))
+    return pa.chunked_array(chunks, plain)
 
 
 def common_id_type(columns: list[tuple[str, pa.ChunkedArray]]) -> pa.DataType:
@@ -40,7 +60,7 @@ def common_id_type(columns: list[tuple[str, pa.ChunkedArray]]) -> pa.DataType:
     Each column comes with how error messages name it."""
     # An empty column of no type (e.g. from an empty Python list) takes the others' type.
     types = {
-        name: _decoded(col).type
+        name: _decoded_type(col.type)
         for name, col in columns
         if not (pa.types.is_null(col.type) and len(col) == 0)
     }
@@ -78,7 +98,7 @@ def encode(columns: list[tuple[str, pa.ChunkedArray]]) -> NodeIds:
     work_type = pa.large_string() if id_type == pa.string_view() else id_type
     chunks: list[pa.Array] = []
     for _, column in columns:
-        column = _decoded(column)
+        column = decoded(column)
         # cast() copies even to the same type; the id columns can be most of the table.
         chunks.extend((column if column.type == work_type else column.cast(work_type)).chunks)
     chunks = [c for c in chunks if len(c)]

@@ -135,7 +135,8 @@ def scenario(
     """The scenario in look_through's units: value_loss in USD (--value-loss as given,
     --shock NODE=FRACTION as FRACTION x NODE's valuation) and default fractions."""
     losses = losses or {}
-    if not shocks and not unpaid and not losses:
+    default = not (shocks or unpaid or losses)
+    if default:
         if builtin:
             shocks, unpaid = {"OpenAI": 0.5}, {"OpenAI": 1.0}
         elif valuations:
@@ -143,6 +144,11 @@ def scenario(
             top = max(valuations, key=lambda k: (valuations[k], str(k)))
             shocks = {str(top): 0.5}
     s = Scenario()
+    if builtin and default and "OpenAI" not in valuations:
+        # The default shock needs OpenAI's valuation, unknown before its first priced round:
+        # said, never an error about an option the user did not pass.
+        shocks = {}
+        s.lines.append("no valuation of OpenAI known at this date: the default shock is left out")
     for text, fraction in shocks.items():
         node = node_label(graph, text, "--shock")
         value = valuations.get(node)
@@ -254,7 +260,7 @@ class Report:
         ]
         return "\n".join(
             [
-                f"aiexposure {__version__} — {self.name}",
+                tx.wrap(f"aiexposure {__version__} — {self.name}", indent=0),
                 tx.heading("The graph in numbers"),
                 f"  {info['nodes']:,} nodes, {info['edges']:,} edges ({info['rows']:,} rows, "
                 f"{info['merged_duplicates']:,} duplicate rows merged)",

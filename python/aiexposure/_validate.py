@@ -12,6 +12,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ._ids import decoded
 from .errors import InvalidGraphError
 
 KINDS = ("equity", "credit", "commitment")
@@ -59,11 +60,18 @@ class Columns:
 
 def select_columns(table: pa.Table, names: dict[str, str], defaults: dict[str, str]) -> Columns:
     present = set(table.column_names)
+    for role, name in names.items():
+        if name is not None and table.column_names.count(name) > 1:
+            raise InvalidGraphError(
+                f"the edge table has {table.column_names.count(name)} columns named {name!r} "
+                f"(the {role} column): rename or drop all but one"
+            )
     for role in ("source", "target"):
         if names[role] not in present:
             raise InvalidGraphError(
                 f"the edge table has no {role} column {names[role]!r} (columns: "
                 f"{', '.join(map(repr, table.column_names)) or 'none'}); pass {role}='<column>'"
+                + _delimiter_hint(table.column_names)
             )
     optional = {}
     for role in OPTIONAL_ROLES:
@@ -85,6 +93,17 @@ def select_columns(table: pa.Table, names: dict[str, str], defaults: dict[str, s
     )
 
 
+def _delimiter_hint(columns: list[str]) -> str:
+    """One column whose name holds ';' or a tab: a CSV split on another delimiter."""
+    for sep, name in ((";", "semicolons"), ("\t", "tabs")):
+        if len(columns) == 1 and sep in columns[0]:
+            return (
+                f". The file looks separated by {name}, not commas: save it as comma-separated "
+                "CSV (or read it with that delimiter and pass the table)"
+            )
+    return ""
+
+
 def check_ids_present(cols: Columns) -> None:
     for role in ("source", "target"):
         column = getattr(cols, role)
@@ -104,8 +123,7 @@ def kind_codes(cols: Columns) -> np.ndarray:
         return np.empty(0, dtype=np.uint8)
     name = cols.names["kind"]
     kind = cols.kind
-    if pa.types.is_dictionary(kind.type):
-        kind = kind.cast(kind.type.value_type)
+    kind = decoded(kind)
     if pa.types.is_null(kind.type):  # an empty or all-null column; nulls are reported below
         kind = kind.cast(pa.string())
     if not (
@@ -124,12 +142,22 @@ def kind_codes(cols: Columns) -> np.ndarray:
         bad = np.flatnonzero(codes.is_null().to_numpy(zero_copy_only=False))
         values = pc.unique(kind.take(pa.array(bad))).to_pylist()
         shown = ", ".join("null" if v is None else repr(v) for v in values[:SHOW_ROWS])
+        shown += _did_you_mean(next((v for v in values if v is not None), None))
         fail(
             f"unknown kind {shown} in column {name!r} at {{rows}}; kind must be one of "
             f"{', '.join(KINDS)} (fill nulls with 'equity' if that is what they are)",
             bad,
         )
     return codes.to_numpy().astype(np.uint8)
+
+
+def _did_you_mean(kind: str | None) -> str:
+    import difflib
+
+    if kind is None:
+        return ""
+    found = difflib.get_close_matches(kind.strip().lower(), KINDS, n=1, cutoff=0.6)
+    return f" (did you mean {found[0]!r}?)" if found else ""
 
 
 def _float_column(column: pa.ChunkedArray, name: str, role: str) -> np.ndarray:

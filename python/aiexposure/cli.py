@@ -1,26 +1,64 @@
 """The ``aiexposure`` command line: ``report``, ``generate``, ``cycles``, ``exposure``.
 
-Errors are one line on stderr (no traceback) and a non-zero exit status; long work shows a
-progress bar on a terminal and nothing when stderr is piped.
+Errors in the input are one line on stderr (no traceback) and exit status 2; a bug of ours (an
+``InternalError``, or any other unexpected exception) prints its traceback and a request for a
+bug report, and exits 70 (EX_SOFTWARE). Long work shows a progress bar on a terminal and
+nothing when stderr is piped.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import __version__
 from ._progress import Progress
-from .errors import AIExposureError
+from .errors import AIExposureError, InternalError
 from .graph import Graph
 
+EX_SOFTWARE = 70  # sysexits.h: an internal software error
+OUT_FORMATS = (".parquet", ".pq", ".arrow", ".feather", ".ipc", ".arrows", ".csv")
+CYCLE_FORMATS = OUT_FORMATS[:-1]  # CSV has no list type for a cycle's nodes and kinds
+OVERWRITE = "an existing file is overwritten"
 FORMATS = ".parquet, .arrow, .feather, .ipc, .arrows, .csv; or BODS v0.4 .json / .jsonl"
 BODS_SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz", ".ndjson.gz")
+
+
+def _check_out(out: str | None, formats: tuple[str, ...], what: str, option: str = "--out") -> None:
+    """--out checked before any work: a known format that can hold the result, in a folder
+    that exists (an existing file is overwritten)."""
+    if out is None:
+        return
+    path = Path(out)
+    if path.is_dir():
+        raise ValueError(f"{option} {out} is a folder; give a file name ({', '.join(formats)})")
+    if path.suffix.lower() not in formats:
+        raise ValueError(
+            f"{option} {out}: unsupported output type {path.suffix or '(none)'!r} for {what}; "
+            f"use {', '.join(formats)}"
+        )
+    if not path.parent.is_dir():
+        raise ValueError(
+            f"{option} {out}: the folder {path.parent} does not exist; create it first"
+        )
+
+
+def _check_out_dir(out: str) -> None:
+    """The report's folder: created if missing, in a folder that exists; its files are
+    overwritten."""
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"--out {out} is a file; the report needs a folder")
+    if not path.exists() and not path.parent.is_dir():
+        raise ValueError(f"--out {out}: the folder {path.parent} does not exist; create it first")
 
 
 def _is_bods(path: Path) -> bool:
@@ -60,40 +98,73 @@ def _load_file(args: argparse.Namespace) -> Graph:
     )
 
 
-def _filter_as_of(path: str, as_of: str) -> pa.Table:
+def _filter_as_of(path: str, as_of: str, id_columns: tuple[str, str]) -> pa.Table:
     """An edge file's rows dated on or before ``as_of`` (needs a ``date`` column)."""
-    import datetime as dt
-
-    import pyarrow.compute as pc
-
     from ._io import read_table
 
-    table = read_table(path)
+    day = _as_of(as_of)
+    table = read_table(path, id_columns=id_columns)
     if "date" not in table.column_names:
         raise ValueError(f"--as-of needs a 'date' column in {path}; it has none")
-    day = dt.date.fromisoformat(as_of)
-    dates = pc.cast(table["date"], pa.date32())
-    return table.filter(pc.fill_null(pc.less_equal(dates, pa.scalar(day)), True))
+    try:
+        dates = pc.cast(table["date"], pa.date32())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
+        raise ValueError(
+            f"--as-of: the 'date' column of {path} does not hold YYYY-MM-DD dates ({e})"
+        ) from e
+    kept = table.filter(pc.fill_null(pc.less_equal(dates, pa.scalar(day)), True))
+    if kept.num_rows == 0 and table.num_rows:
+        raise ValueError(
+            f"--as-of {as_of}: no row of {path} is dated on or before it (the first is dated "
+            f"{pc.min(dates).as_py()}); pick a later date"
+        )
+    return kept
+
+
+def _as_of(text: str) -> Any:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"--as-of {text!r}: write the date as YYYY-MM-DD") from None
+
+
+def _built_in(as_of: str | None) -> pa.Table:
+    """The built-in deals known on ``as_of``, unknown stakes included; a clear error for a
+    date before any deal."""
+    from .datasets import ai_funding_2026, first_deal_date
+
+    day = None if as_of is None else _as_of(as_of)
+    edges = ai_funding_2026(as_of=day)
+    if edges.num_rows == 0:
+        raise ValueError(
+            f"--as-of {as_of}: the built-in data set has no deal on or before it (the first is "
+            f"dated {first_deal_date()}); pick a later date"
+        )
+    return edges
 
 
 def report(args: argparse.Namespace) -> int:
     from . import _report as rp
     from . import _text as tx
 
+    _check_out_dir(args.out)
     progress = Progress(6)
     node_types: dict[Any, str] = {}
     valuations: dict[Any, float] = {}
     unquantified = None
     with progress.step("loading the graph"):
         if args.edges is None:
-            from .datasets import ai_funding_2026, ai_funding_2026_nodes
+            from .datasets import ai_funding_2026_nodes
 
             # Every deal, unknown stakes included: they are money edges and bounded stakes.
-            edges = ai_funding_2026(as_of=args.as_of)
+            edges = _built_in(args.as_of)
             as_of = args.as_of or "2026-02-27"
             name = f"built-in data set: 2026 AI funding, as of {as_of}"
             graph = Graph.from_arrow(edges)
-            for r in ai_funding_2026_nodes().to_pylist():
+            # Valuations known at the date only: a later one would shock a value not yet seen.
+            for r in ai_funding_2026_nodes(as_of=args.as_of).to_pylist():
                 node_types[r["name"]] = r["type"]
                 if r["valuation_usd"] is not None:
                     valuations[r["name"]] = r["valuation_usd"]
@@ -110,7 +181,7 @@ def report(args: argparse.Namespace) -> int:
                 name = f"BODS v0.4 statements: {args.edges}{when}"
             else:
                 if args.as_of:
-                    data = _filter_as_of(args.edges, args.as_of)
+                    data = _filter_as_of(args.edges, args.as_of, (args.source, args.target))
                 graph = Graph.from_arrow(
                     data,
                     source=args.source,
@@ -148,6 +219,7 @@ def generate(args: argparse.Namespace) -> int:
     from ._io import write_table
     from .synthetic import investor_graph
 
+    _check_out(args.out, OUT_FORMATS, "the edge table", option="OUT")
     progress = Progress(2)
     with progress.step(f"generating {args.nodes:,} nodes"):
         table = investor_graph(
@@ -171,6 +243,7 @@ def cycles(args: argparse.Namespace) -> int:
     from . import _text as tx
     from .errors import BoundWarning
 
+    _check_out(args.out, CYCLE_FORMATS, "the cycles (their nodes and kinds are lists)")
     progress = Progress(2)
     with progress.step("loading the graph"):
         graph = _load_file(args)
@@ -182,12 +255,15 @@ def cycles(args: argparse.Namespace) -> int:
             min_amount=args.min_amount,
             kinds=args.kinds,
             limit=args.limit,
+            max_nodes=args.max_nodes,
         )
-    truncated = any(issubclass(w.category, BoundWarning) for w in caught)
-    print(
-        f"{table.num_rows:,} simple cycle(s)"
-        + (f" — truncated at --limit {args.limit:,}" if truncated else "")
-    )
+    cuts = [str(w.message) for w in caught if issubclass(w.category, BoundWarning)]
+    cut = ""
+    if any("max_nodes" in m for m in cuts):
+        cut = f" — truncated at --max-nodes {args.max_nodes:,} (nodes held in all)"
+    elif cuts:
+        cut = f" — truncated at --limit {args.limit:,}"
+    print(f"{table.num_rows:,} simple cycle(s){cut}")
     rows = [
         [
             " -> ".join(map(str, [*r["nodes"], r["nodes"][0]])),
@@ -210,31 +286,27 @@ def cycles(args: argparse.Namespace) -> int:
 def exposure(args: argparse.Namespace) -> int:
     import warnings
 
-    from . import _report as rp
     from . import _text as tx
     from .errors import BoundWarning
 
+    _check_out(args.out, OUT_FORMATS, "the table")
     progress = Progress(2)
     with progress.step("loading the graph"):
         graph = _load_file(args)
     with progress.step(f"solving ({args.method})"), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", BoundWarning)
-        if args.issuer is not None:
-            table = graph.exposure_to(rp.node_label(graph, args.issuer, "--issuer"))
-        elif args.holder is not None:
-            table = graph.holdings_of(rp.node_label(graph, args.holder, "--holder"))
-        else:
-            table = graph.integrated_ownership(
-                method=args.method,
-                threshold=args.threshold,
-                max_depth=args.max_depth,
-                min_weight=args.min_weight,
-            )
-    print(f"{table.num_rows:,} row(s), convention: {args.method}")
+        holder = None if args.holder is None else _node(graph, args.holder, "--holder")
+        issuer = None if args.issuer is None else _node(graph, args.issuer, "--issuer")
+        table = _ownership(graph, args, holder, issuer)
+    above = f", pairs above {args.threshold:g}" if args.threshold > 0 else ""
+    print(f"{table.num_rows:,} row(s), convention: {args.method}{above}")
     if any(issubclass(w.category, BoundWarning) for w in caught):
         print("note: --max-depth or --min-weight cut some chains off: values are lower bounds")
-    key = "integrated_max" if "integrated_max" in table.column_names else "integrated"
-    top = table.sort_by([(key, "descending")]).slice(0, args.show).to_pylist()
+    bounded = "integrated_max" in table.column_names
+    if args.method == "ultimate" and issuer is not None and holder is None and not bounded:
+        total = pc.sum(table["integrated"]).as_py() or 0.0
+        print(f"owners of {issuer} in all (free float included): {tx.percent(total)}")
+    top = _named_first(table).slice(0, args.show).to_pylist()
     if top:
         values = {f"{c}{end}" for c in ("direct", "integrated") for end in ("", "_min", "_max")}
         names = [c for c in table.column_names if c not in values]
@@ -247,8 +319,20 @@ def exposure(args: argparse.Namespace) -> int:
             for r in top
         ]
         print(tx.table([*names, "direct", "integrated"], rows))
-        if key == "integrated_max":
-            print(tx.wrap(rp.BOUNDS_NOTE))
+        if bounded:
+            from ._report import BOUNDS_NOTE
+
+            print(tx.wrap(BOUNDS_NOTE))
+    shown_free = sum(r.get("holder", 0) is None for r in top)
+    if "holder" in table.column_names and table["holder"].null_count > shown_free:
+        free_rows = table.filter(pc.is_null(table["holder"]))
+        free = free_rows["integrated"]
+        low = pc.min(free_rows["integrated_min" if bounded else "integrated"])
+        high = pc.max(free_rows["integrated_max" if bounded else "integrated"])
+        print(
+            f"free float (held by nobody in the data): {len(free):,} rows, "
+            f"{tx.percent(low.as_py())} to {tx.percent(high.as_py())}; all in --out"
+        )
     if args.out:
         from ._io import write_table
 
@@ -257,8 +341,132 @@ def exposure(args: argparse.Namespace) -> int:
     return 0
 
 
+def _node(graph: Graph, text: str, option: str) -> Any:
+    """The node an option names; the nearest spelling suggested when it is not in the graph."""
+    from . import _report as rp
+    from ._suggest import did_you_mean
+
+    try:
+        return rp.node_label(graph, text, option)
+    except KeyError:
+        raise KeyError(
+            f"{option}: node {text!r} is not in the graph{did_you_mean(graph, text)}; check its "
+            "spelling"
+        ) from None
+
+
+def _ownership(graph: Graph, args: argparse.Namespace, holder: Any, issuer: Any) -> pa.Table:
+    """The ownership table under ``--method`` and ``--threshold``, restricted to one holder
+    and/or one issuer: walks by one solve of that line, the other conventions by their table."""
+    if args.method == "walks" and (holder is None) != (issuer is None):
+        line = graph.holdings_of(holder) if holder is not None else graph.exposure_to(issuer)
+        # Pairs whose upper bound passes, when the stakes are intervals.
+        value = "integrated_max" if "integrated_max" in line.column_names else "integrated"
+        return line.filter(pc.greater(line[value], args.threshold))
+    _check_exact_size(graph, args.threshold)
+    table = graph.integrated_ownership(
+        method=args.method,
+        threshold=args.threshold,
+        max_depth=args.max_depth,
+        min_weight=args.min_weight,
+    )
+    for column, node in (("holder", holder), ("issuer", issuer)):
+        if node is not None:
+            table = table.filter(pc.equal(table[column], node)).drop_columns(column)
+    return table
+
+
+def _named_first(table: pa.Table) -> pa.Table:
+    """Largest first (by the upper bound, when bounded), named owners before the free float
+    (a null holder)."""
+    value = "integrated_max" if "integrated_max" in table.column_names else "integrated"
+    keys = [(value, "descending")]
+    if "holder" in table.column_names:
+        table = table.append_column("free float", pc.is_null(table["holder"]))
+        keys.insert(0, ("free float", "ascending"))
+    return table.sort_by(keys).drop_columns([c for c in ["free float"] if c in table.column_names])
+
+
+EXACT_NODES = 20_000  # above it an exact ownership table does not fit in memory
+
+
+def _check_exact_size(graph: Graph, threshold: float) -> None:
+    if threshold == 0 and graph.num_nodes > EXACT_NODES:
+        raise ValueError(
+            f"the graph has {graph.num_nodes:,} nodes, too many for an exact ownership table "
+            f"(above {EXACT_NODES:,}): pass --threshold (e.g. --threshold 0.01) for a sparse "
+            "one, or --holder NODE / --issuer NODE for one line"
+        )
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as every other error: one line on stderr, exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"aiexposure: error: {message} (see aiexposure {self._command()} --help)\n")
+
+    def _command(self) -> str:
+        return " ".join(self.prog.split()[1:2]) or ""
+
+
+def _count(text: str) -> int:
+    """A whole number option: 0 up to 2**63 - 1 (what the core's counters hold)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"{text} is out of range (0 to {2**63 - 1:,})")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= value < 2**64:
+        raise argparse.ArgumentTypeError(f"{text} is out of range (0 to {2**64 - 1:,})")
+    return value
+
+
+def _number(text: str) -> float:
+    """A finite number option (inf, nan and 1e999 are refused here, not deep in a solver)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text} is not a finite number")
+    return value
+
+
+def _kinds(text: str) -> list[str]:
+    """--kinds equity,credit: one argument, so that it cannot swallow the FILE after it."""
+    from ._validate import KINDS
+
+    out = []
+    for kind in filter(None, (k.strip() for k in text.split(","))):
+        if kind not in KINDS:
+            raise argparse.ArgumentTypeError(
+                f"unknown kind {kind!r}{_did_you_mean(kind, KINDS)}; kinds are {', '.join(KINDS)}"
+            )
+        out.append(kind)
+    if not out:
+        raise argparse.ArgumentTypeError(f"give some of {', '.join(KINDS)}")
+    return out
+
+
+def _did_you_mean(text: str, choices: Any) -> str:
+    import difflib
+
+    lowered = {str(c).lower(): c for c in choices}
+    found = difflib.get_close_matches(text.lower(), list(lowered), n=1, cutoff=0.6)
+    return f" (did you mean {lowered[found[0]]!r}?)" if found else ""
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="aiexposure",
         description="Ownership-weighted exposure and circular financing over investor graphs.",
     )
@@ -321,7 +529,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     rep.add_argument(
         "--max-length",
-        type=int,
+        type=_count,
         metavar="N",
         help="longest money cycle searched (default: none up to 1,000 nodes, else 6)",
     )
@@ -329,7 +537,8 @@ def _parser() -> argparse.ArgumentParser:
         "--out",
         default="aiexposure-report",
         metavar="DIR",
-        help="folder for the Parquet files and graph.png (default: ./aiexposure-report/)",
+        help="folder for the Parquet files and graph.png, created if missing; files in it are "
+        "overwritten (default: ./aiexposure-report/)",
     )
     _add_columns(rep)
     rep.set_defaults(run=report)
@@ -340,23 +549,25 @@ def _parser() -> argparse.ArgumentParser:
         description="Write a synthetic investor graph (heavy-tailed holders, shares per "
         "issuer capped, cross-holdings, optional commitments) as an edge table.",
     )
-    gen.add_argument("out", metavar="OUT", help=f"output file ({FORMATS})")
-    gen.add_argument("--nodes", type=int, default=100_000, help="number of nodes (100000)")
     gen.add_argument(
-        "--avg-degree", type=float, default=3.5, help="mean equity holdings per node (3.5)"
+        "out", metavar="OUT", help=f"output file ({', '.join(OUT_FORMATS)}; {OVERWRITE})"
+    )
+    gen.add_argument("--nodes", type=_count, default=100_000, help="number of nodes (100000)")
+    gen.add_argument(
+        "--avg-degree", type=_number, default=3.5, help="mean equity holdings per node (3.5)"
     )
     gen.add_argument(
         "--cross-holding",
-        type=float,
+        type=_number,
         default=0.01,
         help="fraction of holdings pointing back up the hierarchy, making cycles (0.01)",
     )
     gen.add_argument(
-        "--max-held", type=float, default=0.9, help="cap on the shares held in one issuer (0.9)"
+        "--max-held", type=_number, default=0.9, help="cap on the shares held in one issuer (0.9)"
     )
     gen.add_argument(
         "--commitments",
-        type=float,
+        type=_number,
         default=0.0,
         help="commitment edges per equity edge, issuer -> holder purchases (0)",
     )
@@ -365,7 +576,7 @@ def _parser() -> argparse.ArgumentParser:
         choices=["ai_funding_2026"],
         help="grow the graph around the built-in AI-funding deals",
     )
-    gen.add_argument("--seed", type=int, default=0, help="random seed (0): same seed, same file")
+    gen.add_argument("--seed", type=_seed, default=0, help="random seed (0): same seed, same file")
     gen.set_defaults(run=generate)
 
     cyc = commands.add_parser(
@@ -375,24 +586,38 @@ def _parser() -> argparse.ArgumentParser:
         "--max-length), with their weight (product of shares) and bottleneck (smallest amount).",
     )
     cyc.add_argument("edges", metavar="FILE", help=f"edge table file ({FORMATS})")
-    cyc.add_argument("--max-length", type=int, metavar="N", help="longest cycle, in edges")
+    cyc.add_argument("--max-length", type=_count, metavar="N", help="longest cycle, in edges")
     cyc.add_argument(
-        "--min-weight", type=float, metavar="W", help="keep all-equity cycles of weight >= W"
+        "--min-weight", type=_number, metavar="W", help="keep all-equity cycles of weight >= W"
     )
     cyc.add_argument(
-        "--min-amount", type=float, metavar="USD", help="keep cycles whose every amount >= USD"
+        "--min-amount", type=_number, metavar="USD", help="keep cycles whose every amount >= USD"
     )
     cyc.add_argument(
         "--kinds",
-        nargs="+",
-        choices=["equity", "credit", "commitment"],
-        help="edge kinds followed (default: all)",
+        type=_kinds,
+        action="extend",
+        metavar="KIND[,KIND]",
+        help="edge kinds followed, comma-separated or repeated: equity, credit, commitment "
+        "(default: all)",
     )
     cyc.add_argument(
-        "--limit", type=int, default=1_000_000, help="stop after this many cycles (1000000)"
+        "--limit", type=_count, default=1_000_000, help="stop after this many cycles (1000000)"
     )
-    cyc.add_argument("--show", type=int, default=20, help="cycles printed (20)")
-    cyc.add_argument("--out", metavar="PATH", help=f"write every cycle to PATH ({FORMATS})")
+    cyc.add_argument(
+        "--max-nodes",
+        type=_count,
+        default=50_000_000,
+        metavar="N",
+        help="stop when the cycles found hold N nodes in all, about 24 bytes each (50000000)",
+    )
+    cyc.add_argument("--show", type=_count, default=20, help="cycles printed (20)")
+    cyc.add_argument(
+        "--out",
+        metavar="PATH",
+        help=f"write every cycle to PATH ({', '.join(CYCLE_FORMATS)}: CSV has no lists; "
+        f"{OVERWRITE})",
+    )
     _add_columns(cyc)
     cyc.set_defaults(run=cycles)
 
@@ -412,16 +637,24 @@ def _parser() -> argparse.ArgumentParser:
     )
     exp.add_argument(
         "--threshold",
-        type=float,
+        type=_number,
         default=0.0,
         help="keep pairs above it; > 0 makes walks sparse with a stated error bound (0)",
     )
-    exp.add_argument("--max-depth", type=int, help="simple_paths: longest chain, in edges")
-    exp.add_argument("--min-weight", type=float, help="simple_paths: drop chains below it")
-    exp.add_argument("--holder", metavar="NODE", help="only what NODE holds (walks)")
-    exp.add_argument("--issuer", metavar="NODE", help="only who holds NODE (walks)")
-    exp.add_argument("--show", type=int, default=20, help="rows printed (20)")
-    exp.add_argument("--out", metavar="PATH", help=f"write the table to PATH ({FORMATS})")
+    exp.add_argument("--max-depth", type=_count, help="simple_paths: longest chain, in edges")
+    exp.add_argument("--min-weight", type=_number, help="simple_paths: drop chains below it")
+    exp.add_argument(
+        "--holder", metavar="NODE", help="only what NODE holds (under --method, --threshold)"
+    )
+    exp.add_argument(
+        "--issuer", metavar="NODE", help="only who holds NODE (under --method, --threshold)"
+    )
+    exp.add_argument("--show", type=_count, default=20, help="rows printed (20)")
+    exp.add_argument(
+        "--out",
+        metavar="PATH",
+        help=f"write the table to PATH ({', '.join(OUT_FORMATS)}; {OVERWRITE})",
+    )
     _add_columns(exp)
     exp.set_defaults(run=exposure)
     return parser
@@ -443,7 +676,86 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("aiexposure: interrupted", file=sys.stderr)
         return 130
+    except InternalError:
+        return _bug()
+    except BrokenPipeError:
+        # `aiexposure report | head`: the reader left; nothing to say, nowhere to say it.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, as a process killed by the broken pipe
     except (AIExposureError, OSError, ValueError, KeyError, pa.ArrowException) as e:
         message = e.args[0] if isinstance(e, KeyError) and e.args else e
-        print(f"aiexposure: error: {message}", file=sys.stderr)
+        text = _for_the_command_line(str(message), e, args)
+        print(f"aiexposure: error: {_one_line(text)}", file=sys.stderr)
         return 2
+    except Exception:
+        return _bug()
+
+
+# The Python API's words, said the command line's way.
+_CLI_WORDS = [
+    (r"pass (source|target|kind|share|amount)='<column>'", r"name the column with --\1 COLUMN"),
+    (r"pass (kind|share|amount)=None if it has none", r"leave out --\1 if the file has none"),
+    (r"pass allow_treasury=True", "remove them from the file"),
+    (r"pass duplicates='sum' to add up their shares and amounts", "remove the duplicates"),
+    (r"\(cast the column, e\.g\. with pyarrow\.compute\.cast\)", "(convert the column)"),
+    (r"\bnum_nodes\b", "--nodes"),
+    (r"\bavg_degree\b", "--avg-degree"),
+    (r"\bcross_holding\b", "--cross-holding"),
+    (r"\bmax_held\b", "--max-held"),
+    (r"\b(max_length|min_weight|min_amount|max_depth|max_nodes)\b", None),
+    (r"\blimit=(\S+?)([;,]|$| )", r"--limit \1\2"),
+    (r"^limit must", "--limit must"),
+    (r"np\.(?:float|int|uint)\d+\(([^()]*)\)", r"\1"),  # no numpy reprs
+]
+
+
+def _for_the_command_line(message: str, error: Exception, args: argparse.Namespace) -> str:
+    import re
+
+    for pattern, replacement in _CLI_WORDS:
+        if replacement is None:
+            message = re.sub(pattern, lambda m: "--" + m.group(1).replace("_", "-"), message)
+        else:
+            message = re.sub(pattern, replacement, message)
+    return _file_lines(message, error, args)
+
+
+def _file_lines(message: str, error: Exception, args: argparse.Namespace) -> str:
+    """CSV row numbers as the file's line numbers (the header is line 1), when the rows are
+    the file's own (not filtered by --as-of)."""
+    import re
+
+    edges = getattr(args, "edges", None)
+    if not (edges and str(edges).lower().endswith(".csv") and getattr(error, "rows", None)):
+        return message
+    if getattr(args, "as_of", None):
+        return message
+
+    def lines(m: re.Match) -> str:
+        numbers = [int(n) + 2 for n in re.findall(r"\d+", m.group(2))]
+        more = m.group(3) or ""
+        plural = "s" if m.group(1) or more else ""
+        return f"line{plural} {', '.join(map(str, numbers))}{more} of {edges}"
+
+    return re.sub(r"row(s?) ([\d, ]+?)( and \d+ more)? \(0-based\)", lines, message)
+
+
+def _one_line(message: str, width: int = 400) -> str:
+    """An error on one line: a library's multi-line message (a schema dump) folded, and cut."""
+    text = "; ".join(line.strip() for line in message.splitlines() if line.strip())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _bug() -> int:
+    """A bug of ours, not a mistake of the user: the traceback, and where to report it."""
+    import traceback
+
+    traceback.print_exc()
+    print(
+        f"aiexposure: internal error: this is a bug in aiexposure {__version__}, not in your "
+        "input; please report it on aiexposure's issue tracker, with the command line and the "
+        "input file",
+        file=sys.stderr,
+    )
+    return EX_SOFTWARE

@@ -3,7 +3,8 @@
 Every exception raised for bad data is an :class:`AIExposureError`, itself a ``ValueError``, so
 ``except ValueError`` keeps working. Messages say what was wrong, where (row, node, column) and
 what to do. Exceptions that concern nodes carry them in ``nodes`` (labels as in the input);
-those that concern rows carry ``rows`` (0-based row numbers of the edge table).
+those that concern rows carry ``rows`` (0-based row numbers of the edge table). A bug of ours
+is an :class:`InternalError`, a ``RuntimeError`` outside that family.
 
 >>> import aiexposure
 >>> issubclass(aiexposure.InvalidGraphError, ValueError)
@@ -24,6 +25,7 @@ __all__ = [
     "InternalError",
     "InvalidBodsError",
     "InvalidGraphError",
+    "LargeResultWarning",
     "UnknownNodeError",
 ]
 
@@ -130,17 +132,31 @@ class BoundWarning(UserWarning):
     """
 
 
-class InternalError(AIExposureError, RuntimeError):
-    """A bug inside aiexposure (a Rust panic, caught before it reached you). Please report it
-    with the input that triggered it.
+class LargeResultWarning(UserWarning):
+    """A call is about to build a result predicted to be too large for memory (an exact
+    ownership table of more than 10 million rows); the message says what to ask instead.
 
-    >>> from aiexposure import InternalError
-    >>> issubclass(InternalError, RuntimeError)
+    >>> from aiexposure import LargeResultWarning
+    >>> issubclass(LargeResultWarning, UserWarning)
     True
     """
 
+
+class InternalError(RuntimeError):
+    """A bug inside aiexposure (a Rust panic, caught before it reached you), not a mistake in
+    the input: a ``RuntimeError``, deliberately neither a ``ValueError`` nor an
+    :class:`AIExposureError`, so that ``except ValueError`` never hides it. Please report it
+    with the input that triggered it; the command line prints its traceback and exits 70.
+
+    >>> from aiexposure import InternalError
+    >>> issubclass(InternalError, RuntimeError), issubclass(InternalError, ValueError)
+    (True, False)
+    """
+
     def __init__(self, message: str, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
+        super().__init__(message)
+        self.rows: list[int] = list(kwargs.get("rows") or [])
+        self.nodes: list[Any] = list(kwargs.get("nodes") or [])
 
 
 _NODE_REF = re.compile(r"⟦(\d+)⟧")

@@ -134,7 +134,9 @@ class Graph:
 
         ``data`` is a pyarrow Table / RecordBatch / RecordBatchReader, a polars or pandas
         DataFrame, a DuckDB relation, any object with ``__arrow_c_stream__``, a dict of
-        columns, or a path to a .parquet / .arrow / .feather / .ipc / .csv file. The keyword
+        columns, or a path to a .parquet / .arrow / .feather / .ipc / .csv file (a CSV's id
+        columns are read as strings, so ``007`` keeps its zeros; for integer ids read it with
+        ``pyarrow.csv.read_csv`` and pass the table). The keyword
         arguments name the columns; ``kind``, ``share`` and ``amount`` may be absent (every
         edge is then equity, shares required; amounts unknown). Extra columns are kept and
         come back from :meth:`edges`. ``nodes`` (an Arrow array, list, or a table whose first
@@ -162,7 +164,7 @@ class Graph:
         """
         if duplicates not in ("sum", "error"):
             raise ValueError(f"duplicates must be 'sum' or 'error', not {duplicates!r}")
-        table = read_table(data)
+        table = read_table(data, id_columns=(source, target))
         names = {
             "source": source,
             "target": target,
@@ -633,7 +635,9 @@ class Graph:
         its error bound ``Σ_u r_u (1 + Σ_j W̃[u, j])`` (r: the mass not yet pushed) is at most
         1% of the threshold; every value is a lower bound within that bound of the true one,
         every pair whose true value exceeds ``threshold + bound`` is in the table, and the
-        largest bound is in the metadata ``aiexposure.error_bound``.
+        largest bound is in the metadata ``aiexposure.error_bound``. An exact table predicted
+        to exceed 10 million rows (reachable pairs, estimated from a sample of holders) first
+        issues a :class:`LargeResultWarning`.
 
         Interval stakes (:attr:`has_interval_stakes`): ``direct`` and ``integrated`` come with
         ``_min`` (at the minimum stakes) and ``_max`` (at the capped maximums; the free float
@@ -651,6 +655,10 @@ class Graph:
         """
         from ._exposure import integrated_ownership
 
+        if threshold == 0 and method in ("walks", "ultimate", "simple_paths"):
+            from ._size import warn_if_large
+
+            warn_if_large(self, method, max_depth, stacklevel=4)
         return integrated_ownership(self, method, threshold, max_depth, min_weight)
 
     def look_through(
@@ -758,6 +766,7 @@ class Graph:
         min_amount: float | None = None,
         kinds: str | Iterable[str] | None = None,
         limit: int = 1_000_000,
+        max_nodes: int = 50_000_000,
     ) -> pa.Table:
         """Every simple cycle of the money-flow graph (money flows source -> target on all
         kinds): a table (``cycle``, ``length``, ``nodes``, ``kinds``, ``weight``,
@@ -775,7 +784,10 @@ class Graph:
         algorithm inside each strongly connected component, Gupta–Suzumura's bounded search
         with ``max_length``; parallel over start nodes, rows in a deterministic order. More
         than ``limit`` cycles: the first ``limit`` rows, a :class:`BoundWarning`, and the
-        metadata ``aiexposure.truncated`` set to ``true``.
+        metadata ``aiexposure.truncated`` set to ``true``. ``max_nodes`` bounds the memory the
+        same way: the cycles returned hold at most that many nodes in all (cycles in a large
+        component can run to thousands of nodes each); past it, the first cycles that fit,
+        the warning and the metadata.
 
         >>> from aiexposure import Graph
         >>> g = Graph.from_arrow({"source": ["Amazon", "OpenAI"], "target": ["OpenAI", "Amazon"],
@@ -787,7 +799,7 @@ class Graph:
         """
         from ._cycles import simple_cycles
 
-        return simple_cycles(self, max_length, min_weight, min_amount, kinds, limit)
+        return simple_cycles(self, max_length, min_weight, min_amount, kinds, limit, max_nodes)
 
     def circular_financing(self, payees: Iterable[Any] | None = None) -> CircularFinancing:
         """Circular financing (docs/math.md): per investment edge (equity or credit)
@@ -883,7 +895,7 @@ def _node_list(nodes: Any) -> tuple[pa.ChunkedArray | None, pa.Table | None]:
         except (pa.ArrowException, TypeError, OverflowError) as e:
             raise InvalidGraphError(f"nodes must be all strings or all integers: {e}") from e
     else:
-        table = read_table(nodes, "node table")
+        table = read_table(nodes, "node table", id_columns=(0,))
         if table.num_columns < 1:
             raise InvalidGraphError("the node table has no column")
         array = table.column(0)

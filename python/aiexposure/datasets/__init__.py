@@ -20,7 +20,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
-__all__ = ["ai_funding_2026", "ai_funding_2026_nodes", "split_quantified"]
+__all__ = [
+    "ai_funding_2026",
+    "ai_funding_2026_nodes",
+    "ai_funding_2026_valuations",
+    "split_quantified",
+]
 
 SEEDS = Path(__file__).with_name("seeds")
 DEFAULT_AS_OF = dt.date(2026, 2, 27)
@@ -34,6 +39,7 @@ _EDGE_TYPES = {
     "cancelled_on": pa.date32(),
 }
 _NODE_TYPES = {"valuation_usd": pa.float64(), "valuation_date": pa.date32()}
+_VALUATION = ["valuation_usd", "valuation_date", "valuation_seed_file", "valuation_quote"]
 
 
 def _read(name: str, types: dict[str, pa.DataType]) -> pa.Table:
@@ -110,15 +116,56 @@ def ai_funding_2026(
     return table.select(first + [c for c in table.column_names if c not in first])
 
 
-def ai_funding_2026_nodes() -> pa.Table:
+def first_deal_date() -> dt.date:
+    """The date of the earliest confirmed deal (cancelled ones included: they count until
+    their cancellation).
+
+    >>> from aiexposure.datasets import first_deal_date
+    >>> str(first_deal_date())
+    '2025-09-01'
+    """
+    table = _read("ai_funding_2026_edges.csv", _EDGE_TYPES)
+    confirmed = table.filter(pc.is_in(table["status"], pa.array(CONFIRMED)))
+    return pc.min(confirmed["date"]).as_py()
+
+
+def ai_funding_2026_nodes(as_of: dt.date | str | None = None) -> pa.Table:
     """The companies of the AI-funding data set: ``name``, ``type`` (lab, cloud, chipmaker,
-    investor, bigtech, neocloud, other), ``parent``, the latest stated valuation and its source.
+    investor, bigtech, neocloud, other), ``parent``, the latest valuation stated on or before
+    ``as_of`` (default 2026-02-27) with its date, article and quote (null when none was known
+    then), and a description.
 
     >>> from aiexposure.datasets import ai_funding_2026_nodes
-    >>> "OpenAI" in ai_funding_2026_nodes()["name"].to_pylist()
-    True
+    >>> nodes = ai_funding_2026_nodes(as_of="2025-12-31")
+    >>> [r["valuation_usd"] for r in nodes.to_pylist() if r["name"] == "OpenAI"]
+    [500000000000.0]
     """
-    return _read("ai_funding_2026_nodes.csv", _NODE_TYPES)
+    nodes = _read("ai_funding_2026_nodes.csv", _NODE_TYPES)
+    known = ai_funding_2026_valuations(as_of)
+    latest: dict[str, dict] = {}
+    for r in known.to_pylist():  # sorted by date: the last one per company holds
+        latest[r["name"]] = r
+    names = nodes["name"].to_pylist()
+    for column in _VALUATION:
+        values = [latest[n][column] if n in latest else None for n in names]
+        i = nodes.schema.get_field_index(column)
+        nodes = nodes.set_column(i, column, pa.array(values, nodes.schema.field(column).type))
+    return nodes
+
+
+def ai_funding_2026_valuations(as_of: dt.date | str | None = None) -> pa.Table:
+    """Every valuation the articles state, dated, with its article and quote, known on or
+    before ``as_of`` (default 2026-02-27), oldest first: what a derived share or a shock of
+    the report may use at that date.
+
+    >>> from aiexposure.datasets import ai_funding_2026_valuations
+    >>> ai_funding_2026_valuations(as_of="2025-12-31")["valuation_usd"].to_pylist()
+    [500000000000.0]
+    """
+    day = _as_date(as_of)
+    table = _read("ai_funding_2026_valuations.csv", _NODE_TYPES)
+    table = table.filter(pc.less_equal(table["valuation_date"], pa.scalar(day, pa.date32())))
+    return table.sort_by([("valuation_date", "ascending"), ("name", "ascending")])
 
 
 def split_quantified(table: pa.Table) -> tuple[pa.Table, pa.Table]:

@@ -17,6 +17,13 @@
 //! less). Start nodes run in parallel; cycles come out sorted by their `edges` (edge positions,
 //! lexicographically) for any thread count: starts are concatenated in order, and each start's
 //! depth-first search tries a node's out-edges in position, i.e. (target, kind), order.
+//!
+//! Memory is bounded by `max_nodes`, the node slots the cycles found may hold in all (cycles
+//! can average thousands of nodes, so counting cycles bounds nothing): the searches of a
+//! batch share one counter and stop when it passes the budget; the output is then cut to
+//! the longest prefix within it, the same prefix for any thread count.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
@@ -43,6 +50,8 @@ pub struct CycleOptions {
     pub kinds: KindMask,
     /// At most this many cycles are returned.
     pub limit: usize,
+    /// At most this many nodes, summed over the cycles returned (the memory they hold).
+    pub max_nodes: usize,
 }
 
 impl Default for CycleOptions {
@@ -53,6 +62,7 @@ impl Default for CycleOptions {
             min_amount: None,
             kinds: KindMask::ALL,
             limit: usize::MAX,
+            max_nodes: usize::MAX,
         }
     }
 }
@@ -97,8 +107,10 @@ impl Cycle {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CycleSet {
     pub cycles: Vec<Cycle>,
-    /// More cycles match than `limit`; `cycles` holds the first `limit`.
+    /// More cycles match than `limit` or fit in `max_nodes`; `cycles` holds the first ones.
     pub truncated: bool,
+    /// `max_nodes` (not `limit`) cut the cycles short.
+    pub over_budget: bool,
 }
 
 /// Enumerates the simple cycles matching `opts`, sorted by `edges`.
@@ -146,7 +158,8 @@ pub fn simple_cycles(g: &Graph, opts: &CycleOptions, interrupt: Interrupt) -> Re
     // start at one node and double only while they find few cycles compared with what is
     // left: a small `limit` wastes little, an unlimited search runs in few batches.
     let mut cycles: Vec<Cycle> = Vec::new();
-    let mut truncated = false;
+    let mut nodes_held = 0usize;
+    let (mut truncated, mut over_budget) = (false, false);
     let mut next = 0;
     let mut batch = 1;
     while next < starts.len() {
@@ -154,35 +167,96 @@ pub fn simple_cycles(g: &Graph, opts: &CycleOptions, interrupt: Interrupt) -> Re
         let end = (next + batch).min(starts.len());
         // One cycle past the limit tells whether the result is truncated.
         let cap = (opts.limit - cycles.len()).saturating_add(1);
+        let budget = Budget {
+            held: AtomicUsize::new(0),
+            left: opts.max_nodes - nodes_held,
+        };
         let found = starts[next..end]
             .par_iter()
             .map_init(
                 || Scratch::new(scratch_len),
-                |scratch, &s| search.run(scratch, s, cap),
+                |scratch, &s| search.run(scratch, s, cap, &budget),
             )
-            .collect::<Result<Vec<Vec<Cycle>>>>()?;
-        let produced: usize = found.iter().map(Vec::len).sum();
-        cycles.extend(found.into_iter().flatten());
-        if cycles.len() > opts.limit {
+            .collect::<Result<Vec<Found>>>()?;
+        let mut produced = 0usize;
+        let mut redo = None;
+        for (i, f) in found.into_iter().enumerate() {
+            if f.over_budget && end - next > 1 {
+                // Which start the shared budget stopped depends on timing: redo it alone,
+                // so the cut falls at the same cycle for any thread count.
+                redo = Some(next + i);
+                break;
+            }
+            produced += f.cycles.len();
+            nodes_held += f.cycles.iter().map(|c| c.nodes.len()).sum::<usize>();
+            cycles.extend(f.cycles);
+            // Alone, its cycles are the longest prefix within the budget: the next overflows.
+            over_budget |= f.over_budget;
+        }
+        // When both bounds cut at the same cycle, the limit is the one reported.
+        if cycles.len() > opts.limit || (over_budget && cycles.len() == opts.limit) {
             cycles.truncate(opts.limit);
+            (truncated, over_budget) = (true, false);
+        }
+        if truncated || over_budget {
             truncated = true;
             break;
         }
+        if let Some(start) = redo {
+            (next, batch) = (start, 1);
+            continue;
+        }
         let left = opts.limit - cycles.len();
-        batch = if produced.saturating_mul(4) <= left {
+        let nodes_left = opts.max_nodes - nodes_held;
+        let few =
+            produced.saturating_mul(4) <= left && budget.used().saturating_mul(4) <= nodes_left;
+        batch = if few {
             (batch * 2).min(MAX_BATCH)
         } else {
             (batch / 2).max(1)
         };
         next = end;
     }
-    Ok(CycleSet { cycles, truncated })
+    Ok(CycleSet {
+        cycles,
+        truncated,
+        over_budget,
+    })
+}
+
+/// The node slots the searches of one batch may still fill, shared by them.
+struct Budget {
+    held: AtomicUsize,
+    left: usize,
+}
+
+impl Budget {
+    /// Counts a cycle of `len` nodes; false once the batch holds more than it may.
+    fn take(&self, len: usize) -> bool {
+        self.held
+            .fetch_add(len, Ordering::Relaxed)
+            .saturating_add(len)
+            <= self.left
+    }
+
+    fn used(&self) -> usize {
+        self.held.load(Ordering::Relaxed)
+    }
+}
+
+/// One start's cycles, and whether the node budget stopped its search.
+struct Found {
+    cycles: Vec<Cycle>,
+    over_budget: bool,
 }
 
 fn check_options(opts: &CycleOptions) -> Result<()> {
     let bad = |msg: String| Err(Error::InvalidArgument(msg));
     if opts.limit == 0 {
         return bad("limit must be at least 1".into());
+    }
+    if opts.max_nodes == 0 {
+        return bad("max_nodes must be at least 1".into());
     }
     if opts.max_length == Some(0) {
         return bad("max_length must be at least 1".into());
@@ -311,8 +385,9 @@ impl Search<'_> {
         Ok(())
     }
 
-    /// The cycles whose smallest node is `s`, in `edges` order, at most `cap` of them.
-    fn run(&self, scr: &mut Scratch, s: u32, cap: usize) -> Result<Vec<Cycle>> {
+    /// The cycles whose smallest node is `s`, in `edges` order, at most `cap` of them; the
+    /// search stops early when `budget` runs out.
+    fn run(&self, scr: &mut Scratch, s: u32, cap: usize, budget: &Budget) -> Result<Found> {
         let g = self.g;
         let Scratch {
             epoch,
@@ -374,6 +449,7 @@ impl Search<'_> {
         }
 
         let mut cycles = Vec::new();
+        let mut over_budget = false;
         st.lock[self.at(s)] = 0;
         st.flags[self.at(s)] = ON_PATH;
         frames.clear();
@@ -402,6 +478,10 @@ impl Search<'_> {
                 if w == s {
                     top.bl = 1;
                     if !light {
+                        if !budget.take(frames.len()) {
+                            over_budget = true;
+                            break;
+                        }
                         cycles.push(self.cycle(frames, p));
                         if cycles.len() >= cap {
                             break;
@@ -447,7 +527,10 @@ impl Search<'_> {
                 st.flags[self.at(done.node)] |= REGISTERED;
             }
         }
-        Ok(cycles)
+        Ok(Found {
+            cycles,
+            over_budget,
+        })
     }
 
     fn inside(&self, st: &NodeState, region: Region, w: u32) -> bool {
@@ -773,6 +856,54 @@ mod tests {
         }
     }
 
+    /// How many of `cycles`, from the first, hold at most `max_nodes` nodes in all.
+    fn within(cycles: &[Cycle], max_nodes: usize) -> usize {
+        let mut held = 0usize;
+        cycles
+            .iter()
+            .take_while(|c| {
+                held = held.saturating_add(c.nodes.len());
+                held <= max_nodes
+            })
+            .count()
+    }
+
+    #[test]
+    fn max_nodes_bounds_the_nodes_held_and_flags_it() {
+        let g = complete(6);
+        let full = all(&g);
+        let total: usize = full.iter().map(|c| c.nodes.len()).sum();
+        for max_nodes in [1, 2, 3, 17, 100, total - 1, total, usize::MAX] {
+            for max_length in [None, Some(4)] {
+                let opts = CycleOptions {
+                    max_nodes,
+                    max_length,
+                    ..CycleOptions::default()
+                };
+                let want: Vec<Cycle> = full
+                    .iter()
+                    .filter(|c| max_length.is_none_or(|l| c.nodes.len() <= l))
+                    .cloned()
+                    .collect();
+                let keep = within(&want, max_nodes);
+                let got = cycles(&g, &opts);
+                assert_eq!(got.cycles, want[..keep], "max_nodes {max_nodes}");
+                assert_eq!(got.truncated, keep < want.len(), "max_nodes {max_nodes}");
+                assert_eq!(got.over_budget, got.truncated, "max_nodes {max_nodes}");
+                let held: usize = got.cycles.iter().map(|c| c.nodes.len()).sum();
+                assert!(held <= max_nodes);
+            }
+        }
+        // The limit cuts first: it is the one reported.
+        let opts = CycleOptions {
+            limit: 2,
+            max_nodes: 100,
+            ..CycleOptions::default()
+        };
+        let got = cycles(&g, &opts);
+        assert!(got.truncated && !got.over_budget && got.cycles.len() == 2);
+    }
+
     #[test]
     fn acyclic_and_empty_graphs_have_no_cycles() {
         let dag = build(
@@ -787,6 +918,7 @@ mod tests {
         let none = CycleSet {
             cycles: vec![],
             truncated: false,
+            over_budget: false,
         };
         assert_eq!(cycles(&dag, &CycleOptions::default()), none);
         assert_eq!(cycles(&build(0, &[]), &CycleOptions::default()), none);
@@ -825,6 +957,10 @@ mod tests {
             },
             CycleOptions {
                 max_length: Some(0),
+                ..CycleOptions::default()
+            },
+            CycleOptions {
+                max_nodes: 0,
                 ..CycleOptions::default()
             },
             CycleOptions {
@@ -933,6 +1069,7 @@ mod tests {
             min_amount: rng.pick(&[None, None, None, Some(0.0), Some(10.0), Some(40.0)]),
             kinds: rng.pick(&kinds),
             limit: rng.pick(&[usize::MAX, usize::MAX, 1, 3, 10]),
+            max_nodes: rng.pick(&[usize::MAX, usize::MAX, usize::MAX, 1, 4, 12, 40]),
         }
     }
 
@@ -1005,14 +1142,16 @@ mod tests {
                 &g,
                 &CycleOptions {
                     limit: usize::MAX,
+                    max_nodes: usize::MAX,
                     ..opts
                 },
             );
             let got = cycles(&g, &opts);
-            let keep = want.len().min(opts.limit);
+            let keep = within(&want, opts.max_nodes).min(opts.limit);
+            assert_eq!(got.truncated, want.len() > keep, "round {round}: {opts:?}");
             assert_eq!(
-                got.truncated,
-                want.len() > opts.limit,
+                got.over_budget,
+                keep < want.len().min(opts.limit),
                 "round {round}: {opts:?}"
             );
             assert_eq!(got.cycles, want[..keep], "round {round}: {opts:?}");
@@ -1025,6 +1164,7 @@ mod tests {
                 let looser = CycleOptions {
                     min_weight: Some(0.0),
                     limit: usize::MAX,
+                    max_nodes: usize::MAX,
                     ..opts
                 };
                 weighted += usize::from(brute_force(&g, &looser).len() > want.len());
@@ -1100,6 +1240,10 @@ mod tests {
             CycleOptions {
                 min_amount: Some(30.0),
                 limit: 2000,
+                ..base
+            },
+            CycleOptions {
+                max_nodes: 20_000,
                 ..base
             },
         ] {

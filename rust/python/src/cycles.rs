@@ -33,10 +33,12 @@ pub fn components<'py>(
     graph: &CoreGraph,
     kinds: Vec<u8>,
 ) -> PyResult<(U32s<'py>, U32s<'py>)> {
-    let (g, kinds) = (&*graph.inner, mask(kinds)?);
-    let comps = detach::run(py, |it| strongly_connected_components(g, kinds, it))?;
-    let sizes: Vec<u32> = (0..comps.count()).map(|c| comps.size(c) as u32).collect();
-    Ok((comps.component.into_pyarray(py), sizes.into_pyarray(py)))
+    detach::guard(py, || {
+        let (g, kinds) = (&*graph.inner, mask(kinds)?);
+        let comps = detach::run(py, |it| strongly_connected_components(g, kinds, it))?;
+        let sizes: Vec<u32> = (0..comps.count()).map(|c| comps.size(c) as u32).collect();
+        Ok((comps.component.into_pyarray(py), sizes.into_pyarray(py)))
+    })
 }
 
 /// Flat columns of a list of cycles: (lengths, nodes, kinds per edge, weight, bottleneck);
@@ -77,15 +79,20 @@ pub fn find_cycle<'py>(
     graph: &CoreGraph,
     kinds: Vec<u8>,
 ) -> PyResult<Option<Columns<'py>>> {
-    let (g, kinds) = (&*graph.inner, mask(kinds)?);
-    let found = detach::run(py, |it| witness(g, kinds, it))?;
-    Ok(found.map(|c| columns(py, g, std::slice::from_ref(&c))))
+    detach::guard(py, || {
+        let (g, kinds) = (&*graph.inner, mask(kinds)?);
+        let found = detach::run(py, |it| witness(g, kinds, it))?;
+        Ok(found.map(|c| columns(py, g, std::slice::from_ref(&c))))
+    })
 }
 
-/// Every simple cycle matching the options, in the core's deterministic order, and whether
-/// the limit truncated them.
+/// Every simple cycle matching the options, in the core's deterministic order, whether a
+/// bound (`limit` or `max_nodes`) truncated them, and whether it was `max_nodes`.
 #[pyfunction]
-#[pyo3(signature = (graph, kinds, limit, max_length=None, min_weight=None, min_amount=None))]
+#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (
+    graph, kinds, limit, max_length=None, min_weight=None, min_amount=None, max_nodes=usize::MAX
+))]
 pub fn simple_cycles<'py>(
     py: Python<'py>,
     graph: &CoreGraph,
@@ -94,17 +101,25 @@ pub fn simple_cycles<'py>(
     max_length: Option<usize>,
     min_weight: Option<f64>,
     min_amount: Option<f64>,
-) -> PyResult<(Columns<'py>, bool)> {
-    let g = &*graph.inner;
-    let opts = CycleOptions {
-        max_length,
-        min_weight,
-        min_amount,
-        kinds: mask(kinds)?,
-        limit,
-    };
-    let found = detach::run(py, |it| enumerate(g, &opts, it))?;
-    Ok((columns(py, g, &found.cycles), found.truncated))
+    max_nodes: usize,
+) -> PyResult<(Columns<'py>, bool, bool)> {
+    detach::guard(py, || {
+        let g = &*graph.inner;
+        let opts = CycleOptions {
+            max_length,
+            min_weight,
+            min_amount,
+            kinds: mask(kinds)?,
+            limit,
+            max_nodes,
+        };
+        let found = detach::run(py, |it| enumerate(g, &opts, it))?;
+        Ok((
+            columns(py, g, &found.cycles),
+            found.truncated,
+            found.over_budget,
+        ))
+    })
 }
 
 /// Round trips per investment edge: (source, target, kind, invested, returned, ratio).
@@ -121,27 +136,29 @@ pub fn py_round_trips<'py>(
     F64s<'py>,
     F64s<'py>,
 )> {
-    let g = &*graph.inner;
-    let r = detach::run(py, |_| Ok(round_trips(g)))?;
-    let csr = g.csr();
-    let mut source = Vec::with_capacity(r.edge.len());
-    let mut u = 0u32;
-    for &p in &r.edge {
-        while csr.offsets[u as usize + 1] <= p {
-            u += 1;
+    detach::guard(py, || {
+        let g = &*graph.inner;
+        let r = detach::run(py, |_| Ok(round_trips(g)))?;
+        let csr = g.csr();
+        let mut source = Vec::with_capacity(r.edge.len());
+        let mut u = 0u32;
+        for &p in &r.edge {
+            while csr.offsets[u as usize + 1] <= p {
+                u += 1;
+            }
+            source.push(u);
         }
-        source.push(u);
-    }
-    let target: Vec<u32> = r.edge.iter().map(|&p| g.edge(p).target).collect();
-    let kind: Vec<u8> = r.edge.iter().map(|&p| g.edge(p).kind as u8).collect();
-    Ok((
-        source.into_pyarray(py),
-        target.into_pyarray(py),
-        kind.into_pyarray(py),
-        r.invested.into_pyarray(py),
-        r.returned.into_pyarray(py),
-        r.ratio.into_pyarray(py),
-    ))
+        let target: Vec<u32> = r.edge.iter().map(|&p| g.edge(p).target).collect();
+        let kind: Vec<u8> = r.edge.iter().map(|&p| g.edge(p).kind as u8).collect();
+        Ok((
+            source.into_pyarray(py),
+            target.into_pyarray(py),
+            kind.into_pyarray(py),
+            r.invested.into_pyarray(py),
+            r.returned.into_pyarray(py),
+            r.ratio.into_pyarray(py),
+        ))
+    })
 }
 
 /// Self-funded revenue per payee: (node, revenue, self_funded, unknown commitments, those of
@@ -154,30 +171,34 @@ pub fn self_funded<'py>(
     graph: &CoreGraph,
     payees: Option<PyReadonlyArray1<'py, u32>>,
 ) -> PyResult<(U32s<'py>, F64s<'py>, F64s<'py>, U32s<'py>, U32s<'py>)> {
-    let solver = Solver {
-        g: &graph.inner,
-        plan: graph.plan(py)?,
-    };
-    let payees = payees.as_ref().map(|p| p.as_slice()).transpose()?;
-    let rows = detach::run(py, |it| self_funded_revenue(&solver, payees, it))?;
-    let node: Vec<u32> = rows.iter().map(|r| r.node).collect();
-    let revenue: Vec<f64> = rows.iter().map(|r| r.revenue).collect();
-    let funded: Vec<f64> = rows.iter().map(|r| r.self_funded).collect();
-    let unknown: Vec<u32> = rows.iter().map(|r| r.unknown).collect();
-    let owned: Vec<u32> = rows.iter().map(|r| r.unknown_owned).collect();
-    Ok((
-        node.into_pyarray(py),
-        revenue.into_pyarray(py),
-        funded.into_pyarray(py),
-        unknown.into_pyarray(py),
-        owned.into_pyarray(py),
-    ))
+    detach::guard(py, || {
+        let solver = Solver {
+            g: &graph.inner,
+            plan: graph.plan(py)?,
+        };
+        let payees = payees.as_ref().map(|p| p.as_slice()).transpose()?;
+        let rows = detach::run(py, |it| self_funded_revenue(&solver, payees, it))?;
+        let node: Vec<u32> = rows.iter().map(|r| r.node).collect();
+        let revenue: Vec<f64> = rows.iter().map(|r| r.revenue).collect();
+        let funded: Vec<f64> = rows.iter().map(|r| r.self_funded).collect();
+        let unknown: Vec<u32> = rows.iter().map(|r| r.unknown).collect();
+        let owned: Vec<u32> = rows.iter().map(|r| r.unknown_owned).collect();
+        Ok((
+            node.into_pyarray(py),
+            revenue.into_pyarray(py),
+            funded.into_pyarray(py),
+            unknown.into_pyarray(py),
+            owned.into_pyarray(py),
+        ))
+    })
 }
 
 /// Weighted reciprocity: (Σ min(F_ij, F_ji), Σ F_ij, edges of unknown amount).
 #[pyfunction(name = "reciprocity")]
 pub fn py_reciprocity(py: Python<'_>, graph: &CoreGraph) -> PyResult<(f64, f64, usize)> {
-    let g = &*graph.inner;
-    let r = detach::run(py, |_| Ok(reciprocity(g)))?;
-    Ok((r.reciprocated, r.total, r.unknown))
+    detach::guard(py, || {
+        let g = &*graph.inner;
+        let r = detach::run(py, |_| Ok(reciprocity(g)))?;
+        Ok((r.reciprocated, r.total, r.unknown))
+    })
 }

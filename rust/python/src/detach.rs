@@ -2,18 +2,59 @@
 //! while the calling thread, GIL released, waits on it and wakes every `POLL` to let Python
 //! handle signals. Ctrl-C raises the core's interrupt flag and surfaces as `KeyboardInterrupt`;
 //! a panic in the work becomes `aiexposure.InternalError`, never `PanicException`.
+//!
+//! The work runs on this process's own rayon pool, not rayon's global one: a process forked
+//! after a parallel call (multiprocessing's `fork` context) inherits the global pool's state
+//! but none of its threads, and would wait forever on it. A pid change builds a fresh pool.
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aiexposure_core::{Interrupt, Result as CoreResult};
+use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
+use rayon::{ThreadPool, ThreadPoolBuilder};
 
 use crate::errors;
 
 /// Signal latency bound: Python signal handlers run at most this long after Ctrl-C.
 const POLL: Duration = Duration::from_millis(20);
+
+/// The pool of this process and the pid that built it.
+static POOL: Mutex<Option<(u32, Arc<ThreadPool>)>> = Mutex::new(None);
+
+/// This process's pool, built on first use and again after a fork. Its size is rayon's
+/// default: `RAYON_NUM_THREADS` if set, else one thread per CPU.
+fn pool() -> PyResult<Arc<ThreadPool>> {
+    let pid = std::process::id();
+    // A poisoned lock only means a panic elsewhere while it was held; the data is whole.
+    let mut slot = POOL.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((owner, pool)) = slot.as_ref() {
+        if *owner == pid {
+            return Ok(Arc::clone(pool));
+        }
+    }
+    let pool = ThreadPoolBuilder::new()
+        .thread_name(|i| format!("aiexposure-{i}"))
+        .build()
+        .map_err(|e| PyRuntimeError::new_err(format!("cannot start worker threads: {e}")))?;
+    let pool = Arc::new(pool);
+    if let Some((_, inherited)) = slot.replace((pid, Arc::clone(&pool))) {
+        // The parent's pool: its threads do not exist here, so never drop (join) it.
+        std::mem::forget(inherited);
+    }
+    Ok(pool)
+}
+
+/// Runs a whole binding function, result shaping included, so that a panic anywhere in it
+/// becomes `InternalError`, never `PanicException`.
+pub fn guard<T>(py: Python<'_>, body: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
+    catch_unwind(AssertUnwindSafe(body))
+        .unwrap_or_else(|payload| Err(errors::internal_error(py, payload.as_ref())))
+}
 
 pub fn run<T, F>(py: Python<'_>, work: F) -> PyResult<T>
 where
@@ -21,11 +62,13 @@ where
     F: FnOnce(Interrupt<'_>) -> CoreResult<T> + Send,
 {
     let stop = AtomicBool::new(false);
+    let pool = pool()?;
     std::thread::scope(|scope| {
         let (done_tx, mut done_rx) = mpsc::channel::<()>();
         let stop_flag = &stop;
+        let pool = &pool;
         let worker = scope.spawn(move || {
-            let result = work(Interrupt::new(stop_flag));
+            let result = pool.install(|| work(Interrupt::new(stop_flag)));
             // The receiver may be gone if the caller was interrupted; nothing to tell then.
             let _ = done_tx.send(());
             result
@@ -62,10 +105,32 @@ pub fn spin_for_test(py: Python<'_>, seconds: f64) -> PyResult<u64> {
     run(py, |interrupt| interrupt.spin(seconds))
 }
 
-/// Panics inside `run`, for the test that no panic reaches Python as `PanicException`.
+/// Panics inside `run` (`where_ = "work"`), in a rayon task of the work (`"parallel"`) or
+/// while shaping the result after it (`"shaping"`), for the tests that no panic reaches
+/// Python as `PanicException`.
 #[pyfunction]
-pub fn panic_for_test(py: Python<'_>) -> PyResult<()> {
-    run(py, |_| -> CoreResult<()> {
-        panic!("deliberate panic for the test suite")
+#[pyo3(signature = (where_="work"))]
+pub fn panic_for_test(py: Python<'_>, where_: &str) -> PyResult<usize> {
+    guard(py, || {
+        let threads = run(py, |_| -> CoreResult<usize> {
+            match where_ {
+                "work" => panic!("deliberate panic for the test suite"),
+                "parallel" => {
+                    rayon::join(|| panic!("deliberate panic in a parallel task"), || ());
+                    Ok(0)
+                }
+                _ => Ok(rayon::current_num_threads()),
+            }
+        })?;
+        if where_ == "shaping" {
+            panic!("deliberate panic while shaping the result");
+        }
+        Ok(threads)
     })
+}
+
+/// The number of threads parallel calls of this process use.
+#[pyfunction]
+pub fn num_threads(py: Python<'_>) -> PyResult<usize> {
+    run(py, |_| Ok(rayon::current_num_threads()))
 }

@@ -72,42 +72,48 @@ pub fn look_through<'py>(
     default: PyReadonlyArray1<'py, f64>,
     unknown: f64,
 ) -> PyResult<Losses<'py>> {
-    let (s, d) = (
-        slice(&value_loss, "value_loss")?,
-        slice(&default, "default")?,
-    );
-    let solver = solver(py, graph)?;
-    let l = detach::run(py, |it| solve_look_through(&solver, s, d, unknown, it))?;
-    Ok((
-        l.equity.into_pyarray(py),
-        l.credit.into_pyarray(py),
-        l.commitment.into_pyarray(py),
-        l.direct.into_pyarray(py),
-        l.total.into_pyarray(py),
-    ))
+    detach::guard(py, || {
+        let (s, d) = (
+            slice(&value_loss, "value_loss")?,
+            slice(&default, "default")?,
+        );
+        let solver = solver(py, graph)?;
+        let l = detach::run(py, |it| solve_look_through(&solver, s, d, unknown, it))?;
+        Ok((
+            l.equity.into_pyarray(py),
+            l.credit.into_pyarray(py),
+            l.commitment.into_pyarray(py),
+            l.direct.into_pyarray(py),
+            l.total.into_pyarray(py),
+        ))
+    })
 }
 
 /// Row `node` of the integrated-ownership matrix (walks): (issuers, direct, integrated).
 #[pyfunction(name = "holdings_of")]
 pub fn py_holdings_of<'py>(py: Python<'py>, graph: &CoreGraph, node: u32) -> PyResult<Line<'py>> {
-    let solver = solver(py, graph)?;
-    let entries = detach::run(py, |it| holdings_of(&solver, node, it))?;
-    let g = &graph.inner;
-    let direct = g
-        .out_edges(node)
-        .iter()
-        .filter(|e| e.kind == Kind::Equity)
-        .map(|e| (e.target, e.share));
-    Ok(line(py, entries, direct))
+    detach::guard(py, || {
+        let solver = solver(py, graph)?;
+        let entries = detach::run(py, |it| holdings_of(&solver, node, it))?;
+        let g = &graph.inner;
+        let direct = g
+            .out_edges(node)
+            .iter()
+            .filter(|e| e.kind == Kind::Equity)
+            .map(|e| (e.target, e.share));
+        Ok(line(py, entries, direct))
+    })
 }
 
 /// Column `node` of the integrated-ownership matrix (walks): (holders, direct, integrated).
 #[pyfunction(name = "exposure_to")]
 pub fn py_exposure_to<'py>(py: Python<'py>, graph: &CoreGraph, node: u32) -> PyResult<Line<'py>> {
-    let solver = solver(py, graph)?;
-    let entries = detach::run(py, |it| exposure_to(&solver, node, it))?;
-    let g = &graph.inner;
-    Ok(line(py, entries, g.equity_holders(node)))
+    detach::guard(py, || {
+        let solver = solver(py, graph)?;
+        let entries = detach::run(py, |it| exposure_to(&solver, node, it))?;
+        let g = &graph.inner;
+        Ok(line(py, entries, g.equity_holders(node)))
+    })
 }
 
 /// (holder or -1 for the free float, issuer, value, error bound: 0 when exact, infinite
@@ -123,61 +129,63 @@ pub fn integrated<'py>(
     min_weight: f64,
     held: Option<PyReadonlyArray1<'py, bool>>,
 ) -> PyResult<Table<'py>> {
-    // `held`: which nodes have an equity holder in the data (ultimate's roots), when the
-    // graph is one bound of interval stakes and has left out the edges whose bound is 0.
-    let held = held.as_ref().map(|h| slice(h, "held")).transpose()?;
-    let g = &*graph.inner;
-    #[derive(Clone, Copy)]
-    enum Method {
-        Walks,
-        Ultimate,
-        SimplePaths,
-    }
-    let method = match method {
-        "walks" => Method::Walks,
-        "ultimate" => Method::Ultimate,
-        "simple_paths" => Method::SimplePaths,
-        other => {
-            return Err(PyValueError::new_err(format!(
-                "method must be 'walks', 'ultimate' or 'simple_paths', not {other:?}"
-            )))
+    detach::guard(py, || {
+        // `held`: which nodes have an equity holder in the data (ultimate's roots), when the
+        // graph is one bound of interval stakes and has left out the edges whose bound is 0.
+        let held = held.as_ref().map(|h| slice(h, "held")).transpose()?;
+        let g = &*graph.inner;
+        #[derive(Clone, Copy)]
+        enum Method {
+            Walks,
+            Ultimate,
+            SimplePaths,
         }
-    };
-    let solver = match method {
-        Method::SimplePaths => None,
-        _ => Some(solver(py, graph)?),
-    };
-    // `bound`: the largest error of a value (sparse walks), infinite when simple paths were cut.
-    let (stakes, bound): (Vec<Stake>, f64) = detach::run(py, |it| -> Result<_, Error> {
-        match (method, solver) {
-            (Method::Walks, Some(s)) if threshold > 0.0 => {
-                let (stakes, bound) = integrated_walks_sparse(&s, threshold, it)?;
-                Ok((stakes, bound))
+        let method = match method {
+            "walks" => Method::Walks,
+            "ultimate" => Method::Ultimate,
+            "simple_paths" => Method::SimplePaths,
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "method must be 'walks', 'ultimate' or 'simple_paths', not {other:?}"
+                )))
             }
-            (Method::Walks, Some(s)) => Ok((integrated_walks(&s, threshold, it)?, 0.0)),
-            (Method::Ultimate, Some(s)) => Ok((
-                match held {
-                    Some(h) => ultimate_owners_with(&s, h, threshold, it)?,
-                    None => ultimate_owners(&s, threshold, it)?,
-                },
-                0.0,
-            )),
-            _ => {
-                let (stakes, cut) = simple_paths(g, max_depth, min_weight, threshold, it)?;
-                Ok((stakes, if cut { f64::INFINITY } else { 0.0 }))
+        };
+        let solver = match method {
+            Method::SimplePaths => None,
+            _ => Some(solver(py, graph)?),
+        };
+        // `bound`: the largest error of a value (sparse walks), infinite when simple paths were cut.
+        let (stakes, bound): (Vec<Stake>, f64) = detach::run(py, |it| -> Result<_, Error> {
+            match (method, solver) {
+                (Method::Walks, Some(s)) if threshold > 0.0 => {
+                    let (stakes, bound) = integrated_walks_sparse(&s, threshold, it)?;
+                    Ok((stakes, bound))
+                }
+                (Method::Walks, Some(s)) => Ok((integrated_walks(&s, threshold, it)?, 0.0)),
+                (Method::Ultimate, Some(s)) => Ok((
+                    match held {
+                        Some(h) => ultimate_owners_with(&s, h, threshold, it)?,
+                        None => ultimate_owners(&s, threshold, it)?,
+                    },
+                    0.0,
+                )),
+                _ => {
+                    let (stakes, cut) = simple_paths(g, max_depth, min_weight, threshold, it)?;
+                    Ok((stakes, if cut { f64::INFINITY } else { 0.0 }))
+                }
             }
-        }
-    })?;
-    let holder: Vec<i64> = stakes
-        .iter()
-        .map(|s| s.holder.map_or(-1, |h| h as i64))
-        .collect();
-    let issuer: Vec<u32> = stakes.iter().map(|s| s.issuer).collect();
-    let value: Vec<f64> = stakes.iter().map(|s| s.value).collect();
-    Ok((
-        holder.into_pyarray(py),
-        issuer.into_pyarray(py),
-        value.into_pyarray(py),
-        bound,
-    ))
+        })?;
+        let holder: Vec<i64> = stakes
+            .iter()
+            .map(|s| s.holder.map_or(-1, |h| h as i64))
+            .collect();
+        let issuer: Vec<u32> = stakes.iter().map(|s| s.issuer).collect();
+        let value: Vec<f64> = stakes.iter().map(|s| s.value).collect();
+        Ok((
+            holder.into_pyarray(py),
+            issuer.into_pyarray(py),
+            value.into_pyarray(py),
+            bound,
+        ))
+    })
 }

@@ -82,12 +82,14 @@ impl CoreGraph {
         check_share_sums: bool,
         upper: bool,
     ) -> PyResult<CoreGraph> {
-        let shares = slice(&shares, "shares")?;
-        let g = &*self.inner;
-        let graph = detach::run(py, |it| {
-            g.reweighted(shares, drop_zero, check_share_sums, it)
-        })?;
-        Ok(CoreGraph::new(graph, upper))
+        detach::guard(py, || {
+            let shares = slice(&shares, "shares")?;
+            let g = &*self.inner;
+            let graph = detach::run(py, |it| {
+                g.reweighted(shares, drop_zero, check_share_sums, it)
+            })?;
+            Ok(CoreGraph::new(graph, upper))
+        })
     }
 
     /// Forward position of each (source, target, kind) row, -1 where there is no such edge.
@@ -98,21 +100,23 @@ impl CoreGraph {
         target: PyReadonlyArray1<'py, u32>,
         kind: PyReadonlyArray1<'py, u8>,
     ) -> PyResult<Bound<'py, PyArray1<i64>>> {
-        let (s, t, k) = (
-            slice(&source, "source")?,
-            slice(&target, "target")?,
-            slice(&kind, "kind")?,
-        );
-        let g = &*self.inner;
-        let found = detach::run(py, |_| g.edge_positions(s, t, k))?;
-        let out: Vec<i64> = found.iter().map(|p| p.map_or(-1, i64::from)).collect();
-        Ok(out.into_pyarray(py))
+        detach::guard(py, || {
+            let (s, t, k) = (
+                slice(&source, "source")?,
+                slice(&target, "target")?,
+                slice(&kind, "kind")?,
+            );
+            let g = &*self.inner;
+            let found = detach::run(py, |_| g.edge_positions(s, t, k))?;
+            let out: Vec<i64> = found.iter().map(|p| p.map_or(-1, i64::from)).collect();
+            Ok(out.into_pyarray(py))
+        })
     }
 
     /// The equity components whose walk sum diverges: (size, first members) each, in plan
     /// order (builds the plan if needed).
     fn divergent_components(&self, py: Python<'_>) -> PyResult<Vec<(usize, Vec<u32>)>> {
-        Ok(self.plan(py)?.divergent_components())
+        detach::guard(py, || Ok(self.plan(py)?.divergent_components()))
     }
 
     /// Forward CSR copies: (offsets u64, targets u32, kinds u8, shares f64, amounts f64);
@@ -168,14 +172,16 @@ pub fn build_graph<'py>(
     amount: PyReadonlyArray1<'py, f64>,
     check_share_sums: bool,
 ) -> PyResult<CoreGraph> {
-    let input = EdgeInput {
-        num_nodes,
-        source: slice(&source, "source")?,
-        target: slice(&target, "target")?,
-        kind: slice(&kind, "kind")?,
-        share: slice(&share, "share")?,
-        amount: slice(&amount, "amount")?,
-    };
-    let graph = detach::run(py, |it| Graph::build_with(&input, check_share_sums, it))?;
-    Ok(CoreGraph::new(graph, false))
+    detach::guard(py, || {
+        let input = EdgeInput {
+            num_nodes,
+            source: slice(&source, "source")?,
+            target: slice(&target, "target")?,
+            kind: slice(&kind, "kind")?,
+            share: slice(&share, "share")?,
+            amount: slice(&amount, "amount")?,
+        };
+        let graph = detach::run(py, |it| Graph::build_with(&input, check_share_sums, it))?;
+        Ok(CoreGraph::new(graph, false))
+    })
 }

@@ -22,12 +22,14 @@ pub fn factorize_int64<'py>(
     py: Python<'py>,
     chunks: Vec<PyReadonlyArray1<'py, i64>>,
 ) -> PyResult<Codes<'py>> {
-    let slices = chunks
-        .iter()
-        .map(|c| slice(c, "ids"))
-        .collect::<PyResult<Vec<_>>>()?;
-    let f = detach::run(py, |it| factorize_ints(&slices, it))?;
-    Ok(into_arrays(py, f))
+    detach::guard(py, || {
+        let slices = chunks
+            .iter()
+            .map(|c| slice(c, "ids"))
+            .collect::<PyResult<Vec<_>>>()?;
+        let f = detach::run(py, |it| factorize_ints(&slices, it))?;
+        Ok(into_arrays(py, f))
+    })
 }
 
 fn strings<'py, O: ArrowOffset + Element + Sync>(
@@ -59,7 +61,7 @@ pub fn factorize_utf8<'py>(
     offsets: Vec<PyReadonlyArray1<'py, i32>>,
     data: Vec<PyReadonlyArray1<'py, u8>>,
 ) -> PyResult<Codes<'py>> {
-    strings(py, &offsets, &data)
+    detach::guard(py, || strings(py, &offsets, &data))
 }
 
 /// Like `factorize_int64` for Arrow large_utf8 chunks (int64 offsets, data bytes).
@@ -69,5 +71,5 @@ pub fn factorize_large_utf8<'py>(
     offsets: Vec<PyReadonlyArray1<'py, i64>>,
     data: Vec<PyReadonlyArray1<'py, u8>>,
 ) -> PyResult<Codes<'py>> {
-    strings(py, &offsets, &data)
+    detach::guard(py, || strings(py, &offsets, &data))
 }

@@ -34,5 +34,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(synth::synthetic_investor_graph, m)?)?;
     m.add_function(wrap_pyfunction!(detach::spin_for_test, m)?)?;
     m.add_function(wrap_pyfunction!(detach::panic_for_test, m)?)?;
+    m.add_function(wrap_pyfunction!(detach::num_threads, m)?)?;
     Ok(())
 }

@@ -29,21 +29,23 @@ pub fn synthetic_investor_graph<'py>(
     seed: u64,
     core_held: PyReadonlyArray1<'py, f64>,
 ) -> PyResult<Columns<'py>> {
-    let params = SynthParams {
-        num_nodes,
-        avg_degree,
-        cross_holding,
-        max_held,
-        commitments,
-        seed,
-        core_held: slice(&core_held, "core_held")?.to_vec(),
-    };
-    let edges = detach::run(py, |it| investor_graph(&params, it))?;
-    Ok((
-        edges.source.into_pyarray(py),
-        edges.target.into_pyarray(py),
-        edges.kind.into_pyarray(py),
-        edges.share.into_pyarray(py),
-        edges.amount.into_pyarray(py),
-    ))
+    detach::guard(py, || {
+        let params = SynthParams {
+            num_nodes,
+            avg_degree,
+            cross_holding,
+            max_held,
+            commitments,
+            seed,
+            core_held: slice(&core_held, "core_held")?.to_vec(),
+        };
+        let edges = detach::run(py, |it| investor_graph(&params, it))?;
+        Ok((
+            edges.source.into_pyarray(py),
+            edges.target.into_pyarray(py),
+            edges.kind.into_pyarray(py),
+            edges.share.into_pyarray(py),
+            edges.amount.into_pyarray(py),
+        ))
+    })
 }
