@@ -197,14 +197,13 @@ def report(args: argparse.Namespace) -> int:
     implied = rp.implied_valuations(graph)
     valuations = {**implied, **valuations}
     for text, value in rp.assignments(args.valuation, "--valuation", 0, float("inf")).items():
-        valuations[rp.node_label(graph, text, "--valuation")] = value
-    scenario = rp.scenario(
-        graph,
-        rp.assignments(args.shock, "--shock", 0, 1),
-        rp.assignments(args.unpaid, "--unpaid", 0, 1),
-        valuations,
-        builtin=args.edges is None,
-    )
+        valuations[_node(graph, text, "--valuation")] = value
+    shocks = rp.assignments(args.shock, "--shock", 0, 1)
+    unpaid = rp.assignments(args.unpaid, "--unpaid", 0, 1)
+    for option, given in (("--shock", shocks), ("--unpaid", unpaid)):
+        for text in given:
+            _node(graph, text, option)  # a mistyped node: the nearest spelling suggested
+    scenario = rp.scenario(graph, shocks, unpaid, valuations, builtin=args.edges is None)
     result = rp.Report(
         graph, name, progress, scenario, unquantified, node_types, max_length=args.max_length
     )
