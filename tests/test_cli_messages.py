@@ -110,6 +110,12 @@ def test_unknown_nodes_suggest_the_nearest(capsys, deals):
     assert "did you mean" not in str(e.value)
 
 
+@pytest.mark.parametrize("option", ["--shock", "--unpaid", "--valuation"])
+def test_report_scenario_nodes_suggest_the_nearest(capsys, tmp_path, option):
+    err = fails(capsys, ["report", option, "openai=0.5", "--out", str(tmp_path / "r")])
+    assert f"{option}: node 'openai' is not in the graph (did you mean 'OpenAI'?)" in err
+
+
 def test_csv_rows_are_file_lines_and_numbers_are_plain(capsys, csv):
     path = csv("source,target,share\nA,B,0.5\nB,C,25\nC,D,0.1\n")
     err = fails(capsys, ["cycles", path])

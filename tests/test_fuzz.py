@@ -367,3 +367,14 @@ def test_decimal_and_huge_values_are_refused_or_read():
         }
     )
     assert Graph.from_arrow(table).edges()["share"].to_pylist() == [decimal.Decimal("0.50")]
+
+
+def test_integers_past_double_precision_in_number_columns():
+    # Found by the fuzzing (through polars): a safe float cast raised a raw ArrowInvalid.
+    table = pa.table({"source": ["A"], "target": ["B"], "share": pa.array([-(2**63)])})
+    with pytest.raises(AIExposureError, match="zero or negative"):
+        Graph.from_arrow(table)
+    credit = {"source": ["A"], "target": ["B"], "kind": ["credit"], "amount": [2**62 + 1]}
+    assert Graph.from_arrow(pa.table(credit)).summary()["kinds"]["credit"]["total_amount"] > 0
+    shares = pa.array([0.5]).dictionary_encode()
+    assert Graph.from_arrow(pa.table({"source": ["A"], "target": ["B"], "share": shares}))

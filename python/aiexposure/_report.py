@@ -56,7 +56,12 @@ def node_label(graph: Graph, text: str, option: str) -> Any:
             value = None
     lookup = graph._lookup_nodes()
     if value is None or not pc.any(pc.equal(lookup, pa.scalar(value, lookup.type))).as_py():
-        raise KeyError(f"{option}: node {text!r} is not in the graph; check its spelling")
+        from ._suggest import did_you_mean
+
+        raise KeyError(
+            f"{option}: node {text!r} is not in the graph{did_you_mean(graph, text)}; check its "
+            "spelling"
+        )
     return value
 
 

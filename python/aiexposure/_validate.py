@@ -161,6 +161,7 @@ def _did_you_mean(kind: str | None) -> str:
 
 
 def _float_column(column: pa.ChunkedArray, name: str, role: str) -> np.ndarray:
+    column = decoded(column)  # a dictionary-encoded number column: its values
     t = column.type
     if not (
         pa.types.is_floating(t)
@@ -170,7 +171,9 @@ def _float_column(column: pa.ChunkedArray, name: str, role: str) -> np.ndarray:
     ):
         raise InvalidGraphError(f"column {name!r} holds {t} values; {role} must be numeric")
     if t != pa.float64():
-        column = column.cast(pa.float64())
+        # Unsafe: an integer past 2**53 or a wide decimal rounds to the nearest double, which
+        # the checks then judge; a safe cast would refuse it with a raw ArrowInvalid.
+        column = column.cast(pa.float64(), safe=False)
     if column.num_chunks == 1 and column.null_count == 0:
         return column.chunk(0).to_numpy(zero_copy_only=True)
     return column.to_numpy()  # nulls become NaN

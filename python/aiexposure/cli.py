@@ -196,14 +196,15 @@ def report(args: argparse.Namespace) -> int:
     implied = rp.implied_valuations(graph)
     valuations = {**implied, **valuations}
     for text, value in rp.assignments(args.valuation, "--valuation", 0, float("inf")).items():
-        valuations[rp.node_label(graph, text, "--valuation")] = value
+        valuations[_node(graph, text, "--valuation")] = value
+    shocks = rp.assignments(args.shock, "--shock", 0, 1)
+    unpaid = rp.assignments(args.unpaid, "--unpaid", 0, 1)
+    losses = rp.assignments(args.value_loss, "--value-loss", 0, float("inf"))
+    for option, given in (("--shock", shocks), ("--unpaid", unpaid), ("--value-loss", losses)):
+        for text in given:
+            _node(graph, text, option)  # a mistyped node: the nearest spelling suggested
     scenario = rp.scenario(
-        graph,
-        rp.assignments(args.shock, "--shock", 0, 1),
-        rp.assignments(args.unpaid, "--unpaid", 0, 1),
-        valuations,
-        builtin=args.edges is None,
-        losses=rp.assignments(args.value_loss, "--value-loss", 0, float("inf")),
+        graph, shocks, unpaid, valuations, builtin=args.edges is None, losses=losses
     )
     result = rp.Report(
         graph, name, progress, scenario, unquantified, node_types, max_length=args.max_length
@@ -344,15 +345,8 @@ def exposure(args: argparse.Namespace) -> int:
 def _node(graph: Graph, text: str, option: str) -> Any:
     """The node an option names; the nearest spelling suggested when it is not in the graph."""
     from . import _report as rp
-    from ._suggest import did_you_mean
 
-    try:
-        return rp.node_label(graph, text, option)
-    except KeyError:
-        raise KeyError(
-            f"{option}: node {text!r} is not in the graph{did_you_mean(graph, text)}; check its "
-            "spelling"
-        ) from None
+    return rp.node_label(graph, text, option)
 
 
 def _ownership(graph: Graph, args: argparse.Namespace, holder: Any, issuer: Any) -> pa.Table:
