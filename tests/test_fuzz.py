@@ -82,6 +82,10 @@ ROLE_VALUES = {
     "kind": KINDS,
     "share": FLOATS,
     "amount": FLOATS,
+    "share_min": FLOATS,
+    "share_max": FLOATS,
+    "share_min_exclusive": st.booleans(),
+    "share_max_exclusive": st.booleans(),
 }
 
 
@@ -90,7 +94,9 @@ def columns(draw, rows):
     """One column: a role's usual values in its usual type, or any type at all."""
     name = draw(st.sampled_from([*ROLE_VALUES, "extra"]))
     if name in ROLE_VALUES and draw(st.booleans()):
-        type_ = {"share": pa.float64(), "amount": pa.float64()}.get(name, pa.string())
+        floats = {n: pa.float64() for n in ("share", "amount", "share_min", "share_max")}
+        flags = {n: pa.bool_() for n in ("share_min_exclusive", "share_max_exclusive")}
+        type_ = {**floats, **flags}.get(name, pa.string())
         values_of = ROLE_VALUES[name]
     else:
         type_, values_of = draw(st.sampled_from(TYPED))
@@ -135,6 +141,11 @@ def _use(g: Graph) -> None:
         lambda: g.look_through(default={g.nodes[0].as_py(): 0.5}) if len(g.nodes) else None,
         lambda: g.circular_financing(),
         lambda: g.holdings_of(g.nodes[0].as_py()) if len(g.nodes) else None,
+        lambda: g.stakes(),
+        lambda: g.to_networkx(),
+        lambda: g.with_shares(
+            {(r["source"], r["target"]): 0.01 for r in g.stakes().to_pylist()[:2]}
+        ),
     ):
         try:
             call()
