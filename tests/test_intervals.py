@@ -537,3 +537,14 @@ def test_networkx_round_trip_keeps_intervals():
     assert edge["share"] is None and (edge["share_min"], edge["share_max"]) == (0.2, 0.4)
     back = Graph.from_networkx(G)
     assert back.stakes().equals(g.stakes())
+
+
+def test_open_flags_may_be_dictionary_encoded_null_or_wrong():
+    base = {"source": ["A"], "target": ["B"], "share_min": [0.1], "share_max": [0.2]}
+    flag = pa.array([True]).dictionary_encode()
+    g = Graph.from_arrow(pa.table({**base, "share_max_exclusive": flag}))
+    assert g.stakes()["max_exclusive"].to_pylist() == [True]
+    g = Graph.from_arrow(pa.table({**base, "share_max_exclusive": pa.nulls(1)}))
+    assert g.stakes()["max_exclusive"].to_pylist() == [False]
+    with pytest.raises(InvalidGraphError, match="'share_max_exclusive' holds string values"):
+        Graph.from_arrow(pa.table({**base, "share_max_exclusive": ["yes"]}))

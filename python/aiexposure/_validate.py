@@ -198,8 +198,15 @@ class RowStakes:
 def _bool_column(column: pa.ChunkedArray | None, name: str, m: int) -> np.ndarray:
     if column is None:
         return np.zeros(m, dtype=bool)
-    if not (pa.types.is_boolean(column.type) or pa.types.is_null(column.type)):
-        raise InvalidGraphError(f"column {name!r} holds {column.type} values; it must be boolean")
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(column.type.value_type)
+    if pa.types.is_null(column.type):
+        return np.zeros(m, dtype=bool)  # all null: closed bounds
+    if not pa.types.is_boolean(column.type):
+        raise InvalidGraphError(
+            f"column {name!r} holds {column.type} values; it must be boolean (true where the "
+            "bound is open)"
+        )
     return column.fill_null(False).to_numpy(zero_copy_only=False).astype(bool, copy=False)
 
 
