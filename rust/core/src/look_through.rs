@@ -57,32 +57,36 @@ pub fn look_through(
             )));
         }
     }
-    let (credit, commitment) = if default.is_empty() {
-        (vec![0.0; n], vec![0.0; n])
-    } else {
-        non_equity_losses(s.g, default, unknown)
-    };
-    let nonequity: Vec<f64> = credit
-        .par_iter()
-        .zip(&commitment)
-        .map(|(c, m)| c + m)
-        .collect();
-    let done = |equity: Vec<f64>, direct: Vec<f64>, total: Vec<f64>| Losses {
-        equity,
-        credit,
-        commitment,
-        direct,
-        total,
+    // No default: no credit or commitment term, and no per-node reads for it in the pass.
+    let channels = (!default.is_empty()).then(|| non_equity_losses(s.g, default, unknown));
+    let nonequity: Option<Vec<f64>> = channels.as_ref().map(|(credit, commitment)| {
+        credit
+            .par_iter()
+            .zip(commitment)
+            .map(|(c, m)| c + m)
+            .collect()
+    });
+    let done = |equity: Vec<f64>, direct: Vec<f64>, total: Vec<f64>| {
+        let (credit, commitment) = channels.unwrap_or_else(|| (vec![0.0; n], vec![0.0; n]));
+        Losses {
+            equity,
+            credit,
+            commitment,
+            direct,
+            total,
+        }
     };
     if value_loss.is_empty() {
         // No value loss: the first-round loss is R d alone, and one plain solve finishes it.
-        let total = plan.solve(Direction::Holdings, &nonequity, interrupt)?;
-        return Ok(done(vec![0.0; n], nonequity, total));
+        let direct = nonequity.unwrap_or_else(|| vec![0.0; n]);
+        let total = plan.solve(Direction::Holdings, &direct, interrupt)?;
+        return Ok(done(vec![0.0; n], direct, total));
     }
+    let r = |u: u32| nonequity.as_ref().map_or(0.0, |c| c[u as usize]);
     let mut xs: Vec<Pair> = Vec::with_capacity(n);
     gather(&plan.order, value_loss, |&v| v)
         .zip(plan.order.par_iter())
-        .map(|(v, &u)| [v, nonequity[u as usize]])
+        .map(|(v, &u)| [v, r(u)])
         .collect_into_vec(&mut xs);
     // Per row, (first-round loss through equity, whole first round): read by no other row.
     let mut ds = vec![[0.0f64; 2]; n];
@@ -90,23 +94,29 @@ pub fn look_through(
     // The output, by node, of everything final before a large cycle's solve is gathered
     // while that solve runs; the rest after.
     let outputs = |finished: &[Pair], direct_p: &[Pair]| {
+        const CHUNK: usize = 4096;
         let pos = &plan.pos;
-        let per_node: Vec<[f64; 3]> = pos
-            .par_iter()
-            .enumerate()
-            .map(|(i, &k)| {
-                if let Some(&next) = pos.get(i + 16) {
-                    prefetch(finished, next as usize);
-                    prefetch(direct_p, next as usize);
+        // Zeroed pages cost nothing until written; each output is written once, in place.
+        let (mut equity, mut direct, mut total) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+        equity
+            .par_chunks_mut(CHUNK)
+            .zip(direct.par_chunks_mut(CHUNK))
+            .zip(total.par_chunks_mut(CHUNK))
+            .zip(pos.par_chunks(CHUNK))
+            .for_each(|(((e, d), t), ks)| {
+                for (i, &k) in ks.iter().enumerate() {
+                    if let Some(&next) = ks.get(i + 16) {
+                        prefetch(finished, next as usize);
+                        prefetch(direct_p, next as usize);
+                    }
+                    let k = k as usize;
+                    // Positions not yet final stay 0: filled in once the rest is final.
+                    if let Some(x) = finished.get(k) {
+                        (e[i], d[i], t[i]) = (direct_p[k][E], direct_p[k][D], x[T]);
+                    }
                 }
-                let k = k as usize;
-                match finished.get(k) {
-                    Some(x) => [direct_p[k][E], direct_p[k][D], x[T]],
-                    None => [0.0; 3], // filled in once the rest is final
-                }
-            })
-            .collect();
-        split3(per_node)
+            });
+        (equity, direct, total)
     };
     let overlapped = plan.run_levels(
         Direction::Holdings,
@@ -163,18 +173,6 @@ pub fn look_through(
 /// Indices into a row's first-round pair: equity channel, whole first round.
 const E: usize = 0;
 const D: usize = 1;
-
-fn split3(v: Vec<[f64; 3]>) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
-    let mut a = Vec::with_capacity(v.len());
-    let mut b = Vec::with_capacity(v.len());
-    let mut c = Vec::with_capacity(v.len());
-    for [x, y, z] in v {
-        a.push(x);
-        b.push(y);
-        c.push(z);
-    }
-    (a, b, c)
-}
 
 /// `R d` by channel: what each node loses on its loans (credit) and on its customers'
 /// unpaid commitments (commitment). An unknown amount counts as `unknown` where its
@@ -303,5 +301,17 @@ mod unknown_amount_tests {
         assert_eq!(hit.total[3], f64::INFINITY); // passed on through the holding
         let low = look_through(&s, &[], &[0.0, 0.5, 0.0, 0.0], 0.0, Interrupt::never()).unwrap();
         assert_eq!(low.total, vec![0.0; 4]);
+        // With a value loss too, the equity channel stays finite beside an infinite credit one.
+        let both = look_through(
+            &s,
+            &[1.0, 0.0, 0.0, 0.0],
+            &[0.0, 0.5, 0.0, 0.0],
+            f64::INFINITY,
+            Interrupt::never(),
+        )
+        .unwrap();
+        assert_eq!(both.equity[3], 0.5);
+        assert_eq!(both.credit[0], f64::INFINITY);
+        assert_eq!(both.total[3], f64::INFINITY);
     }
 }
