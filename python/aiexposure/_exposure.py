@@ -167,16 +167,42 @@ def _bounds(graph: Graph) -> tuple[Any, Any, Stakes] | None:
 def _value_and_bounds(name: str, lo: np.ndarray, hi: np.ndarray) -> dict[str, pa.Array]:
     """``name`` (the value where both bounds agree, else null), ``name_min``, ``name_max``;
     NaN (a bound not computed) is null. Bounds within 1e-12 relative agree: the two solves
-    run over different plans, and sum in different orders."""
-    both = ~np.isnan(lo) & ~np.isnan(hi)
-    lo, hi = np.where(both, np.minimum(lo, hi), lo), np.where(both, np.maximum(lo, hi), hi)
-    with np.errstate(invalid="ignore"):
-        close = np.isfinite(hi) & (np.abs(hi - lo) <= 1e-12 * np.abs(hi))
-        same = both & ((lo == hi) | close)
+    run over different plans, and sum in different orders. Work beyond a few passes is spent
+    only where the bounds differ."""
+    differ = np.flatnonzero(lo != hi)  # NaN differs from everything
+    unsure = differ
+    if len(differ):
+        a, b = lo[differ], hi[differ]
+        known = ~np.isnan(a) & ~np.isnan(b)
+        swap = known & (a > b)  # rounding in an iterative solve; the bounds stay ordered
+        if swap.any():
+            lo, hi = lo.copy(), hi.copy()
+            lo[differ[swap]], hi[differ[swap]] = b[swap], a[swap]
+            a, b = lo[differ], hi[differ]
+        with np.errstate(invalid="ignore"):
+            close = known & np.isfinite(b) & (np.abs(b - a) <= 1e-12 * np.abs(b))
+        unsure = differ[~close]
+
+    def column(values: np.ndarray, nulls: np.ndarray | None) -> pa.Array:
+        # The values' buffer as it is, and a validity bitmap: no copy of a 1M-row column.
+        values = np.ascontiguousarray(values, dtype=np.float64)
+        validity = None if nulls is None else pa.py_buffer(np.packbits(~nulls, bitorder="little"))
+        count = 0 if nulls is None else int(nulls.sum())
+        data = pa.py_buffer(values)
+        return pa.Array.from_buffers(pa.float64(), len(values), [validity, data], count)
+
+    def nan_mask(values: np.ndarray) -> np.ndarray | None:
+        nan = np.isnan(values)
+        return nan if nan.any() else None
+
+    value_mask = None
+    if len(unsure):
+        value_mask = np.zeros(len(lo), dtype=bool)
+        value_mask[unsure] = True
     return {
-        name: pa.array(lo, pa.float64(), mask=~same),
-        f"{name}_min": pa.array(lo, pa.float64(), mask=np.isnan(lo)),
-        f"{name}_max": pa.array(hi, pa.float64(), mask=np.isnan(hi)),
+        name: column(lo, value_mask),
+        f"{name}_min": column(lo, nan_mask(lo)),
+        f"{name}_max": column(hi, nan_mask(hi)),
     }
 
 
