@@ -282,17 +282,20 @@ def test_progress_bar_on_a_terminal_only():
 
 
 def test_report_on_a_big_graph_limits_the_costly_parts(generated, monkeypatch, tmp_path):
-    # Above OWNERSHIP_MAX_NODES the report skips the exact ownership tables and computes the
-    # self-funded revenue of the largest payees only, and says so.
+    # Above ALL_PAYEES_MAX_NODES the report computes the self-funded revenue of the largest
+    # payees only; above OWNERSHIP_MAX_ROWS predicted rows it skips the exact ownership
+    # tables; it says so.
     from aiexposure import Graph, _report
 
     _, path = generated
-    monkeypatch.setattr(_report, "OWNERSHIP_MAX_NODES", 100)
+    monkeypatch.setattr(_report, "ALL_PAYEES_MAX_NODES", 100)
+    monkeypatch.setattr(_report, "OWNERSHIP_MAX_ROWS", 100)
     graph = Graph.from_arrow(path)
     report = _report.Report(graph, "g", Progress(5, io.StringIO()), _report.Scenario())
     text = report.text()
     assert "Computed for the 15 largest payees by known committed revenue only" in text
-    assert "Skipped: exact ownership tables are for graphs up to 100 nodes" in text
+    assert "Skipped: the exact ownership tables would hold about" in text
+    assert "rows (about" in text and "above 100." in text
     assert report.walks is None
     edges = pq.read_table(path).to_pylist()
     revenue: dict = {}

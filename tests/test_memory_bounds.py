@@ -133,3 +133,31 @@ def test_exposure_command_refuses_an_exact_table_past_20000_nodes(tmp_path, caps
     assert len(err.splitlines()) == 1
     assert "--threshold" in err and "nodes" in err
     assert main(["exposure", str(path), "--holder", "5", "--show", "1"]) == 0
+
+
+def test_report_chooses_exact_tables_by_predicted_rows_not_nodes():
+    import io
+
+    from aiexposure import _report
+    from aiexposure._progress import Progress
+    from aiexposure._size import sampled_rows
+    from aiexposure.synthetic import investor_graph
+
+    # 3,000 nodes with cross-holdings: over two million walks rows, within the bar: built.
+    g = Graph.from_arrow(investor_graph(3000, cross_holding=0.01, seed=0))
+    report = _report.Report(g, "g", Progress(5, io.StringIO()), _report.Scenario())
+    assert report.walks is not None and report.walks.num_rows > 1_000_000
+    assert report.predicted_rows <= _report.OWNERSHIP_MAX_ROWS
+    # A small graph whose tables the sample predicts past a lowered bar: skipped, said.
+    small = Graph.from_arrow(investor_graph(300, cross_holding=0.01, seed=0))
+    bar = sampled_rows(small, "walks") // 2
+    report = _report.Report(small, "g", Progress(5, io.StringIO()), _report.Scenario())
+    assert report.walks is not None
+    _report.OWNERSHIP_MAX_ROWS, saved = bar, _report.OWNERSHIP_MAX_ROWS
+    try:
+        report = _report.Report(small, "g", Progress(5, io.StringIO()), _report.Scenario())
+        text = report.text()
+    finally:
+        _report.OWNERSHIP_MAX_ROWS = saved
+    assert report.walks is None
+    assert f"above {bar:,}" in text

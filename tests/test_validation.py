@@ -232,3 +232,10 @@ def test_error_from_record_batch_with_string_view():
         }
     )
     refused(t, r"issuer 'C'")
+
+
+def test_over_held_issuer_lists_five_holders_and_says_how_many_more():
+    with pytest.raises(InvalidGraphError, match=r"'h4' holds 0\.2 and 3 more\."):
+        Graph.from_arrow(
+            {"source": [f"h{i}" for i in range(8)], "target": ["X"] * 8, "share": [0.2] * 8}
+        )

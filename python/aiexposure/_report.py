@@ -18,13 +18,17 @@ import pyarrow.parquet as pq
 from . import _text as tx
 from ._cycles import CircularFinancing
 from ._progress import Progress
+from ._size import ROW_BYTES, rows_up_to
 from ._validate import KINDS
 from .errors import ClosedCycleError
 from .graph import Graph
 
-# Exact ownership tables cost holders x reach; above this the report leaves them to
-# `aiexposure exposure FILE --threshold ...`.
-OWNERSHIP_MAX_NODES = 20_000
+# Exact ownership tables hold a row per reachable (holder, issuer) pair: the report builds them
+# when the predicted rows (sampled, _size) are at most this, about 280 MB a table, else leaves
+# them to `aiexposure exposure FILE --threshold ...`.
+OWNERSHIP_MAX_ROWS = 5_000_000
+# Self-funded revenue costs one row solve per payee: past this, the largest payees only.
+ALL_PAYEES_MAX_NODES = 20_000
 # Unbounded cycle search on big graphs can find astronomically many cycles.
 UNBOUNDED_CYCLES_MAX_NODES = 1_000
 CYCLES_LIMIT = 100_000
@@ -117,6 +121,14 @@ def implied_valuations(graph: Graph) -> dict[Any, float]:
     return dict(zip(labels, out.values(), strict=True))
 
 
+def top_rows(table: pa.Table, first: list[tuple[str, str]], count: int) -> list[dict[str, Any]]:
+    """The ``count`` first rows by ``first`` keys then the largest value (its upper bound when
+    the table has bounds), as dicts."""
+    value = "integrated_max" if "integrated_max" in table.column_names else "integrated"
+    order = pc.sort_indices(table, [*first, (value, "descending")])  # nulls last
+    return table.take(order[:count]).to_pylist()
+
+
 def largest_payees(graph: Graph, count: int) -> list[Any]:
     """The ``count`` nodes with the most known committed revenue (ties: node order)."""
     _, targets, kinds, _, amounts = graph._core.csr()
@@ -207,7 +219,7 @@ class Report:
         with progress.step("measuring circular financing"):
             # Self-funded revenue costs one row solve per payee: on big graphs only the
             # largest payees, said in the text.
-            self.payees = None if n <= OWNERSHIP_MAX_NODES else largest_payees(graph, SHOWN)
+            self.payees = None if n <= ALL_PAYEES_MAX_NODES else largest_payees(graph, SHOWN)
             # A closed cycle (members 100% held inside it) makes every walk sum diverge: a
             # finding to report, not a reason to stop. Each section says what it skipped.
             self.closed: str | None = None
@@ -220,7 +232,10 @@ class Report:
         with progress.step("solving ownership"):
             self.walks = self.ultimate = None
             self.ownership_method = "walks"
-            if n <= OWNERSHIP_MAX_NODES:
+            self.predicted_rows = max(
+                rows_up_to(graph, m, OWNERSHIP_MAX_ROWS) for m in ("walks", "ultimate")
+            )
+            if self.predicted_rows <= OWNERSHIP_MAX_ROWS:
                 try:
                     self.walks = graph.integrated_ownership("walks")
                     self.ultimate = graph.integrated_ownership("ultimate")
@@ -374,7 +389,7 @@ class Report:
             out.append(
                 tx.wrap(
                     f"Computed for the {len(self.payees)} largest payees by known committed "
-                    f"revenue only (graph over {OWNERSHIP_MAX_NODES:,} nodes; each payee costs "
+                    f"revenue only (graph over {ALL_PAYEES_MAX_NODES:,} nodes; each payee costs "
                     "one solve over what it owns): Graph.circular_financing(payees=...) for others."
                 )
             )
@@ -408,13 +423,17 @@ class Report:
         if self.walks is None:
             out.append(
                 tx.wrap(
-                    f"Skipped: exact ownership tables are for graphs up to "
-                    f"{OWNERSHIP_MAX_NODES:,} nodes. Run `aiexposure exposure FILE --threshold "
-                    "0.01` for a sparse table with a stated error bound."
+                    f"Skipped: the exact ownership tables would hold about "
+                    f"{self.predicted_rows:,} rows (about "
+                    f"{self.predicted_rows * ROW_BYTES / 1e9:,.1f} GB each), above "
+                    f"{OWNERSHIP_MAX_ROWS:,}. Run `aiexposure exposure FILE --threshold 0.01` for "
+                    "a sparse table with a stated error bound, or --holder / --issuer NODE."
                 )
             )
             return "\n".join(out)
-        walks = sorted(self.walks.to_pylist(), key=lambda r: -tx.upper(r, "integrated"))
+        # Sorted in Arrow and only the rows shown made Python objects: a table of millions of
+        # rows would cost gigabytes as dicts.
+        walks = top_rows(self.walks, [], SHOWN)
         if self.ownership_method == "simple_paths":
             out.append(tx.wrap(f"Walks diverge here: {self.closed}"))
             out.append(
@@ -439,7 +458,7 @@ class Report:
                 tx.bounded(r, "direct", tx.percent),
                 tx.bounded(r, "integrated", tx.percent),
             ]
-            for r in walks[:SHOWN]
+            for r in walks
         ]
         out.append(tx.table(["holder", "issuer", "direct", "integrated"], rows))
         if "integrated_max" in self.walks.column_names:
@@ -453,17 +472,14 @@ class Report:
                 "nobody in the data holds. Each company's column sums to 100%."
             )
         )
-        ultimate = sorted(
-            self.ultimate.to_pylist(),
-            key=lambda r: (str(r["issuer"]), -tx.upper(r, "integrated")),
-        )
+        ultimate = top_rows(self.ultimate, [("issuer", "ascending")], 3 * SHOWN)
         rows = [
             [
                 str(r["issuer"]),
                 "free float" if r["holder"] is None else str(r["holder"]),
                 tx.bounded(r, "integrated", tx.percent),
             ]
-            for r in ultimate[: 3 * SHOWN]
+            for r in ultimate
         ]
         out.append(tx.table(["company", "ultimate owner", "share"], rows))
         return "\n".join(out)

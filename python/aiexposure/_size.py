@@ -48,6 +48,16 @@ def predicted_rows(graph: Graph, method: str, max_depth: int | None = None) -> i
     return sampled_rows(graph, method, max_depth, stop=WARN_ROWS, eq=eq)
 
 
+def rows_up_to(graph: Graph, method: str, bar: int) -> int:
+    """Predicted rows of the exact ``method`` table, as far as telling whether they pass
+    ``bar`` needs: the holders x issuers bound when that is within it, else a sample (a lower
+    bound once past ``bar``)."""
+    eq = _Equity(graph, method)
+    if len(eq.holders) * eq.held <= bar:
+        return len(eq.holders) * eq.held + eq.extra
+    return sampled_rows(graph, method, stop=bar, eq=eq)
+
+
 def sampled_rows(
     graph: Graph,
     method: str,

@@ -12,6 +12,8 @@ pub struct OverHeld {
     pub total: f64,
     /// The issuer's largest holders (index, share), largest first, at most five.
     pub top_holders: Vec<(u32, f64)>,
+    /// How many equity holders the issuer has in all.
+    pub holders: usize,
 }
 
 #[derive(Debug, Error, Clone, PartialEq)]

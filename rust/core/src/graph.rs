@@ -431,11 +431,13 @@ impl Graph {
             .map(|v| {
                 let mut top: Vec<(u32, f64)> = self.equity_holders(v as u32).collect();
                 top.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                let holders = top.len();
                 top.truncate(5);
                 OverHeld {
                     issuer: v as u32,
                     total: held[v],
                     top_holders: top,
+                    holders,
                 }
             })
             .collect();

@@ -44,6 +44,9 @@ fn describe_over_held(issuers: &[OverHeld], count: usize, nodes: &mut Vec<u32>) 
         })
         .collect();
     msg.push_str(&holders.join(", "));
+    if first.holders > first.top_holders.len() {
+        let _ = write!(msg, " and {} more", first.holders - first.top_holders.len());
+    }
     if count > 1 {
         let others: Vec<String> = issuers[1..]
             .iter()
