@@ -166,3 +166,19 @@ def test_every_quote_is_verbatim_in_its_article():
         if r["valuation_quote"]:
             text = (SHARED_SEEDS / r["valuation_seed_file"]).read_text(encoding="utf-8")
             assert r["valuation_quote"] in text
+
+
+def test_submodules_without_an_explicit_import():
+    import subprocess
+    import sys
+
+    code = (
+        "import aiexposure\n"
+        "assert aiexposure.datasets.ai_funding_2026().num_rows > 0\n"
+        "assert aiexposure.synthetic.investor_graph(10).num_rows > 0\n"
+        "assert 'datasets' in dir(aiexposure)\n"
+        "try:\n    aiexposure.nothing\nexcept AttributeError as e:\n    print(e)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "no attribute 'nothing'" in out.stdout

@@ -41,3 +41,19 @@ __all__ = [
     "__version__",
     "read_bods",
 ]
+
+_SUBMODULES = ("datasets", "synthetic")
+
+
+def __getattr__(name: str) -> object:
+    """``aiexposure.datasets`` and ``aiexposure.synthetic`` without importing them by hand:
+    loaded on first use (matplotlib and the seed files stay unloaded until then)."""
+    if name in _SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'aiexposure' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_SUBMODULES])
