@@ -456,51 +456,38 @@ def test_degenerate_intervals_give_todays_results_bit_for_bit(case):
 # --- command line -----------------------------------------------------------------------------
 
 
-def _cli(*args, cwd):
-    import subprocess
-    import sys
-
-    return subprocess.run(
-        [sys.executable, "-m", "aiexposure", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=cwd,
-    )
-
-
-def test_report_states_a_pinned_stake(tmp_path):
-    out = _cli("report", "--stake", "Microsoft:OpenAI=0.27", "--out", "r", cwd=tmp_path)
+def test_report_states_a_pinned_stake(tmp_path, cli):
+    out = cli("report", "--stake", "Microsoft:OpenAI=0.27", "--out", "r", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert "Assumed (--stake), not from the data:" in out.stdout
     assert "Microsoft -> OpenAI: stake 27.00%" in out.stdout
     assert "Microsoft   OpenAI      27.00%             27.00%" in out.stdout
-    bad = _cli("report", "--stake", "Microsoft-OpenAI=0.2", cwd=tmp_path)
+    bad = cli("report", "--stake", "Microsoft-OpenAI=0.2", cwd=tmp_path)
     assert bad.returncode == 2 and "SRC:DST=FRACTION" in bad.stderr
     assert len(bad.stderr.strip().splitlines()) == 1
-    unknown = _cli("report", "--stake", "Microsoft:OpenAl=0.2", cwd=tmp_path)
+    unknown = cli("report", "--stake", "Microsoft:OpenAl=0.2", cwd=tmp_path)
     assert unknown.returncode == 2 and "'OpenAl' is not in the graph" in unknown.stderr
 
 
-def test_exposure_and_cycles_commands_print_bounds(tmp_path):
+def test_exposure_and_cycles_commands_print_bounds(tmp_path, cli):
     import pyarrow.parquet as pq
 
     pq.write_table(
         ai_funding_2026().select(["source", "target", "kind", "share", "amount"]),
         tmp_path / "ai.parquet",
     )
-    out = _cli("exposure", "ai.parquet", "--holder", "Microsoft", cwd=tmp_path)
+    out = cli("exposure", "ai.parquet", "--holder", "Microsoft", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert "OpenAI      0.00% to 84.93%    0.00% to 84.93%" in out.stdout
     assert "'a to b': bounds" in out.stdout
-    out = _cli("cycles", "ai.parquet", cwd=tmp_path)
+    out = cli("cycles", "ai.parquet", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert "7 simple cycle(s)" in out.stdout
     assert "Nvidia -> CoreWeave -> Nvidia" in out.stdout
 
 
-def test_report_value_loss_in_usd_like_the_api(tmp_path):
-    out = _cli("report", "--value-loss", "OpenAI=100e9", "--out", "r", cwd=tmp_path)
+def test_report_value_loss_in_usd_like_the_api(tmp_path, cli):
+    out = cli("report", "--value-loss", "OpenAI=100e9", "--out", "r", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert "OpenAI's equity loses $100.0B (--value-loss)" in out.stdout
     api = Graph.from_arrow(ai_funding_2026()).look_through(value_loss={"OpenAI": 100e9})
