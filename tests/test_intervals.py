@@ -535,3 +535,30 @@ def test_open_flags_may_be_dictionary_encoded_null_or_wrong():
     assert g.stakes()["max_exclusive"].to_pylist() == [False]
     with pytest.raises(InvalidGraphError, match="'share_max_exclusive' holds string values"):
         Graph.from_arrow(pa.table({**base, "share_max_exclusive": ["yes"]}))
+
+
+def test_a_few_keys_on_a_big_graph_are_found_like_many():
+    # The two lookups (keys against labels, labels against keys) agree, duplicates summed,
+    # unknown and null keys refused.
+    n = 200
+    g = Graph.from_arrow(
+        {
+            "source": [f"n{i}" for i in range(n)],
+            "target": [f"n{i + 1}" for i in range(n)],
+            "share": [0.5] * n,
+        }
+    )
+    few = pa.table({"node": ["n3", "n7", "n3"], "value": [1.0, 2.0, 4.0]})
+    t = g.look_through(value_loss=few)
+    many = pa.table(
+        {
+            "node": [f"n{i}" for i in range(n)] + ["n3"],
+            "value": [0.0] * 3 + [1.0] + [0.0] * 3 + [2.0] + [0.0] * (n - 8) + [4.0],
+        }
+    )
+    assert t.equals(g.look_through(value_loss=many))
+    assert row(t, node="n2")["equity"] == 0.5 * 5.0
+    with pytest.raises(UnknownNodeError, match="'nX'"):
+        g.look_through(value_loss=pa.table({"node": ["n3", "nX"], "value": [1.0, 1.0]}))
+    with pytest.raises(UnknownNodeError):
+        g.look_through(value_loss=pa.table({"node": pa.array(["n3", None]), "value": [1.0, 1.0]}))

@@ -394,7 +394,7 @@ def _node_values(graph: Graph, values: Any, name: str) -> np.ndarray:
     lookup = graph._lookup_nodes()
     if keys.type != lookup.type:
         keys = keys.cast(lookup.type)
-    idx = pc.index_in(keys, value_set=lookup).to_numpy(zero_copy_only=False)
+    idx = _positions(lookup, keys)
     unknown = (
         [keys[i].as_py() for i in np.flatnonzero(np.isnan(idx.astype(np.float64)))]
         if len(idx)
@@ -406,6 +406,23 @@ def _node_values(graph: Graph, values: Any, name: str) -> np.ndarray:
         raise AIExposureError(f"{name} values must be finite numbers")
     _check_default(name, vals, keys)
     return out + np.bincount(idx.astype(np.int64), weights=vals, minlength=graph.num_nodes)
+
+
+def _positions(lookup: pa.Array, keys: pa.Array) -> np.ndarray:
+    """Each key's node index (float64, NaN where the key is not a node). A few keys on a big
+    graph hash the keys and scan the labels once, rather than hash every label on each call
+    (about 90 ms at 1M nodes)."""
+    if len(keys) * 8 >= len(lookup):
+        found = pc.index_in(keys, value_set=lookup)
+        return found.to_numpy(zero_copy_only=False).astype(np.float64)
+    unique = pc.unique(keys)
+    of_label = pc.index_in(lookup, value_set=unique).to_numpy(zero_copy_only=False)
+    of_label = of_label.astype(np.float64)
+    labels = np.flatnonzero(~np.isnan(of_label))
+    node_of_unique = np.full(len(unique), np.nan)
+    node_of_unique[of_label[labels].astype(np.int64)] = labels
+    in_unique = pc.index_in(keys, value_set=unique).to_numpy(zero_copy_only=False)
+    return node_of_unique[in_unique.astype(np.int64)]
 
 
 def _check_default(name: str, vals: np.ndarray, keys: pa.Array) -> None:
