@@ -167,21 +167,20 @@ def _bounds(graph: Graph) -> tuple[Any, Any, Stakes] | None:
 def _value_and_bounds(name: str, lo: np.ndarray, hi: np.ndarray) -> dict[str, pa.Array]:
     """``name`` (the value where both bounds agree, else null), ``name_min``, ``name_max``;
     NaN (a bound not computed) is null. Bounds within 1e-12 relative agree: the two solves
-    run over different plans, and sum in different orders. Work beyond a few passes is spent
-    only where the bounds differ."""
-    differ = np.flatnonzero(lo != hi)  # NaN differs from everything
-    unsure = differ
-    if len(differ):
-        a, b = lo[differ], hi[differ]
-        known = ~np.isnan(a) & ~np.isnan(b)
-        swap = known & (a > b)  # rounding in an iterative solve; the bounds stay ordered
-        if swap.any():
-            lo, hi = lo.copy(), hi.copy()
-            lo[differ[swap]], hi[differ[swap]] = b[swap], a[swap]
-            a, b = lo[differ], hi[differ]
-        with np.errstate(invalid="ignore"):
-            close = known & np.isfinite(b) & (np.abs(b - a) <= 1e-12 * np.abs(b))
-        unsure = differ[~close]
+    run over different plans, and sum in different orders. A few whole-array passes: no
+    fancy indexing."""
+    lo_nan, hi_nan = np.isnan(lo), np.isnan(hi)
+    any_nan = bool(lo_nan.any() or hi_nan.any())
+    with np.errstate(invalid="ignore"):
+        swapped = lo > hi  # rounding in an iterative solve; the bounds stay ordered
+        if swapped.any():
+            lo, hi = np.where(swapped, hi, lo), np.where(swapped, lo, hi)
+        # Agree: equal, or within 1e-12 relative of a finite upper bound (inf - inf is NaN).
+        agree = np.abs(hi - lo) <= 1e-12 * np.abs(hi)
+        agree &= np.isfinite(hi)
+        agree |= lo == hi
+    if any_nan:
+        agree &= ~lo_nan & ~hi_nan
 
     def column(values: np.ndarray, nulls: np.ndarray | None) -> pa.Array:
         # The values' buffer as it is, and a validity bitmap: no copy of a 1M-row column.
@@ -191,18 +190,11 @@ def _value_and_bounds(name: str, lo: np.ndarray, hi: np.ndarray) -> dict[str, pa
         data = pa.py_buffer(values)
         return pa.Array.from_buffers(pa.float64(), len(values), [validity, data], count)
 
-    def nan_mask(values: np.ndarray) -> np.ndarray | None:
-        nan = np.isnan(values)
-        return nan if nan.any() else None
-
-    value_mask = None
-    if len(unsure):
-        value_mask = np.zeros(len(lo), dtype=bool)
-        value_mask[unsure] = True
+    value_mask = None if agree.all() else ~agree
     return {
         name: column(lo, value_mask),
-        f"{name}_min": column(lo, nan_mask(lo)),
-        f"{name}_max": column(hi, nan_mask(hi)),
+        f"{name}_min": column(lo, lo_nan if any_nan and lo_nan.any() else None),
+        f"{name}_max": column(hi, hi_nan if any_nan and hi_nan.any() else None),
     }
 
 
