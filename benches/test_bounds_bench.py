@@ -11,10 +11,11 @@ Both calls take a value loss on every node and a 20% default on 1,000 of them.
 Measured on the 2-core machine (2026-12-01, release build, best of 10):
 * before the node-key lookup got faster (it costs both calls the same): bounds 0.432-0.499 s,
   one exact solve 0.217-0.256 s: 1.95-1.99x (goal met);
-* at the end of the session, with that lookup ~90 -> ~15 ms: bounds 0.405-0.470 s, one exact
-  solve 0.170-0.190 s: 2.38-2.47x (goal NOT met). The two core solves take ~120 ms each;
-  building the 18 bound columns in numpy takes ~70-100 ms. Next: one plan with both weight
-  arrays and a fused pair solve (the structure read once), and the bound columns built in Rust.
+* with that lookup ~90 -> ~15 ms, the bound columns built in numpy: bounds 0.405-0.470 s,
+  one exact solve 0.170-0.190 s: 2.38-2.47x (goal not met);
+* with the bound columns built in one parallel Rust pass (rust/core/src/bounds.rs): bounds
+  0.263-0.335 s, one exact solve 0.141-0.162 s: 1.87-2.07x (goal met). Next, if needed: one
+  plan with both weight arrays and a fused pair solve (the structure read once).
 
 In the stress regime (cross_holding=0.01) the capped maximums close the giant component with
 a spectral radius above 1 (about 1.15 on a 10k-node sample), so the upper bound is +inf there

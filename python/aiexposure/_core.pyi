@@ -97,6 +97,18 @@ def integrated(
     min_weight: float = 0.0,
     held: npt.NDArray[np.bool_] | None = None,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint32], npt.NDArray[np.float64], float]: ...
+def bounded(
+    lo: npt.NDArray[np.float64], hi: npt.NDArray[np.float64]
+) -> tuple[
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.uint8],
+    int,
+    npt.NDArray[np.uint8],
+    int,
+    npt.NDArray[np.uint8],
+    int,
+]: ...
 
 # Cycles: (lengths, nodes flat, kinds flat, weight, bottleneck); NaN is a missing value.
 _Cycles = tuple[

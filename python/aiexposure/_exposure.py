@@ -167,34 +167,22 @@ def _bounds(graph: Graph) -> tuple[Any, Any, Stakes] | None:
 def _value_and_bounds(name: str, lo: np.ndarray, hi: np.ndarray) -> dict[str, pa.Array]:
     """``name`` (the value where both bounds agree, else null), ``name_min``, ``name_max``;
     NaN (a bound not computed) is null. Bounds within 1e-12 relative agree: the two solves
-    run over different plans, and sum in different orders. A few whole-array passes: no
-    fancy indexing."""
-    lo_nan, hi_nan = np.isnan(lo), np.isnan(hi)
-    any_nan = bool(lo_nan.any() or hi_nan.any())
-    with np.errstate(invalid="ignore"):
-        swapped = lo > hi  # rounding in an iterative solve; the bounds stay ordered
-        if swapped.any():
-            lo, hi = np.where(swapped, hi, lo), np.where(swapped, lo, hi)
-        # Agree: equal, or within 1e-12 relative of a finite upper bound (inf - inf is NaN).
-        agree = np.abs(hi - lo) <= 1e-12 * np.abs(hi)
-        agree &= np.isfinite(hi)
-        agree |= lo == hi
-    if any_nan:
-        agree &= ~lo_nan & ~hi_nan
+    run over different plans, and sum in different orders (rust/core/src/bounds.rs, one
+    parallel pass; the Arrow arrays are built on its buffers, no copy)."""
+    lo, hi, agree, disagree, lo_valid, lo_nulls, hi_valid, hi_nulls = _core.bounded(
+        np.ascontiguousarray(lo, dtype=np.float64), np.ascontiguousarray(hi, dtype=np.float64)
+    )
 
-    def column(values: np.ndarray, nulls: np.ndarray | None) -> pa.Array:
-        # The values' buffer as it is, and a validity bitmap: no copy of a 1M-row column.
-        values = np.ascontiguousarray(values, dtype=np.float64)
-        validity = None if nulls is None else pa.py_buffer(np.packbits(~nulls, bitorder="little"))
-        count = 0 if nulls is None else int(nulls.sum())
-        data = pa.py_buffer(values)
-        return pa.Array.from_buffers(pa.float64(), len(values), [validity, data], count)
+    def column(values: np.ndarray, valid: np.ndarray, nulls: int) -> pa.Array:
+        bitmap = pa.py_buffer(valid) if nulls else None
+        return pa.Array.from_buffers(
+            pa.float64(), len(values), [bitmap, pa.py_buffer(values)], nulls
+        )
 
-    value_mask = None if agree.all() else ~agree
     return {
-        name: column(lo, value_mask),
-        f"{name}_min": column(lo, lo_nan if any_nan and lo_nan.any() else None),
-        f"{name}_max": column(hi, hi_nan if any_nan and hi_nan.any() else None),
+        name: column(lo, agree, disagree),
+        f"{name}_min": column(lo, lo_valid, lo_nulls),
+        f"{name}_max": column(hi, hi_valid, hi_nulls),
     }
 
 

@@ -4,6 +4,7 @@
 //! them back to the caller's labels. Every long function takes an [`Interrupt`] and returns
 //! [`Error::Interrupted`] soon after it is raised.
 
+pub mod bounds;
 pub mod circular;
 pub mod cycles;
 pub mod error;

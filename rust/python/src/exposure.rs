@@ -189,3 +189,40 @@ pub fn integrated<'py>(
         ))
     })
 }
+
+/// The columns of a bounded result (`aiexposure_core::bounds`): (lo, hi, the value column's
+/// validity bitmap and null count, lo's and hi's validity bitmaps and null counts).
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+pub fn bounded<'py>(
+    py: Python<'py>,
+    lo: PyReadonlyArray1<'py, f64>,
+    hi: PyReadonlyArray1<'py, f64>,
+) -> PyResult<(
+    F64s<'py>,
+    F64s<'py>,
+    Bound<'py, PyArray1<u8>>,
+    usize,
+    Bound<'py, PyArray1<u8>>,
+    usize,
+    Bound<'py, PyArray1<u8>>,
+    usize,
+)> {
+    detach::guard(py, || {
+        let (lo, hi) = (slice(&lo, "lo")?, slice(&hi, "hi")?);
+        if lo.len() != hi.len() {
+            return Err(PyValueError::new_err("lo and hi differ in length"));
+        }
+        let b = detach::run(py, |_| Ok(aiexposure_core::bounds::bounded(lo, hi)))?;
+        Ok((
+            b.lo.into_pyarray(py),
+            b.hi.into_pyarray(py),
+            b.agree.into_pyarray(py),
+            b.disagree,
+            b.lo_valid.into_pyarray(py),
+            b.lo_nulls,
+            b.hi_valid.into_pyarray(py),
+            b.hi_nulls,
+        ))
+    })
+}

@@ -25,6 +25,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(exposure::py_holdings_of, m)?)?;
     m.add_function(wrap_pyfunction!(exposure::py_exposure_to, m)?)?;
     m.add_function(wrap_pyfunction!(exposure::integrated, m)?)?;
+    m.add_function(wrap_pyfunction!(exposure::bounded, m)?)?;
     m.add_function(wrap_pyfunction!(cycles::components, m)?)?;
     m.add_function(wrap_pyfunction!(cycles::find_cycle, m)?)?;
     m.add_function(wrap_pyfunction!(cycles::simple_cycles, m)?)?;
