@@ -403,25 +403,25 @@ class _Parser(argparse.ArgumentParser):
         return " ".join(self.prog.split()[1:2]) or ""
 
 
-def _count(text: str) -> int:
-    """A whole number option: 0 up to 2**63 - 1 (what the core's counters hold)."""
+def _whole_below(limit: int, text: str) -> int:
+    """A whole number in [0, limit)."""
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if not 0 <= value < 2**63:
-        raise argparse.ArgumentTypeError(f"{text} is out of range (0 to {2**63 - 1:,})")
+    if not 0 <= value < limit:
+        raise argparse.ArgumentTypeError(f"{text} is out of range (0 to {limit - 1:,})")
     return value
+
+
+def _count(text: str) -> int:
+    """A whole number option: 0 up to 2**63 - 1 (what the core's counters hold)."""
+    return _whole_below(2**63, text)
 
 
 def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if not 0 <= value < 2**64:
-        raise argparse.ArgumentTypeError(f"{text} is out of range (0 to {2**64 - 1:,})")
-    return value
+    """A seed: 0 up to 2**64 - 1."""
+    return _whole_below(2**64, text)
 
 
 def _number(text: str) -> float:
