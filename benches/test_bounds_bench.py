@@ -45,20 +45,22 @@ def graphs(bench_tools):
     loss = pa.table({"node": exact.nodes, "value": s})
     default = pa.table({"node": exact.nodes[:1000], "value": np.full(1000, 0.2)})
     # Build and cache the plans (the exact one, and the two bounds' of the partial graph).
-    exact.look_through(value_loss=loss, default=default)
-    t = partial.look_through(value_loss=loss, default=default)
+    exact.look_through(value_loss=loss, default=default, legacy_columns=False)
+    t = partial.look_through(value_loss=loss, default=default, legacy_columns=False)
     return exact, partial, loss, default, t
 
 
 def test_bounds_aiexposure(benchmark, graphs, bench_tools):
     exact, partial, loss, default, _ = graphs
     t = benchmark.pedantic(
-        partial.look_through, kwargs={"value_loss": loss, "default": default}, **ROUNDS
+        partial.look_through,
+        kwargs={"value_loss": loss, "default": default, "legacy_columns": False},
+        **ROUNDS,
     )
     bench_tools.record(GROUP, "aiexposure", benchmark)
-    point = exact.look_through(value_loss=loss, default=default)
-    lo, hi = t["total_min"].to_numpy(), t["total_max"].to_numpy()
-    truth = point["total"].to_numpy()
+    point = exact.look_through(value_loss=loss, default=default, legacy_columns=False)
+    lo, hi = t["total_loss_min"].to_numpy(), t["total_loss_max"].to_numpy()
+    truth = point["total_loss"].to_numpy()
     # The true losses lie within the bounds (the exact graph's stakes are inside every
     # interval and sum to at most max_held per issuer).
     finite = np.isfinite(hi)
@@ -73,6 +75,8 @@ def test_bounds_aiexposure(benchmark, graphs, bench_tools):
 def test_bounds_one_exact_solve(benchmark, graphs, bench_tools):
     exact, _, loss, default, _ = graphs
     benchmark.pedantic(
-        exact.look_through, kwargs={"value_loss": loss, "default": default}, **ROUNDS
+        exact.look_through,
+        kwargs={"value_loss": loss, "default": default, "legacy_columns": False},
+        **ROUNDS,
     )
     bench_tools.record(GROUP, "one exact solve", benchmark)

@@ -136,15 +136,15 @@ def test_share_range_max_over_holds_and_says_which_statements():
 def test_declared_ranges_are_interval_stakes_by_default():
     g = Graph.from_bods(DATA / "ranges.json")
     assert g.has_interval_stakes
-    s = {(r["source"], r["target"]): r for r in g.stakes().to_pylist()}
+    s = {(r["source"], r["target"]): r for r in g.stakes(legacy_columns=False).to_pylist()}
     # p1: [25, 50) of x; p2: [50, 75] of x, capped at 1 - 0.25; p3: [0, 10] of y, open at 0.
     assert (s[("p1", "x")]["share_min"], s[("p1", "x")]["share_max"]) == (0.25, 0.5)
-    assert s[("p1", "x")]["max_exclusive"] and not s[("p1", "x")]["min_exclusive"]
+    assert s[("p1", "x")]["share_max_exclusive"] and not s[("p1", "x")]["share_min_exclusive"]
     assert s[("p2", "x")]["share_min"] == 0.5
     assert s[("p2", "x")]["share_max"] == pytest.approx(0.75)
     assert s[("p2", "x")]["share_max_declared"] == 0.75
     assert (s[("p3", "y")]["share_min"], s[("p3", "y")]["share_max"]) == (0.0, 0.1)
-    assert s[("p3", "y")]["min_exclusive"]
+    assert s[("p3", "y")]["share_min_exclusive"]
     lo = walks(Graph.from_bods(DATA / "ranges.json", share_range="min"))
     hi = g.integrated_ownership("walks").to_pylist()
     for r in hi:

@@ -64,7 +64,7 @@ def test_cli_reports_another_unexpected_exception_as_a_bug(monkeypatch, capsys, 
 def _parallel_work():
     edges = investor_graph(20_000, cross_holding=0.02, commitments=0.1, seed=3)
     g = Graph.from_arrow(edges)
-    loss = g.look_through(value_loss={0: 1e9})["total"].to_numpy()
+    loss = g.look_through(value_loss={0: 1e9}, legacy_columns=False)["total_loss"].to_numpy()
     comps = g.strongly_connected_components()["component"].to_numpy()
     return float(loss.sum()), int(comps.max())
 

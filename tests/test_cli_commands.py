@@ -79,13 +79,22 @@ def test_report_prints_every_section_within_100_columns(builtin_report):
 def test_report_files_and_schemas(builtin_report):
     _, out = builtin_report
     exposures = pq.read_table(out / "exposures.parquet")
-    columns = ["equity", "credit", "commitment", "direct", "indirect", "total"]
+    columns = [
+        "equity_loss",
+        "credit_loss",
+        "commitment_loss",
+        "direct_loss",
+        "indirect_loss",
+        "total_loss",
+    ]
     assert exposures.column_names == ["node"] + [
         c + end for c in columns for end in ("", "_min", "_max")
     ]
     assert b"OpenAI" in exposures.schema.metadata[b"aiexposure.scenario"]
     assert exposures.schema.metadata[b"aiexposure.bounds"] == b"interval"
-    totals = dict(zip(exposures["node"].to_pylist(), exposures["total"].to_pylist(), strict=True))
+    totals = dict(
+        zip(exposures["node"].to_pylist(), exposures["total_loss"].to_pylist(), strict=True)
+    )
     assert totals["Amazon"] == pytest.approx(50 / 730 * 365e9 + 138e9, rel=1e-12)
     assert totals["Microsoft"] is None  # its stake in OpenAI is unknown: bounds only
     cycles = pq.read_table(out / "cycles.parquet")
@@ -160,7 +169,9 @@ def test_report_on_a_generated_graph(generated):
     nodes = set(edges["source"].to_pylist()) | set(edges["target"].to_pylist())
     assert sorted(exposures["node"].to_pylist()) == sorted(nodes)
     # The supplier loses half of what the payer committed to it (at least: R d).
-    direct = dict(zip(exposures["node"].to_pylist(), exposures["direct"].to_pylist(), strict=True))
+    direct = dict(
+        zip(exposures["node"].to_pylist(), exposures["direct_loss"].to_pylist(), strict=True)
+    )
     paid = sum(
         r["amount"]
         for r in edges.to_pylist()
@@ -321,7 +332,7 @@ BODS = Path(__file__).parent / "data" / "bods"
 def test_report_on_bods_statements(tmp_path):
     stdout = ok(run("report", str(BODS / "unknown_owner.json"), "--out", "out", cwd=tmp_path))
     assert "BODS v0.4 statements:" in stdout
-    assert "shell     unspecified interestedParty of hidden-60   60.00%" in stdout
+    assert "shell    unspecified interestedParty of hidden-60       60.00%" in stdout
     assert max(len(line) for line in stdout.splitlines()) <= 100
     owners = pq.read_table(tmp_path / "out" / "ownership.parquet")
     assert set(owners["method"].to_pylist()) == {"walks", "ultimate"}

@@ -56,8 +56,8 @@ s = np.random.default_rng(1).uniform(0, 1e9, g.num_nodes)
 d = np.random.default_rng(2).uniform(0, 1, g.num_nodes)
 h = hashlib.sha256()
 lt = g.look_through(value_loss=pa.table({"node": g.nodes, "value": s}),
-                    default=pa.table({"node": g.nodes, "value": d}))
-credit_only = g.look_through(default=pa.table({"node": g.nodes, "value": d}))
+                    default=pa.table({"node": g.nodes, "value": d}), legacy_columns=False)
+credit_only = g.look_through(default=pa.table({"node": g.nodes, "value": d}), legacy_columns=False)
 owners = g.integrated_ownership("ultimate", threshold=1e-6)
 for table in (lt, credit_only, owners):
     for col in table.columns:

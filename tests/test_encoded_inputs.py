@@ -98,11 +98,11 @@ def test_integer_dictionary_ids():
 
 def test_value_table_with_a_categorical_node_column():
     g = Graph.from_arrow(pa.table(BASE))
-    plain = g.look_through(value_loss={"OpenAI": 1e9})
+    plain = g.look_through(value_loss={"OpenAI": 1e9}, legacy_columns=False)
     shock = pl.DataFrame({"node": ["OpenAI"], "value": [1e9]})
     for node_type in (pl.Categorical, pl.String):
         table = shock.with_columns(pl.col("node").cast(node_type))
-        assert g.look_through(value_loss=table).equals(plain)
+        assert g.look_through(value_loss=table, legacy_columns=False).equals(plain)
 
 
 def test_generated_file_read_back_with_polars(tmp_path):

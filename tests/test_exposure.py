@@ -144,19 +144,21 @@ def test_look_through_worked_numbers():
             "amount": [50.0, 10.0, 138.0],
         }
     )
-    t = g.look_through(value_loss={"OpenAI": 365.0}, default={"OpenAI": 0.5})
+    t = g.look_through(value_loss={"OpenAI": 365.0}, default={"OpenAI": 0.5}, legacy_columns=False)
     amazon = t.to_pylist()[0]
     # 0.07 * 365 (equity) + 10 * 0.5 (credit) + 138 * 0.5 (unpaid commitment)
-    assert amazon["direct"] == pytest.approx(25.55 + 5 + 69)
-    assert amazon["total"] == pytest.approx(25.55 + 5 + 69)
+    assert amazon["direct_loss"] == pytest.approx(25.55 + 5 + 69)
+    assert amazon["total_loss"] == pytest.approx(25.55 + 5 + 69)
     table_input = pa.table({"node": ["OpenAI"], "value": [365.0]})
-    assert g.look_through(value_loss=table_input).to_pylist()[0]["total"] == pytest.approx(25.55)
+    assert g.look_through(value_loss=table_input, legacy_columns=False).to_pylist()[0][
+        "total_loss"
+    ] == pytest.approx(25.55)
     with pytest.raises(UnknownNodeError, match="'Nowhere'"):
-        g.look_through(value_loss={"Nowhere": 1.0})
+        g.look_through(value_loss={"Nowhere": 1.0}, legacy_columns=False)
     with pytest.raises(ValueError, match="default is a fraction"):
-        g.look_through(default={"OpenAI": 1.5})
+        g.look_through(default={"OpenAI": 1.5}, legacy_columns=False)
     with pytest.raises(ValueError, match="walks convention"):
-        g.look_through(method="simple_paths")
+        g.look_through(method="simple_paths", legacy_columns=False)
 
 
 # --- properties on random valid graphs -------------------------------------------------
@@ -245,7 +247,9 @@ def test_look_through_equals_scipys_sparse_solve(W, data):
     n = len(W)
     s = np.array(data.draw(st.lists(st.floats(0, 1e6), min_size=n, max_size=n)))
     g = graph_from(W)
-    got = g.look_through(value_loss={i: s[i] for i in range(n)})["total"].to_numpy()
+    got = g.look_through(value_loss={i: s[i] for i in range(n)}, legacy_columns=False)[
+        "total_loss"
+    ].to_numpy()
     A = sp.csc_matrix(np.eye(n) - W)
     expected = spla.spsolve(A, W @ s) if n > 1 else (W @ s) / (1 - W[0, 0])
     np.testing.assert_allclose(got, np.atleast_1d(expected), rtol=1e-9, atol=1e-6)
@@ -328,12 +332,13 @@ def test_look_through_solves_the_system_on_a_graph_with_a_large_component():
     out = g.look_through(
         value_loss=pa.table({"node": g.nodes, "value": s}),
         default=pa.table({"node": g.nodes, "value": d}),
+        legacy_columns=False,
     )
-    direct, total = out["direct"].to_numpy(), out["total"].to_numpy()
+    direct, total = out["direct_loss"].to_numpy(), out["total_loss"].to_numpy()
     np.testing.assert_allclose(direct, W @ s + R @ d, rtol=1e-12, atol=1e-3)
     residual = np.abs(total - (W @ total + direct)).max()
     assert residual <= 1e-9 * np.abs(total).max()
-    np.testing.assert_array_equal(out["indirect"].to_numpy(), total - direct)
+    np.testing.assert_array_equal(out["indirect_loss"].to_numpy(), total - direct)
 
 
 def test_treasury_shares_count_under_walks_and_look_through():
@@ -344,10 +349,17 @@ def test_treasury_shares_count_under_walks_and_look_through():
     walks = g.integrated_ownership("walks")
     assert stake(walks, "P", "A") == pytest.approx(0.625, rel=1e-14)
     assert stake(walks, "A", "A") == pytest.approx(0.25, rel=1e-14)
-    lt = {r["node"]: r for r in g.look_through(value_loss={"A": 100.0}).to_pylist()}
+    lt = {
+        r["node"]: r
+        for r in g.look_through(value_loss={"A": 100.0}, legacy_columns=False).to_pylist()
+    }
     # A loses 20 on its own shares directly, 25 in all; P 50 directly, 62.5 in all.
-    assert lt["A"]["direct"] == pytest.approx(20.0) and lt["A"]["total"] == pytest.approx(25.0)
-    assert lt["P"]["direct"] == pytest.approx(50.0) and lt["P"]["total"] == pytest.approx(62.5)
+    assert lt["A"]["direct_loss"] == pytest.approx(20.0) and lt["A"]["total_loss"] == pytest.approx(
+        25.0
+    )
+    assert lt["P"]["direct_loss"] == pytest.approx(50.0) and lt["P"]["total_loss"] == pytest.approx(
+        62.5
+    )
 
 
 @settings(max_examples=40, deadline=None)
@@ -370,6 +382,8 @@ def test_walks_and_look_through_with_treasury_shares(W, treasury, data):
     expected = np.linalg.inv(np.eye(n) - W) - np.eye(n)
     np.testing.assert_allclose(dense(g.integrated_ownership("walks"), n), expected, atol=1e-12)
     s = np.array(data.draw(st.lists(st.floats(0, 1e6), min_size=n, max_size=n)))
-    got = g.look_through(value_loss={k: s[k] for k in range(n)})["total"].to_numpy()
+    got = g.look_through(value_loss={k: s[k] for k in range(n)}, legacy_columns=False)[
+        "total_loss"
+    ].to_numpy()
     want = spla.spsolve(sp.csc_matrix(np.eye(n) - W), W @ s) if n > 1 else W @ s / (1 - W[0, 0])
     np.testing.assert_allclose(got, np.atleast_1d(want), rtol=1e-9, atol=1e-6)

@@ -138,13 +138,20 @@ def _use(g: Graph) -> None:
         lambda: g.integrated_ownership("ultimate"),
         lambda: g.integrated_ownership("simple_paths", max_depth=3),
         lambda: g.integrated_ownership("walks", threshold=0.01),
-        lambda: g.look_through(default={g.nodes[0].as_py(): 0.5}) if len(g.nodes) else None,
+        lambda: (
+            g.look_through(default={g.nodes[0].as_py(): 0.5}, legacy_columns=False)
+            if len(g.nodes)
+            else None
+        ),
         lambda: g.circular_financing(),
         lambda: g.holdings_of(g.nodes[0].as_py()) if len(g.nodes) else None,
-        lambda: g.stakes(),
+        lambda: g.stakes(legacy_columns=False),
         lambda: g.to_networkx(),
         lambda: g.with_shares(
-            {(r["source"], r["target"]): 0.01 for r in g.stakes().to_pylist()[:2]}
+            {
+                (r["source"], r["target"]): 0.01
+                for r in g.stakes(legacy_columns=False).to_pylist()[:2]
+            }
         ),
     ):
         try:
@@ -206,7 +213,7 @@ def test_node_keys_give_a_result_or_unknown_node_error(keys, use):
                 if use in ("holdings_of", "exposure_to"):
                     getattr(graph, use)(key)
                 else:
-                    graph.look_through(**{use: {key: 0.5}})
+                    graph.look_through(**{use: {key: 0.5}}, legacy_columns=False)
             except UnknownNodeError as e:
                 assert e.nodes
             except AIExposureError:

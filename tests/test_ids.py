@@ -60,22 +60,22 @@ def test_non_integral_or_bool_keys_name_no_node(int_graph, key):
     with pytest.raises(UnknownNodeError):
         int_graph.exposure_to(key)
     with pytest.raises(UnknownNodeError, match="value_loss"):
-        int_graph.look_through(value_loss={key: 1.0})
+        int_graph.look_through(value_loss={key: 1.0}, legacy_columns=False)
     with pytest.raises(UnknownNodeError, match="default"):
-        int_graph.look_through(default={key: 0.5})
+        int_graph.look_through(default={key: 0.5}, legacy_columns=False)
 
 
 def test_messages_say_why_a_key_names_no_node(int_graph):
     with pytest.raises(UnknownNodeError, match=r"1\.5 is not an integer"):
         int_graph.holdings_of(1.5)
     with pytest.raises(UnknownNodeError, match="True is a bool"):
-        int_graph.look_through(value_loss={True: 1.0})
+        int_graph.look_through(value_loss={True: 1.0}, legacy_columns=False)
 
 
 def test_integral_float_keys_still_work(int_graph):
     assert int_graph.holdings_of(2.0).equals(int_graph.holdings_of(2))
-    loss = int_graph.look_through(value_loss={3.0: 10.0})
-    assert loss.equals(int_graph.look_through(value_loss={3: 10.0}))
+    loss = int_graph.look_through(value_loss={3.0: 10.0}, legacy_columns=False)
+    assert loss.equals(int_graph.look_through(value_loss={3: 10.0}, legacy_columns=False))
 
 
 def test_bool_keys_on_a_string_graph():
@@ -83,13 +83,13 @@ def test_bool_keys_on_a_string_graph():
     with pytest.raises(UnknownNodeError, match="bool"):
         g.holdings_of(True)
     with pytest.raises(UnknownNodeError):
-        g.look_through(value_loss={False: 1.0})
+        g.look_through(value_loss={False: 1.0}, legacy_columns=False)
 
 
 def test_bool_node_column_in_a_value_table(int_graph):
     table = pa.table({"node": [True], "value": [1.0]})
     with pytest.raises(UnknownNodeError, match="booleans"):
-        int_graph.look_through(value_loss=table)
+        int_graph.look_through(value_loss=table, legacy_columns=False)
 
 
 @pytest.mark.parametrize("column", ["source", "target"])

@@ -26,7 +26,9 @@ def every_result(g):
         "walks": g.integrated_ownership("walks"),
         "ultimate": g.integrated_ownership("ultimate"),
         "simple_paths": g.integrated_ownership("simple_paths"),
-        "look_through": g.look_through(value_loss={"OpenAI": 365e9}, default={"OpenAI": 1.0}),
+        "look_through": g.look_through(
+            value_loss={"OpenAI": 365e9}, default={"OpenAI": 1.0}, legacy_columns=False
+        ),
         "exposure_to": g.exposure_to("OpenAI"),
         "holdings_of": g.holdings_of("Amazon"),
         "scc": g.strongly_connected_components(),
@@ -104,8 +106,11 @@ def test_parquet_and_arrow_ipc_round_trips(edges, tmp_path):
         writer.write_table(g.edges())
     for path in [tmp_path / "edges.parquet", tmp_path / "edges.arrow"]:
         again = Graph.from_arrow(path)
-        same(again.look_through(default={"OpenAI": 1.0}), g.look_through(default={"OpenAI": 1.0}))
-    exposures = g.look_through(default={"OpenAI": 1.0})
+        same(
+            again.look_through(default={"OpenAI": 1.0}, legacy_columns=False),
+            g.look_through(default={"OpenAI": 1.0}, legacy_columns=False),
+        )
+    exposures = g.look_through(default={"OpenAI": 1.0}, legacy_columns=False)
     pq.write_table(exposures, tmp_path / "exposures.parquet")
     assert pq.read_table(tmp_path / "exposures.parquet").equals(exposures)
 

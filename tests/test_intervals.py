@@ -93,9 +93,9 @@ def test_capped_maximums_and_when_they_are_attained():
     g = Graph.from_arrow(
         {"source": ["A", "B", "D"], "target": ["C", "C", "C"], "share": [0.3, None, None]}
     )
-    s = {r["source"]: r for r in g.stakes().to_pylist()}
+    s = {r["source"]: r for r in g.stakes(legacy_columns=False).to_pylist()}
     assert s["B"]["share_max"] == pytest.approx(0.7) and s["B"]["share_max_declared"] == 1.0
-    assert s["A"]["exact"] and not s["B"]["exact"] and s["B"]["min_exclusive"]
+    assert s["A"]["exact"] and not s["B"]["exact"] and s["B"]["share_min_exclusive"]
     t = g.exposure_to("C")
     assert meta(t, "upper_attained") == "false"
     # One unknown holder beside exact ones: its cap is attainable.
@@ -114,8 +114,8 @@ def test_open_bounds_are_kept():
             "share_max_exclusive": [True],
         }
     )
-    s = g.stakes().to_pylist()[0]
-    assert (s["min_exclusive"], s["max_exclusive"]) == (False, True)
+    s = g.stakes(legacy_columns=False).to_pylist()[0]
+    assert (s["share_min_exclusive"], s["share_max_exclusive"]) == (False, True)
     t = g.holdings_of("A")
     assert meta(t, "lower_attained") == "true" and meta(t, "upper_attained") == "false"
 
@@ -176,11 +176,16 @@ def test_look_through_by_channel_and_unknown_amounts():
             "amount": [None, 10.0, None],
         }
     )
-    t = g.look_through(value_loss={"X": 100.0}, default={"X": 0.4})
+    t = g.look_through(value_loss={"X": 100.0}, default={"X": 0.4}, legacy_columns=False)
     h = row(t, node="H")
-    assert (h["equity"], h["credit"], h["commitment"], h["direct"]) == (50.0, 0.0, 0.0, 50.0)
+    assert (h["equity_loss"], h["credit_loss"], h["commitment_loss"], h["direct_loss"]) == (
+        50.0,
+        0.0,
+        0.0,
+        50.0,
+    )
     lender = row(t, node="L")
-    assert lender["credit"] == 4.0 and lender["total"] == 4.0
+    assert lender["credit_loss"] == 4.0 and lender["total_loss"] == 4.0
     # C pays X: X defaulting costs C nothing; C defaulting costs its supplier X.
     exact = Graph.from_arrow(
         {
@@ -191,26 +196,26 @@ def test_look_through_by_channel_and_unknown_amounts():
             "amount": [None, None],
         }
     )
-    t = exact.look_through(default={"C": 0.5})
+    t = exact.look_through(default={"C": 0.5}, legacy_columns=False)
     x = row(t, node="X")
     # X supplies C under a commitment of unknown amount: at least 0, at most unbounded.
-    assert x["commitment"] is None and x["commitment_min"] == 0.0
-    assert x["commitment_max"] == math.inf and x["total_max"] == math.inf
+    assert x["commitment_loss"] is None and x["commitment_loss_min"] == 0.0
+    assert x["commitment_loss_max"] == math.inf and x["total_loss_max"] == math.inf
     hx = row(t, node="H")
-    assert hx["total_min"] == 0.0 and hx["total_max"] == math.inf
+    assert hx["total_loss_min"] == 0.0 and hx["total_loss_max"] == math.inf
     assert meta(t, "unknown_amounts_hit") == "true"
     # No default on C: nothing unknown is hit, today's table.
-    quiet = exact.look_through(default={"X": 0.5})
-    assert "total_max" not in quiet.column_names
+    quiet = exact.look_through(default={"X": 0.5}, legacy_columns=False)
+    assert "total_loss_max" not in quiet.column_names
 
 
 def test_channels_sum_to_direct():
     g = Graph.from_arrow(ai_funding_2026())
-    t = g.look_through(value_loss={"OpenAI": 365e9}, default={"OpenAI": 0.5})
+    t = g.look_through(value_loss={"OpenAI": 365e9}, default={"OpenAI": 0.5}, legacy_columns=False)
     for r in t.to_pylist():
         for end in ("_min", "_max"):
-            parts = r["equity" + end] + r["credit" + end] + r["commitment" + end]
-            assert parts == pytest.approx(r["direct" + end])
+            parts = r["equity_loss" + end] + r["credit_loss" + end] + r["commitment_loss" + end]
+            assert parts == pytest.approx(r["direct_loss" + end])
 
 
 def test_with_shares_pins_a_stake_and_records_it():
@@ -326,7 +331,7 @@ def _build(n, rows):
 def _sample(g, rng):
     """Stakes inside every interval whose sum per issuer is at most 1 (each issuer's stakes
     move from their minimums by a common fraction of their room, scaled down to fit)."""
-    s = g.stakes().to_pylist()
+    s = g.stakes(legacy_columns=False).to_pylist()
     by_issuer = {}
     for r in s:
         by_issuer.setdefault(r["target"], []).append(r)
@@ -336,7 +341,7 @@ def _sample(g, rng):
         room = sum(r["share_max"] - r["share_min"] for r in holders)
         top = 1.0 if room == 0 else min(1.0, (1.0 - low) / room)
         for r in holders:
-            t = rng.uniform(0, top) * (0.999 if r["min_exclusive"] else 1.0)
+            t = rng.uniform(0, top) * (0.999 if r["share_min_exclusive"] else 1.0)
             share = r["share_min"] + t * (r["share_max"] - r["share_min"])
             # A stake open at 0 is above 0: the edge stays (who is a root depends on it).
             shares[(r["source"], issuer)] = max(share, 1e-12)
@@ -401,12 +406,17 @@ def test_sampled_stakes_lie_within_the_bounds(case):
                 assert r["integrated_max"] == pytest.approx(
                     b["integrated_max"], rel=1e-9, abs=1e-12
                 )
-        lt = {r["node"]: r for r in g.look_through(value_loss=value_loss).to_pylist()}
+        lt = {
+            r["node"]: r
+            for r in g.look_through(value_loss=value_loss, legacy_columns=False).to_pylist()
+        }
         for _ in range(3):
-            point = _point(n, _sample(g, rng)).look_through(value_loss=value_loss)
+            point = _point(n, _sample(g, rng)).look_through(
+                value_loss=value_loss, legacy_columns=False
+            )
             for r in point.to_pylist():
                 b = lt[r["node"]]
-                assert _inside(r["total"], b["total_min"], b["total_max"]), (r, b)
+                assert _inside(r["total_loss"], b["total_loss_min"], b["total_loss_max"]), (r, b)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -418,7 +428,7 @@ def test_the_lower_bound_is_the_result_at_the_minimums(case):
         return
     minimums = {
         (r["source"], r["target"]): r["share_min"]
-        for r in g.stakes().to_pylist()
+        for r in g.stakes(legacy_columns=False).to_pylist()
         if r["share_min"] > 0
     }
     at_min = _point(n, minimums)
@@ -450,7 +460,9 @@ def test_degenerate_intervals_give_todays_results_bit_for_bit(case):
     for method in ("walks", "ultimate", "simple_paths"):
         assert ranged.integrated_ownership(method).equals(g.integrated_ownership(method))
     s = {i: loss[i] for i in range(n)}
-    assert ranged.look_through(value_loss=s).equals(g.look_through(value_loss=s))
+    assert ranged.look_through(value_loss=s, legacy_columns=False).equals(
+        g.look_through(value_loss=s, legacy_columns=False)
+    )
 
 
 # --- command line -----------------------------------------------------------------------------
@@ -490,8 +502,10 @@ def test_report_value_loss_in_usd_like_the_api(tmp_path, cli):
     out = cli("report", "--value-loss", "OpenAI=100e9", "--out", "r", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert "OpenAI's equity loses $100.0B (--value-loss)" in out.stdout
-    api = Graph.from_arrow(ai_funding_2026()).look_through(value_loss={"OpenAI": 100e9})
-    amazon = row(api, node="Amazon")["total"]
+    api = Graph.from_arrow(ai_funding_2026()).look_through(
+        value_loss={"OpenAI": 100e9}, legacy_columns=False
+    )
+    amazon = row(api, node="Amazon")["total_loss"]
     assert f"Amazon      {amazon / 1e9:.1f}B" not in out.stdout  # money is formatted as $
     line = next(s for s in out.stdout.splitlines() if s.startswith("  Amazon   ") and "$6.8B" in s)
     assert line.split()[-1] == f"${amazon / 1e9:.1f}B"
@@ -523,16 +537,16 @@ def test_networkx_round_trip_keeps_intervals():
     edge = G["P"]["A"]["equity"]
     assert edge["share"] is None and (edge["share_min"], edge["share_max"]) == (0.2, 0.4)
     back = Graph.from_networkx(G)
-    assert back.stakes().equals(g.stakes())
+    assert back.stakes(legacy_columns=False).equals(g.stakes(legacy_columns=False))
 
 
 def test_open_flags_may_be_dictionary_encoded_null_or_wrong():
     base = {"source": ["A"], "target": ["B"], "share_min": [0.1], "share_max": [0.2]}
     flag = pa.array([True]).dictionary_encode()
     g = Graph.from_arrow(pa.table({**base, "share_max_exclusive": flag}))
-    assert g.stakes()["max_exclusive"].to_pylist() == [True]
+    assert g.stakes(legacy_columns=False)["share_max_exclusive"].to_pylist() == [True]
     g = Graph.from_arrow(pa.table({**base, "share_max_exclusive": pa.nulls(1)}))
-    assert g.stakes()["max_exclusive"].to_pylist() == [False]
+    assert g.stakes(legacy_columns=False)["share_max_exclusive"].to_pylist() == [False]
     with pytest.raises(InvalidGraphError, match="'share_max_exclusive' holds string values"):
         Graph.from_arrow(pa.table({**base, "share_max_exclusive": ["yes"]}))
 
@@ -549,16 +563,21 @@ def test_a_few_keys_on_a_big_graph_are_found_like_many():
         }
     )
     few = pa.table({"node": ["n3", "n7", "n3"], "value": [1.0, 2.0, 4.0]})
-    t = g.look_through(value_loss=few)
+    t = g.look_through(value_loss=few, legacy_columns=False)
     many = pa.table(
         {
             "node": [f"n{i}" for i in range(n)] + ["n3"],
             "value": [0.0] * 3 + [1.0] + [0.0] * 3 + [2.0] + [0.0] * (n - 8) + [4.0],
         }
     )
-    assert t.equals(g.look_through(value_loss=many))
-    assert row(t, node="n2")["equity"] == 0.5 * 5.0
+    assert t.equals(g.look_through(value_loss=many, legacy_columns=False))
+    assert row(t, node="n2")["equity_loss"] == 0.5 * 5.0
     with pytest.raises(UnknownNodeError, match="'nX'"):
-        g.look_through(value_loss=pa.table({"node": ["n3", "nX"], "value": [1.0, 1.0]}))
+        g.look_through(
+            value_loss=pa.table({"node": ["n3", "nX"], "value": [1.0, 1.0]}), legacy_columns=False
+        )
     with pytest.raises(UnknownNodeError):
-        g.look_through(value_loss=pa.table({"node": pa.array(["n3", None]), "value": [1.0, 1.0]}))
+        g.look_through(
+            value_loss=pa.table({"node": pa.array(["n3", None]), "value": [1.0, 1.0]}),
+            legacy_columns=False,
+        )

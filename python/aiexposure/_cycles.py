@@ -19,15 +19,15 @@ import pyarrow as pa
 from . import _core
 from ._exposure import _value_and_bounds as value_and_bounds
 from ._exposure import node_indices
-from ._stakes import BOUNDS, exposure_cores
+from ._stakes import exposure_cores
 from ._stakes import metadata as bound_metadata
 from ._validate import KINDS
+from ._vocabulary import BOUNDS, TRUNCATED
 from .errors import BoundWarning
 
 if TYPE_CHECKING:
     from .graph import Graph
 
-TRUNCATED = b"aiexposure.truncated"
 # Node slots the cycles found may hold in all: about 12 bytes each in the core, and as much
 # again in the result table; a bound on memory where `limit` (a count) bounds nothing when
 # cycles run to thousands of nodes.

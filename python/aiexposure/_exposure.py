@@ -17,21 +17,26 @@ import pyarrow.compute as pc
 from . import _core
 from ._ids import decoded
 from ._io import read_table
-from ._stakes import (
-    BOUNDS,
-    LOWER_ATTAINED,
-    UPPER_ATTAINED,
-    Stakes,
-    exposure_cores,
-)
+from ._stakes import Stakes, exposure_cores
 from ._stakes import metadata as bound_metadata
+from ._vocabulary import (
+    BOUNDS,
+    ERROR_BOUND,
+    LOSS_COLUMNS,
+    LOSS_RENAMES,
+    LOWER_ATTAINED,
+    METHOD,
+    TRUNCATED,
+    UNKNOWN_AMOUNTS_HIT,
+    UPPER_ATTAINED,
+    with_old_names,
+)
 from .errors import AIExposureError, BoundWarning, UnknownNodeError
 
 if TYPE_CHECKING:
     from .graph import Graph
 
 METHODS = ("walks", "ultimate", "simple_paths")
-TRUNCATED = b"aiexposure.truncated"
 
 
 def _refusal(graph: Graph, node: Any) -> str | None:
@@ -232,9 +237,9 @@ def integrated_ownership(
         held = _held(graph)
         direct[free_float] = np.maximum(1.0 - held[issuer[free_float]], 0.0)
     cut = method == "simple_paths" and bound == math.inf
-    metadata = {b"aiexposure.method": method.encode(), TRUNCATED: b"true" if cut else b"false"}
+    metadata = {METHOD: method.encode(), TRUNCATED: b"true" if cut else b"false"}
     if method == "walks":
-        metadata[b"aiexposure.error_bound"] = repr(float(bound)).encode()
+        metadata[ERROR_BOUND] = repr(float(bound)).encode()
     table = pa.table(
         {
             "holder": _labels(graph, holder),
@@ -314,9 +319,9 @@ def _integrated_bounds(
         d_lo[free_float] = np.maximum(1.0 - _held(graph, hi_s)[f], 0.0)
         d_hi[free_float] = np.maximum(1.0 - _held(graph, lo_s)[f], 0.0)
     cut = method == "simple_paths" and math.inf in (b_lo, b_hi)
-    metadata = {b"aiexposure.method": method.encode(), TRUNCATED: b"true" if cut else b"false"}
+    metadata = {METHOD: method.encode(), TRUNCATED: b"true" if cut else b"false"}
     if method == "walks":
-        metadata[b"aiexposure.error_bound"] = repr(float(max(b_lo, b_hi))).encode()
+        metadata[ERROR_BOUND] = repr(float(max(b_lo, b_hi))).encode()
     metadata |= bound_metadata(stakes, hi_core, graph.nodes)
     table = pa.table(
         {
@@ -447,12 +452,20 @@ def _indirect(core: Any, direct: np.ndarray, total: np.ndarray) -> np.ndarray:
     return out
 
 
-LOSS_COLUMNS = ("equity", "credit", "commitment", "direct", "indirect", "total")
-
-
 def look_through(
-    graph: Graph, value_loss: Any = None, default: Any = None, method: str = "walks"
+    graph: Graph,
+    value_loss: Any = None,
+    default: Any = None,
+    method: str = "walks",
+    legacy_columns: bool = True,
 ) -> pa.Table:
+    table = _look_through(graph, value_loss, default, method)
+    if legacy_columns is False:
+        return table
+    return with_old_names(table, LOSS_RENAMES, "Graph.look_through", stacklevel=4)
+
+
+def _look_through(graph: Graph, value_loss: Any, default: Any, method: str) -> pa.Table:
     if method != "walks":
         raise ValueError(
             "look_through solves L = (I - W)^-1 (W s + R d), the walks convention; "
@@ -480,7 +493,7 @@ def look_through(
         if bounds
         else {BOUNDS: b"amounts", LOWER_ATTAINED: b"true", UPPER_ATTAINED: b"false"}
     )
-    metadata[b"aiexposure.unknown_amounts_hit"] = b"true" if unknown_hit else b"false"
+    metadata[UNKNOWN_AMOUNTS_HIT] = b"true" if unknown_hit else b"false"
     return pa.table(columns, metadata=metadata)
 
 

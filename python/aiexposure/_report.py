@@ -20,6 +20,7 @@ from ._cycles import CircularFinancing
 from ._progress import Progress
 from ._size import ROW_BYTES, rows_up_to
 from ._validate import KINDS
+from ._vocabulary import LOSS_COLUMNS, SCENARIO, TRUNCATED
 from .errors import ClosedCycleError
 from .graph import Graph
 
@@ -253,6 +254,7 @@ class Report:
                 self.exposures = graph.look_through(
                     value_loss=self.scenario.value_loss or None,
                     default=self.scenario.default or None,
+                    legacy_columns=False,
                 )
             except ClosedCycleError as e:
                 self.closed = str(e)
@@ -291,7 +293,7 @@ class Report:
     def _cycles_text(self) -> str:
         t = self.cycles
         bound = f" of length <= {self.max_length}" if self.max_length else ""
-        truncated = t.schema.metadata[b"aiexposure.truncated"] == b"true"
+        truncated = t.schema.metadata[TRUNCATED] == b"true"
         head = [
             tx.heading("Money cycles"),
             tx.wrap(
@@ -372,8 +374,15 @@ class Report:
                 ]
                 for r in trips
             ]
-            head = ["investor", "investee", "kind", "invested", "purchases back", "ratio"]
-            out.append(tx.table(head, rows))
+            head = [
+                "investor",
+                "investee",
+                "kind",
+                "invested",
+                "purchases_back",
+                "round_trip_ratio",
+            ]
+            out.append(tx.table(tx.headers(head), rows))
         else:
             out.append("  no investment has committed purchases coming back")
         funded = [r for r in cf.self_funded.to_pylist() if tx.upper(r, "self_funded") > 0]
@@ -405,7 +414,8 @@ class Report:
                 ]
                 for r in funded[:SHOWN]
             ]
-            out.append(tx.table(["node", "committed revenue", "self-funded", "share"], rows))
+            head = ["node", "revenue", "self_funded", "self_funded_share"]
+            out.append(tx.table(tx.headers(head), rows))
         else:
             out.append("  none: no node owns a customer whose commitment amount is known")
         r = cf.reciprocity
@@ -468,8 +478,9 @@ class Report:
         out.append(
             tx.wrap(
                 "Ultimate owners, convention 'ultimate' (Dietzenbacher & Temurshoev 2008): the "
-                "share of each company that ends with a root holder; 'free float' is the part "
-                "nobody in the data holds. Each company's column sums to 100%."
+                "share of each issuer that ends with a root holder; 'free float' (a null "
+                "holder in the table) is the part nobody in the data holds. Each issuer's "
+                "column sums to 100%."
             )
         )
         ultimate = top_rows(self.ultimate, [("issuer", "ascending")], 3 * SHOWN)
@@ -481,7 +492,7 @@ class Report:
             ]
             for r in ultimate
         ]
-        out.append(tx.table(["company", "ultimate owner", "share"], rows))
+        out.append(tx.table(["issuer", "holder", "integrated"], rows))
         return "\n".join(out)
 
     def _exposure_text(self) -> str:
@@ -503,26 +514,22 @@ class Report:
             return "\n".join(out)
         losses = self.exposures.to_pylist()
         hit = sorted(
-            (r for r in losses if tx.upper(r, "total") > 0), key=lambda r: -tx.upper(r, "total")
+            (r for r in losses if tx.upper(r, "total_loss") > 0),
+            key=lambda r: -tx.upper(r, "total_loss"),
         )
+        shown = [c for c in LOSS_COLUMNS if c != "direct_loss"]
         table_rows = [
-            [str(r["node"])]
-            + [
-                tx.bounded(r, c, tx.money)
-                for c in ("equity", "credit", "commitment", "indirect", "total")
-            ]
-            for r in hit[:SHOWN]
+            [str(r["node"])] + [tx.bounded(r, c, tx.money) for c in shown] for r in hit[:SHOWN]
         ]
         if table_rows:
-            head = ["holder", "equity", "credit", "commitment", "indirect", "total"]
-            out.append(tx.table(head, table_rows))
+            out.append(tx.table(tx.headers(["node", *shown]), table_rows))
             out.append(
                 tx.wrap(
-                    "First-round loss by channel: equity (W s, value lost on holdings), credit "
-                    "(loans to defaulters), commitment (a defaulting customer's committed "
-                    "purchases, over the contract's whole term: not an equity loss); indirect: "
-                    "passed on through holdings. "
-                    + (BOUNDS_NOTE if "total_max" in self.exposures.column_names else "")
+                    "First-round loss by channel: equity loss (W s, value lost on holdings), "
+                    "credit loss (loans to defaulters), commitment loss (a defaulting "
+                    "customer's committed purchases, over the contract's whole term: not an "
+                    "equity loss); indirect loss: passed on through holdings. "
+                    + (BOUNDS_NOTE if "total_loss_max" in self.exposures.column_names else "")
                 )
             )
         else:
@@ -536,7 +543,8 @@ class Report:
             for r in self.unquantified.select(["source", "target", "amount"]).to_pylist():
                 amount = "amount unknown" if r["amount"] is None else tx.money(r["amount"])
                 out.append(f"    {r['source']} -> {r['target']} ({amount})")
-        stakes = self.graph.stakes().filter(pc.invert(self.graph.stakes()["exact"]))
+        all_stakes = self.graph.stakes(legacy_columns=False)
+        stakes = all_stakes.filter(pc.invert(all_stakes["exact"]))
         if stakes.num_rows:
             out.append(
                 tx.wrap(
@@ -545,8 +553,8 @@ class Report:
                 )
             )
             for r in stakes.to_pylist()[:SHOWN]:
-                low = "(" if r["min_exclusive"] else "["
-                high = ")" if r["max_exclusive"] else "]"
+                low = "(" if r["share_min_exclusive"] else "["
+                high = ")" if r["share_max_exclusive"] else "]"
                 bounds = f"{tx.percent(r['share_min'])}, {tx.percent(r['share_max'])}"
                 out.append(f"    {r['source']} -> {r['target']}: stake in {low}{bounds}{high}")
             if stakes.num_rows > SHOWN:
@@ -578,7 +586,7 @@ class Report:
     def write(self, out: Path, progress: Progress) -> list[Path]:
         out.mkdir(parents=True, exist_ok=True)
         written = []
-        meta = {b"aiexposure.scenario": "; ".join(self.scenario.lines).encode()}
+        meta = {SCENARIO: "; ".join(self.scenario.lines).encode()}
         files = {
             "cycles.parquet": self.cycles,
             "round_trips.parquet": self.circular.round_trips,

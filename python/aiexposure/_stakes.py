@@ -19,12 +19,9 @@ from typing import Any
 import numpy as np
 
 from ._validate import EQUITY, RowStakes
+from ._vocabulary import BOUNDS, DIVERGENT, LOWER_ATTAINED, UPPER_ATTAINED
 
 SUM_TOLERANCE = 1e-9
-BOUNDS = b"aiexposure.bounds"
-LOWER_ATTAINED = b"aiexposure.lower_attained"
-UPPER_ATTAINED = b"aiexposure.upper_attained"
-DIVERGENT = b"aiexposure.divergent"
 
 
 class Stakes:

@@ -55,6 +55,11 @@ def cell(value: Any) -> str:
     return "-" if value is None else str(value)
 
 
+def headers(columns: Sequence[str]) -> list[str]:
+    """A table's headers from its result columns' names (docs/columns.md): the same words."""
+    return [c.replace("_", " ") for c in columns]
+
+
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], indent: int = 2) -> str:
     """Columns sized to their content; the widest column is cut (with '…') to fit WIDTH.
     Numbers-looking columns are right-aligned.

@@ -24,6 +24,7 @@ from ._validate import (
     select_columns,
     stake_values,
 )
+from ._vocabulary import STAKE_RENAMES, with_old_names
 from .errors import AIExposureError, InvalidBodsError, InvalidGraphError, name_nodes
 
 if TYPE_CHECKING:
@@ -292,8 +293,9 @@ class Graph:
         ...     st("3", "r", "relationship", {"subject": "a", "interestedParty": "p",
         ...        "interests": [{"type": "shareholding", "directOrIndirect": "direct",
         ...                       "share": {"minimum": 25, "exclusiveMaximum": 50}}]})])
-        >>> g.stakes().select(["source", "share_min", "share_max", "max_exclusive"]).to_pylist()
-        [{'source': 'p', 'share_min': 0.25, 'share_max': 0.5, 'max_exclusive': True}]
+        >>> st = g.stakes(legacy_columns=False)
+        >>> st.select(["source", "share_min", "share_max", "share_max_exclusive"]).to_pylist()
+        [{'source': 'p', 'share_min': 0.25, 'share_max': 0.5, 'share_max_exclusive': True}]
         >>> g.node_table.select(["node", "name"]).to_pylist()
         [{'node': 'a', 'name': 'Alpha Ltd'}, {'node': 'p', 'name': 'Pat Doe'}]
         """
@@ -424,15 +426,19 @@ class Graph:
         """
         return self._stakes is not None
 
-    def stakes(self) -> pa.Table:
+    def stakes(self, *, legacy_columns: bool = True) -> pa.Table:
         """Every equity edge's stake as the graph uses it, one row per (source, target):
         ``share_min`` and ``share_max`` (capped at 1 minus the issuer's other holders'
         minimums), ``share_max_declared`` (before the cap), whether each bound is open
-        (``min_exclusive``, ``max_exclusive``) and whether the stake is ``exact``.
+        (``share_min_exclusive``, ``share_max_exclusive``, named as the input columns) and
+        whether the stake is ``exact``. Until 0.3 the open-end flags are also under their
+        0.1 names ``min_exclusive`` / ``max_exclusive``, with a DeprecationWarning;
+        ``legacy_columns=False`` gives the new names only.
 
         >>> from aiexposure import Graph
         >>> g = Graph.from_arrow({"source": ["A", "B"], "target": ["C", "C"], "share": [0.3, None]})
-        >>> g.stakes().select(["source", "share_min", "share_max", "exact"]).to_pylist()
+        >>> st = g.stakes(legacy_columns=False)
+        >>> st.select(["source", "share_min", "share_max", "exact"]).to_pylist()
         [{'source': 'A', 'share_min': 0.3, 'share_max': 0.3, 'exact': True}, \
 {'source': 'B', 'share_min': 0.0, 'share_max': 0.7, 'exact': False}]
         """
@@ -448,18 +454,21 @@ class Graph:
         else:
             lo, hi, raw, lo_open, hi_open = st.lo, st.hi, st.hi_raw, st.lo_open, st.hi_open
             exact = ~st.uncertain
-        return pa.table(
+        table = pa.table(
             {
                 "source": self._take_nodes(pa.array(sources[eq])),
                 "target": self._take_nodes(pa.array(targets[eq].astype(np.int64))),
                 "share_min": pa.array(lo[eq], pa.float64()),
                 "share_max": pa.array(hi[eq], pa.float64()),
                 "share_max_declared": pa.array(raw[eq], pa.float64()),
-                "min_exclusive": pa.array(lo_open[eq] & ~exact[eq]),
-                "max_exclusive": pa.array(hi_open[eq] & ~exact[eq]),
+                "share_min_exclusive": pa.array(lo_open[eq] & ~exact[eq]),
+                "share_max_exclusive": pa.array(hi_open[eq] & ~exact[eq]),
                 "exact": pa.array(exact[eq]),
             }
         )
+        if legacy_columns is False:
+            return table
+        return with_old_names(table, STAKE_RENAMES, "Graph.stakes", stacklevel=3)
 
     @property
     def assumptions(self) -> pa.Table:
@@ -662,15 +671,21 @@ class Graph:
         return integrated_ownership(self, method, threshold, max_depth, min_weight)
 
     def look_through(
-        self, value_loss: Any = None, default: Any = None, method: Literal["walks"] = "walks"
+        self,
+        value_loss: Any = None,
+        default: Any = None,
+        method: Literal["walks"] = "walks",
+        *,
+        legacy_columns: bool = True,
     ) -> pa.Table:
         """Look-through loss of every node: L = (I - W)^-1 (W s + R d), a table (``node``,
-        the first round by channel: ``equity`` = W s, ``credit`` (loans to defaulters),
-        ``commitment`` (defaulting customers' committed purchases, for the contract's whole
-        term); ``direct`` = W s + R d, their sum; ``indirect`` = L - direct, ``total`` = L).
-        All in currency units. When a stake is an interval, or a default hits an amount the
-        data do not give, each column comes with ``_min`` / ``_max`` (an unknown amount: 0 and
-        +inf, "at least"; docs/math.md) and holds a value only where both agree.
+        the first round by channel: ``equity_loss`` = W s, ``credit_loss`` (loans to
+        defaulters), ``commitment_loss`` (defaulting customers' committed purchases, for the
+        contract's whole term); ``direct_loss`` = W s + R d, their sum; ``indirect_loss`` =
+        L - direct_loss, ``total_loss`` = L). All in currency units. When a stake is an
+        interval, or a default hits an amount the data do not give, each column comes with
+        ``_min`` / ``_max`` (an unknown amount: 0 and +inf, "at least"; docs/math.md) and
+        holds a value only where both agree.
 
         ``value_loss`` (s, currency) and ``default`` (d, a fraction in [0, 1]) are mappings
         {node: value} or Arrow tables with columns ``node`` and ``value``; missing nodes are 0,
@@ -679,14 +694,20 @@ class Graph:
         the committed amount. One solve over the strongly connected components (one per bound),
         no matrix inverse.
 
+        The columns were ``equity``, ``credit``, ``commitment``, ``direct``, ``indirect`` and
+        ``total`` before 0.2 (docs/columns.md): until 0.3 the table also holds them under
+        those names, with a DeprecationWarning; ``legacy_columns=False`` gives the new names
+        only and no warning.
+
         >>> from aiexposure import Graph
         >>> g = Graph.from_arrow({"source": ["Amazon"], "target": ["OpenAI"], "share": [0.07]})
-        >>> g.look_through(value_loss={"OpenAI": 365e9}).to_pylist()[0]["total"]
+        >>> loss = g.look_through(value_loss={"OpenAI": 365e9}, legacy_columns=False)
+        >>> loss.to_pylist()[0]["total_loss"]
         25550000000.000004
         """
         from ._exposure import look_through
 
-        return look_through(self, value_loss, default, method)
+        return look_through(self, value_loss, default, method, legacy_columns)
 
     def exposure_to(self, node: Any) -> pa.Table:
         """Every holder's integrated stake (walks) in one issuer: (``holder``, ``direct``,
