@@ -91,9 +91,9 @@ def test_predicted_rows_match_the_exact_table():
     )
     g = Graph.from_arrow(edges)
     # Fewer holders than the sample: the estimate is the exact count of reachable pairs.
-    assert _size.sampled_rows(g, "walks") == g.integrated_ownership().num_rows == 10
-    assert _size.sampled_rows(g, "simple_paths", max_depth=1) == 6
-    assert _size.predicted_rows(g, "walks") == 5 * 4  # holders x held issuers: small already
+    assert _size.sampled_rows(g._handle, "walks") == g.integrated_ownership().num_rows == 10
+    assert _size.sampled_rows(g._handle, "simple_paths", max_depth=1) == 6
+    assert _size.predicted_rows(g._handle, "walks") == 5 * 4  # holders x held issuers: small already
 
 
 def test_predicted_rows_track_a_generated_graph():
@@ -101,9 +101,9 @@ def test_predicted_rows_track_a_generated_graph():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", LargeResultWarning)
         actual = g.integrated_ownership().num_rows
-    predicted = _size.predicted_rows(g, "walks")
+    predicted = _size.predicted_rows(g._handle, "walks")
     assert predicted >= actual  # the holders x issuers bound when it is small
-    assert 0.5 * actual < _size.sampled_rows(g, "walks") < 2 * actual
+    assert 0.5 * actual < _size.sampled_rows(g._handle, "walks") < 2 * actual
 
 
 def test_exact_table_warns_before_building_past_the_bar(monkeypatch):
@@ -150,7 +150,7 @@ def test_report_chooses_exact_tables_by_predicted_rows_not_nodes():
     assert report.predicted_rows <= _report.OWNERSHIP_MAX_ROWS
     # A small graph whose tables the sample predicts past a lowered bar: skipped, said.
     small = Graph.from_arrow(investor_graph(300, cross_holding=0.01, seed=0))
-    bar = sampled_rows(small, "walks") // 2
+    bar = sampled_rows(small._handle, "walks") // 2
     report = _report.Report(small, "g", Progress(5, io.StringIO()), _report.Scenario())
     assert report.walks is not None
     _report.OWNERSHIP_MAX_ROWS, saved = bar, _report.OWNERSHIP_MAX_ROWS

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 import pyarrow as pa
 
-from .errors import InvalidBodsError
+from .errors import InvalidBodsError, InvalidGraphError
 
 SHARE_RANGES = ("range", "min", "mid", "max")
 EDGE_INTERESTS = ("shareholding", "votingRights")
@@ -105,6 +105,25 @@ def read_bods(
 
 
 # --- loading --------------------------------------------------------------------------------
+
+
+def data_model_error(e: InvalidGraphError, edges: pa.Table, share_range: str) -> InvalidBodsError:
+    """A data-model error on the edges built from BODS, told by statementId rather than by
+    row number: the error's rows (or, for an over-held issuer, its holders' rows) are the
+    edge rows, each from one relationship statement."""
+    rows = e.rows
+    if not rows and e.nodes:  # an over-held issuer: the statements of its holders
+        targets = edges["target"].to_pylist()
+        rows = [r for r, t in enumerate(targets) if t == e.nodes[0]]
+    ids = edges["statement_id"].take(pa.array(rows, pa.int64())).to_pylist()
+    message = e.located(f"relationship statement(s) {', '.join(ids[:10])}")
+    if "above 1" in message:
+        message += f". Shares were read with share_range={share_range!r}" + (
+            "; 'range' (the default) or 'min' keep consistent data within 100%"
+            if share_range not in ("min", "range")
+            else ""
+        )
+    return InvalidBodsError(message, statement_ids=ids, nodes=e.nodes)
 
 
 def _load(source: Any) -> list[dict[str, Any]]:

@@ -11,22 +11,18 @@ import numbers
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
 from . import _core
 from ._exposure import _value_and_bounds as value_and_bounds
-from ._exposure import node_indices
+from ._handle import Handle
 from ._stakes import exposure_cores
 from ._stakes import metadata as bound_metadata
-from ._validate import KINDS
-from ._vocabulary import BOUNDS, TRUNCATED
+from ._vocabulary import BOUNDS, KINDS, TRUNCATED, Kind
 from .errors import BoundWarning
-
-if TYPE_CHECKING:
-    from .graph import Graph
 
 # Node slots the cycles found may hold in all: about 12 bytes each in the core, and as much
 # again in the result table; a bound on memory where `limit` (a count) bounds nothing when
@@ -51,12 +47,12 @@ def followed_kinds(kinds: str | Iterable[str] | None) -> list[int]:
     return sorted(set(codes))
 
 
-def strongly_connected_components(graph: Graph, kinds: Any) -> pa.Table:
-    component, sizes = _core.components(graph._core, followed_kinds(kinds))
+def strongly_connected_components(h: Handle, kinds: Any) -> pa.Table:
+    component, sizes = h.call(_core.components, h.core, followed_kinds(kinds))
     component = component.astype(np.int64)
     return pa.table(
         {
-            "node": graph.nodes,
+            "node": h.nodes.labels,
             "component": pa.array(component),
             "size": pa.array(sizes.astype(np.int64)[component]),
         }
@@ -68,11 +64,11 @@ def _nan_to_null(values: np.ndarray) -> pa.Array:
 
 
 def _weight_bounds(
-    graph: Graph, lengths: np.ndarray, nodes: np.ndarray, kinds: np.ndarray, weight: np.ndarray
+    h: Handle, lengths: np.ndarray, nodes: np.ndarray, kinds: np.ndarray, weight: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(weight: null unless every stake on the cycle is exact, weight_min, weight_max): the
     products of the minimum and of the capped maximum shares along each all-equity cycle."""
-    stakes = graph._stakes
+    stakes = h.stakes
     assert stakes is not None
     count = len(lengths)
     w_lo = np.full(count, np.nan)
@@ -86,15 +82,17 @@ def _weight_bounds(
     wrap = np.zeros(len(nodes), dtype=bool)
     wrap[ends - 1] = True
     nxt[wrap] = starts  # the last edge closes the cycle
-    pos = graph._core.edge_positions(
+    pos = h.core.edge_positions(
         np.ascontiguousarray(nodes, dtype=np.uint32),
         np.ascontiguousarray(nodes[nxt], dtype=np.uint32),
         np.ascontiguousarray(kinds, dtype=np.uint8),
     )
-    all_equity = np.logical_and.reduceat(kinds == 0, starts)
+    all_equity = np.logical_and.reduceat(kinds == Kind.EQUITY, starts)
     lo_e = np.where(pos >= 0, stakes.lo[np.maximum(pos, 0)], np.nan)
     hi_e = np.where(pos >= 0, stakes.hi[np.maximum(pos, 0)], np.nan)
-    unsure = np.logical_or.reduceat(stakes.uncertain[np.maximum(pos, 0)] & (kinds == 0), starts)
+    unsure = np.logical_or.reduceat(
+        stakes.uncertain[np.maximum(pos, 0)] & (kinds == Kind.EQUITY), starts
+    )
     w_lo = np.where(all_equity, np.multiply.reduceat(np.nan_to_num(lo_e, nan=1.0), starts), np.nan)
     w_hi = np.where(all_equity, np.multiply.reduceat(np.nan_to_num(hi_e, nan=1.0), starts), np.nan)
     exact = all_equity & ~unsure
@@ -103,7 +101,7 @@ def _weight_bounds(
     return np.where(exact, weight, np.nan), w_lo, w_hi
 
 
-def _cycle_table(graph: Graph, columns: tuple, truncated: bool) -> pa.Table:
+def _cycle_table(h: Handle, columns: tuple, truncated: bool) -> pa.Table:
     lengths, nodes, kinds, weight, bottleneck = columns
     offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
@@ -115,13 +113,13 @@ def _cycle_table(graph: Graph, columns: tuple, truncated: bool) -> pa.Table:
     columns = {
         "cycle": pa.array(np.arange(len(lengths), dtype=np.int64)),
         "length": pa.array(lengths.astype(np.int32)),
-        "nodes": list_of.from_arrays(offsets, graph._take_nodes(pa.array(nodes))),
+        "nodes": list_of.from_arrays(offsets, h.nodes.take(pa.array(nodes))),
         "kinds": list_of.from_arrays(offsets, _KIND_NAMES.take(pa.array(kinds))),
         "weight": _nan_to_null(weight),
     }
     metadata = {TRUNCATED: b"true" if truncated else b"false"}
-    if graph._stakes is not None:
-        weight, w_lo, w_hi = _weight_bounds(graph, lengths, nodes, kinds, weight)
+    if h.stakes is not None:
+        weight, w_lo, w_hi = _weight_bounds(h, lengths, nodes, kinds, weight)
         columns["weight"] = _nan_to_null(weight)
         columns["weight_min"] = _nan_to_null(w_lo)
         columns["weight_max"] = _nan_to_null(w_hi)
@@ -130,9 +128,9 @@ def _cycle_table(graph: Graph, columns: tuple, truncated: bool) -> pa.Table:
     return pa.table(columns, metadata=metadata)
 
 
-def find_cycle(graph: Graph, kinds: Any) -> pa.Table | None:
-    found = _core.find_cycle(graph._core, followed_kinds(kinds))
-    return None if found is None else _cycle_table(graph, found, False)
+def find_cycle(h: Handle, kinds: Any) -> pa.Table | None:
+    found = h.call(_core.find_cycle, h.core, followed_kinds(kinds))
+    return None if found is None else _cycle_table(h, found, False)
 
 
 def _whole(name: str, value: Any, least: int) -> int:
@@ -152,7 +150,7 @@ def _bound(name: str, value: Any) -> float | None:
 
 
 def simple_cycles(
-    graph: Graph,
+    h: Handle,
     max_length: int | None,
     min_weight: float | None,
     min_amount: float | None,
@@ -165,12 +163,13 @@ def simple_cycles(
         max_length = _whole("max_length", max_length, 1)
     limit = _whole("limit", limit, 1)
     max_nodes = _whole("max_nodes", max_nodes, 1)
-    core = graph._core
-    if graph._stakes is not None and min_weight:
+    core = h.core
+    if h.stakes is not None and min_weight:
         # Keep every cycle whose upper bound passes: search the capped maximums' graph (the
         # same edges but those whose maximum is 0, which no positive min_weight keeps).
-        core = exposure_cores(graph._stakes, graph._core)[1]
-    columns, truncated, over_budget = _core.simple_cycles(
+        core = exposure_cores(h.stakes, h.core)[1]
+    columns, truncated, over_budget = h.call(
+        _core.simple_cycles,
         core,
         codes,
         limit,
@@ -179,7 +178,7 @@ def simple_cycles(
         _bound("min_amount", min_amount),
         min(max_nodes, 2**64 - 1),
     )
-    table = _cycle_table(graph, columns, truncated)
+    table = _cycle_table(h, columns, truncated)
     if over_budget:
         warnings.warn(
             f"simple_cycles: the cycles found hold more than max_nodes={max_nodes:,} nodes in "
@@ -232,37 +231,36 @@ class CircularFinancing:
     unknown_amounts: int
 
 
-def circular_financing(graph: Graph, payees: Iterable[Any] | None = None) -> CircularFinancing:
-    core = graph._core
-    source, target, kind, invested, returned, ratio = _core.round_trips(core)
+def circular_financing(h: Handle, payees: Iterable[Any] | None = None) -> CircularFinancing:
+    core = h.core
+    source, target, kind, invested, returned, ratio = h.call(_core.round_trips, core)
     trips = pa.table(
         {
-            "investor": graph._take_nodes(pa.array(source)),
-            "investee": graph._take_nodes(pa.array(target)),
+            "investor": h.nodes.take(pa.array(source)),
+            "investee": h.nodes.take(pa.array(target)),
             "kind": _KIND_NAMES.take(pa.array(kind)),
             "invested": _nan_to_null(invested),
             "purchases_back": _nan_to_null(returned),
             "round_trip_ratio": _nan_to_null(ratio),
         }
     )
-    stakes = graph._stakes
-    with graph._naming():
-        chosen = None if payees is None else node_indices(graph, payees, "payees")
-        if stakes is None:
-            node, revenue, funded, unknown, _ = _core.self_funded(core, chosen)
-        else:
-            lo_core, hi_core = exposure_cores(stakes, core)
-            node, revenue, funded, unknown, _ = _core.self_funded(lo_core, chosen)
-            _, _, funded_hi, _, owned_hi = _core.self_funded(hi_core, chosen)
-            # A commitment of unknown amount from a customer the payee may own: no upper bound.
-            funded_hi = np.where(owned_hi > 0, np.inf, funded_hi)
+    stakes = h.stakes
+    chosen = None if payees is None else h.nodes.indices(payees, "payees")
+    if stakes is None:
+        node, revenue, funded, unknown, _ = h.call(_core.self_funded, core, chosen)
+    else:
+        lo_core, hi_core = exposure_cores(stakes, core)
+        node, revenue, funded, unknown, _ = h.call(_core.self_funded, lo_core, chosen)
+        _, _, funded_hi, _, owned_hi = h.call(_core.self_funded, hi_core, chosen)
+        # A commitment of unknown amount from a customer the payee may own: no upper bound.
+        funded_hi = np.where(owned_hi > 0, np.inf, funded_hi)
 
     def share_of(funded: np.ndarray) -> np.ndarray:
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(revenue > 0, funded / np.where(revenue > 0, revenue, 1.0), np.nan)
 
     columns: dict[str, Any] = {
-        "node": graph._take_nodes(pa.array(node)),
+        "node": h.nodes.take(pa.array(node)),
         "revenue": pa.array(revenue),
     }
     metadata = None
@@ -272,10 +270,10 @@ def circular_financing(graph: Graph, payees: Iterable[Any] | None = None) -> Cir
     else:
         columns |= value_and_bounds("self_funded", funded, funded_hi)
         columns |= value_and_bounds("self_funded_share", share_of(funded), share_of(funded_hi))
-        metadata = bound_metadata(stakes, hi_core, graph.nodes)
+        metadata = bound_metadata(stakes, hi_core, h.nodes.labels)
     columns["unknown_commitments"] = pa.array(unknown.astype(np.int64))
     funded_table = pa.table(columns, metadata=metadata)
-    reciprocated, total, unknown_amounts = _core.reciprocity(core)
+    reciprocated, total, unknown_amounts = h.call(_core.reciprocity, core)
     return CircularFinancing(
         round_trips=trips,
         self_funded=funded_table,

@@ -7,17 +7,17 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from . import _core
+from ._handle import Handle
 from ._ids import decoded
 from ._io import read_table
-from ._stakes import Stakes, exposure_cores
+from ._stakes import Stakes
 from ._stakes import metadata as bound_metadata
 from ._vocabulary import (
     BOUNDS,
@@ -29,116 +29,24 @@ from ._vocabulary import (
     TRUNCATED,
     UNKNOWN_AMOUNTS_HIT,
     UPPER_ATTAINED,
+    Kind,
     with_old_names,
 )
 from .errors import AIExposureError, BoundWarning, UnknownNodeError
 
-if TYPE_CHECKING:
-    from .graph import Graph
-
 METHODS = ("walks", "ultimate", "simple_paths")
 
 
-def _refusal(graph: Graph, node: Any) -> str | None:
-    """Why ``node`` names no node even where Arrow would convert it (Arrow truncates 1.5 to
-    the integer id 1 and reads True as 1); None when it may name one."""
-    if isinstance(node, (bool, np.bool_)):
-        return f"node {node!r} is a bool, not a node id"
-    if (
-        pa.types.is_integer(graph.nodes.type)
-        and isinstance(node, (float, np.floating))
-        and not float(node).is_integer()
-    ):
-        return f"node {node!r} is not an integer, and the graph's ids are integers"
-    return None
-
-
-def _index_or_none(graph: Graph, node: Any) -> int | None:
-    if _refusal(graph, node) is not None:
-        return None
-    try:
-        lookup = graph._lookup_nodes()
-        found = pc.index(lookup, pa.scalar(node, lookup.type)).as_py()
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError):
-        found = -1
-    return None if found < 0 else found
-
-
-def node_index(graph: Graph, node: Any) -> int:
-    """Index of a node label; UnknownNodeError naming it when absent."""
-    found = _index_or_none(graph, node)
-    if found is None:
-        from ._suggest import did_you_mean
-
-        why = (
-            _refusal(graph, node) or f"node {node!r} is not in the graph{did_you_mean(graph, node)}"
-        )
-        raise UnknownNodeError(
-            f"{why} (its ids are {graph.nodes.type}); check the spelling and type of the id",
-            nodes=[node],
-        )
-    return found
-
-
-def node_indices(graph: Graph, nodes: Iterable[Any], name: str) -> np.ndarray:
-    """Indices (uint32) of node labels, in the order given; UnknownNodeError naming the
-    absent ones."""
-    if isinstance(nodes, (str, bytes)):
-        raise TypeError(f"{name} must be a list of nodes, not one {type(nodes).__name__}")
-    items = list(nodes)
-    keys = _key_array(graph, items)
-    idx = None if keys is None else pc.index_in(keys, value_set=graph._lookup_nodes())
-    if idx is None or idx.null_count:
-        if idx is None:
-            unknown = [v for v in items if _index_or_none(graph, v) is None]
-        else:
-            missing = idx.is_null().to_numpy(zero_copy_only=False)
-            unknown = [items[i] for i in np.flatnonzero(missing)]
-        raise _unknown(graph, name, unknown)
-    return idx.to_numpy(zero_copy_only=False).astype(np.uint32)
-
-
-def _unknown(graph: Graph, name: str, unknown: list[Any]) -> UnknownNodeError:
-    reasons = [r for r in (_refusal(graph, v) for v in unknown[:10]) if r]
-    return UnknownNodeError(
-        f"{name} names node(s) not in the graph: {', '.join(map(repr, unknown[:10]))}"
-        f"{' and ' + str(len(unknown) - 10) + ' more' if len(unknown) > 10 else ''} "
-        f"(its ids are {graph.nodes.type}{'; ' + reasons[0] if reasons else ''}); check the "
-        "spelling and type of the ids",
-        nodes=unknown,
-    )
-
-
-def _key_array(graph: Graph, items: list[Any]) -> pa.Array | None:
-    """The keys as an array of the lookup type; None when one of them cannot be a node id
-    (a bool, a non-integral number on integer ids, a value of another type)."""
-    if any(_refusal(graph, v) is not None for v in items):
-        return None
-    try:
-        return pa.array(items, graph._lookup_nodes().type)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError):
-        return None  # some id of another type: found one by one, to name it
-
-
-def _labels(graph: Graph, indices: np.ndarray) -> pa.Array:
-    """Node labels for indices, null where the index is -1 (the free float)."""
-    indices = np.asarray(indices, dtype=np.int64)
-    mask = indices < 0
-    taken = graph._take_nodes(pa.array(np.where(mask, 0, indices), mask=mask))
-    return taken
-
-
 def _direct_shares(
-    graph: Graph, holder: np.ndarray, issuer: np.ndarray, shares: np.ndarray | None = None
+    h: Handle, holder: np.ndarray, issuer: np.ndarray, shares: np.ndarray | None = None
 ) -> np.ndarray:
     """W[holder, issuer] for each pair (0 where no equity edge), by binary search in the CSR;
     ``shares`` (per edge position) replaces the money graph's own (a bound's)."""
-    offsets, targets, kinds, own, _ = graph._core.csr()
-    shares = own if shares is None else shares
-    n = graph.num_nodes
-    sources = np.repeat(np.arange(n, dtype=np.int64), np.diff(offsets).astype(np.int64))
-    equity = kinds == 0
-    keys = sources[equity] * n + targets[equity].astype(np.int64)  # sorted: CSR order
+    csr = h.csr
+    shares = csr.share if shares is None else shares
+    n = h.num_nodes
+    equity = csr.equity
+    keys = csr.sources[equity] * n + csr.indices[equity].astype(np.int64)  # sorted: CSR order
     values = shares[equity]
     wanted = holder.astype(np.int64) * n + issuer.astype(np.int64)
     pos = np.searchsorted(keys, wanted)
@@ -151,22 +59,12 @@ def _direct_shares(
     return np.where(hit, values[pos_clipped] if len(keys) else 0.0, 0.0)
 
 
-def _held(graph: Graph, shares: np.ndarray | None = None) -> np.ndarray:
+def _held(h: Handle, shares: np.ndarray | None = None) -> np.ndarray:
     """The equity shares held in each node (``shares`` per edge position, or the graph's)."""
-    _, targets, kinds, own, _ = graph._core.csr()
-    shares = own if shares is None else shares
-    equity = kinds == 0
-    return np.bincount(targets[equity], weights=shares[equity], minlength=graph.num_nodes)
-
-
-def _bounds(graph: Graph) -> tuple[Any, Any, Stakes] | None:
-    """(core of the minimums, core of the capped maximums, stakes), or None when every stake
-    is exact."""
-    stakes = graph._stakes
-    if stakes is None:
-        return None
-    lo, hi = exposure_cores(stakes, graph._core)
-    return lo, hi, stakes
+    csr = h.csr
+    shares = csr.share if shares is None else shares
+    equity = csr.equity
+    return np.bincount(csr.indices[equity], weights=shares[equity], minlength=h.num_nodes)
 
 
 def _value_and_bounds(name: str, lo: np.ndarray, hi: np.ndarray) -> dict[str, pa.Array]:
@@ -217,24 +115,23 @@ def _warn_cut(method: str, cut: bool) -> None:
 
 
 def integrated_ownership(
-    graph: Graph,
+    h: Handle,
     method: str = "walks",
     threshold: float = 0.0,
     max_depth: int | None = None,
     min_weight: float | None = None,
 ) -> pa.Table:
     _check_integrated_args(method, threshold, max_depth, min_weight)
-    bounds = _bounds(graph)
+    bounds = h.bounds()
     if bounds is not None:
-        return _integrated_bounds(graph, bounds, method, threshold, max_depth, min_weight)
-    with graph._naming():
-        holder, issuer, value, bound = _core.integrated(
-            graph._core, method, float(threshold), max_depth, float(min_weight or 0.0)
-        )
-    direct = _direct_shares(graph, np.maximum(holder, 0), issuer)
+        return _integrated_bounds(h, bounds, method, threshold, max_depth, min_weight)
+    holder, issuer, value, bound = h.call(
+        _core.integrated, h.core, method, float(threshold), max_depth, float(min_weight or 0.0)
+    )
+    direct = _direct_shares(h, np.maximum(holder, 0), issuer)
     free_float = holder < 0
     if free_float.any():
-        held = _held(graph)
+        held = _held(h)
         direct[free_float] = np.maximum(1.0 - held[issuer[free_float]], 0.0)
     cut = method == "simple_paths" and bound == math.inf
     metadata = {METHOD: method.encode(), TRUNCATED: b"true" if cut else b"false"}
@@ -242,8 +139,8 @@ def integrated_ownership(
         metadata[ERROR_BOUND] = repr(float(bound)).encode()
     table = pa.table(
         {
-            "holder": _labels(graph, holder),
-            "issuer": graph._take_nodes(pa.array(issuer)),
+            "holder": h.nodes.take_or_null(holder),
+            "issuer": h.nodes.take(pa.array(issuer)),
             "direct": pa.array(direct, pa.float64()),
             "integrated": pa.array(value, pa.float64()),
         },
@@ -254,7 +151,7 @@ def integrated_ownership(
 
 
 def _integrated_bounds(
-    graph: Graph,
+    h: Handle,
     bounds: tuple[Any, Any, Stakes],
     method: str,
     threshold: float,
@@ -265,19 +162,17 @@ def _integrated_bounds(
     rows whose upper bound passes ``threshold``. The free float shrinks as stakes grow, so
     its bounds come the other way round."""
     lo_core, hi_core, stakes = bounds
-    n = graph.num_nodes
-    _, targets, kinds, _, _ = graph._core.csr()
-    held_in_data = np.bincount(targets[kinds == 0], minlength=n) > 0
+    n = h.num_nodes
+    csr = h.csr
+    held_in_data = np.bincount(csr.indices[csr.equity], minlength=n) > 0
     sparse = method == "walks" and threshold > 0
-    runs = []
-    with graph._naming():
-        for core in (lo_core, hi_core):
-            # Exact methods run in full and are cut after the join; sparse walks keep their
-            # threshold (a value at the minimums below it is left null).
-            t = float(threshold) if sparse else 0.0
-            runs.append(
-                _core.integrated(core, method, t, max_depth, float(min_weight or 0.0), held_in_data)
-            )
+    # Exact methods run in full and are cut after the join; sparse walks keep their
+    # threshold (a value at the minimums below it is left null).
+    t = float(threshold) if sparse else 0.0
+    runs = [
+        h.call(_core.integrated, core, method, t, max_depth, float(min_weight or 0.0), held_in_data)
+        for core in (lo_core, hi_core)
+    ]
     (h_lo, i_lo, v_lo, b_lo), (h_hi, i_hi, v_hi, b_hi) = runs
 
     # Join the two runs on (holder, issuer), the free float (-1) last: one sort of both.
@@ -312,21 +207,21 @@ def _integrated_bounds(
     holder = np.where(free_float, -1, holder)
     lo_s = np.nan_to_num(stakes.lo, nan=0.0)
     hi_s = np.nan_to_num(stakes.hi, nan=0.0)
-    d_lo = _direct_shares(graph, np.maximum(holder, 0), issuer, lo_s)
-    d_hi = _direct_shares(graph, np.maximum(holder, 0), issuer, hi_s)
+    d_lo = _direct_shares(h, np.maximum(holder, 0), issuer, lo_s)
+    d_hi = _direct_shares(h, np.maximum(holder, 0), issuer, hi_s)
     if free_float.any():
         f = issuer[free_float]
-        d_lo[free_float] = np.maximum(1.0 - _held(graph, hi_s)[f], 0.0)
-        d_hi[free_float] = np.maximum(1.0 - _held(graph, lo_s)[f], 0.0)
+        d_lo[free_float] = np.maximum(1.0 - _held(h, hi_s)[f], 0.0)
+        d_hi[free_float] = np.maximum(1.0 - _held(h, lo_s)[f], 0.0)
     cut = method == "simple_paths" and math.inf in (b_lo, b_hi)
     metadata = {METHOD: method.encode(), TRUNCATED: b"true" if cut else b"false"}
     if method == "walks":
         metadata[ERROR_BOUND] = repr(float(max(b_lo, b_hi))).encode()
-    metadata |= bound_metadata(stakes, hi_core, graph.nodes)
+    metadata |= bound_metadata(stakes, hi_core, h.nodes.labels)
     table = pa.table(
         {
-            "holder": _labels(graph, holder),
-            "issuer": graph._take_nodes(pa.array(issuer)),
+            "holder": h.nodes.take_or_null(holder),
+            "issuer": h.nodes.take(pa.array(issuer)),
             **_value_and_bounds("direct", d_lo, d_hi),
             **_value_and_bounds("integrated", lo, hi),
         },
@@ -336,16 +231,16 @@ def _integrated_bounds(
     return table
 
 
-def _node_values(graph: Graph, values: Any, name: str) -> np.ndarray:
+def _node_values(h: Handle, values: Any, name: str) -> np.ndarray:
     """A per-node vector from a mapping {node: value} or a table with columns node, value."""
     if values is None:
         return np.empty(0)  # the core reads an empty vector as all zero, and skips its terms
-    out = np.zeros(graph.num_nodes)
+    out = np.zeros(h.num_nodes)
     if isinstance(values, Mapping):
         items = list(values.items())
-        keys = _key_array(graph, [k for k, _ in items])
+        keys = h.nodes.key_array([k for k, _ in items])
         if keys is None:
-            raise _unknown(graph, name, [k for k, _ in items if _index_or_none(graph, k) is None])
+            raise h.nodes.unknown(name, [k for k, _ in items if h.nodes.find(k) is None])
         vals = np.array([v for _, v in items], dtype=np.float64)
     else:
         table = read_table(values, f"{name} table")
@@ -359,55 +254,35 @@ def _node_values(graph: Graph, values: Any, name: str) -> np.ndarray:
         keys = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
         if pa.types.is_boolean(keys.type):
             raise UnknownNodeError(
-                f"the {name} table's node column holds booleans; node ids are {graph.nodes.type}"
+                f"the {name} table's node column holds booleans; node ids are {h.nodes.labels.type}"
             )
-        if keys.type != graph.nodes.type:
+        if keys.type != h.nodes.labels.type:
             try:
-                keys = keys.cast(graph.nodes.type)
+                keys = keys.cast(h.nodes.labels.type)
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
                 raise AIExposureError(
                     f"the {name} table's node ids are {table['node'].type}, the graph's "
-                    f"{graph.nodes.type}: {e}"
+                    f"{h.nodes.labels.type}: {e}"
                 ) from e
         vals = np.ascontiguousarray(table["value"].to_numpy(), dtype=np.float64)
-    if len(keys) == graph.num_nodes and keys.equals(graph.nodes):
+    if len(keys) == h.num_nodes and keys.equals(h.nodes.labels):
         # The common case of a table made from graph.nodes: no lookup needed.
         if not np.isfinite(vals).all():
             raise AIExposureError(f"{name} values must be finite numbers")
         _check_default(name, vals, keys)
         return vals
-    lookup = graph._lookup_nodes()
-    if keys.type != lookup.type:
-        keys = keys.cast(lookup.type)
-    idx = _positions(lookup, keys)
+    idx = h.nodes.positions(keys)
     unknown = (
         [keys[i].as_py() for i in np.flatnonzero(np.isnan(idx.astype(np.float64)))]
         if len(idx)
         else []
     )
     if unknown:
-        raise _unknown(graph, name, unknown)
+        raise h.nodes.unknown(name, unknown)
     if not np.isfinite(vals).all():
         raise AIExposureError(f"{name} values must be finite numbers")
     _check_default(name, vals, keys)
-    return out + np.bincount(idx.astype(np.int64), weights=vals, minlength=graph.num_nodes)
-
-
-def _positions(lookup: pa.Array, keys: pa.Array) -> np.ndarray:
-    """Each key's node index (float64, NaN where the key is not a node). A few keys on a big
-    graph hash the keys and scan the labels once, rather than hash every label on each call
-    (about 90 ms at 1M nodes)."""
-    if len(keys) * 8 >= len(lookup):
-        found = pc.index_in(keys, value_set=lookup)
-        return found.to_numpy(zero_copy_only=False).astype(np.float64)
-    unique = pc.unique(keys)
-    of_label = pc.index_in(lookup, value_set=unique).to_numpy(zero_copy_only=False)
-    of_label = of_label.astype(np.float64)
-    labels = np.flatnonzero(~np.isnan(of_label))
-    node_of_unique = np.full(len(unique), np.nan)
-    node_of_unique[of_label[labels].astype(np.int64)] = labels
-    in_unique = pc.index_in(keys, value_set=unique).to_numpy(zero_copy_only=False)
-    return node_of_unique[in_unique.astype(np.int64)]
+    return out + np.bincount(idx.astype(np.int64), weights=vals, minlength=h.num_nodes)
 
 
 def _check_default(name: str, vals: np.ndarray, keys: pa.Array) -> None:
@@ -419,21 +294,18 @@ def _check_default(name: str, vals: np.ndarray, keys: pa.Array) -> None:
         )
 
 
-def _unknown_amounts_hit(graph: Graph, d: np.ndarray) -> bool:
+def _unknown_amounts_hit(h: Handle, d: np.ndarray) -> bool:
     """Whether a default hits a credit or commitment edge of unknown amount."""
     if len(d) == 0 or not d.any():
         return False
-    exposed = graph._memo.get("unknown_amount_counterparties")
+    exposed = h.memo.get("unknown_amount_counterparties")
     if exposed is None:
-        offsets, targets, kinds, _, amounts = graph._core.csr()
-        unknown = kinds != 0
-        if len(amounts):
-            unknown &= np.isnan(amounts)
-        sources = np.repeat(np.arange(graph.num_nodes), np.diff(offsets).astype(np.int64))
+        csr = h.csr
+        unknown = ~csr.equity & np.isnan(csr.amount)
         # Credit: the borrower (target) defaults; commitment: the customer (source) does.
-        counterparty = np.where(kinds == 1, targets, sources)
+        counterparty = np.where(csr.kind == Kind.CREDIT, csr.indices, csr.sources)
         exposed = np.unique(counterparty[unknown])
-        graph._memo["unknown_amount_counterparties"] = exposed
+        h.memo["unknown_amount_counterparties"] = exposed
     return bool((d[exposed] > 0).any())
 
 
@@ -443,9 +315,10 @@ def _indirect(core: Any, direct: np.ndarray, total: np.ndarray) -> np.ndarray:
         out = total - direct
     infinite = np.isinf(direct)
     if infinite.any():
+        # The upper core's own CSR: its shares are the capped maximums.
         offsets, targets, kinds, shares, _ = core.csr()
         sources = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets).astype(np.int64))
-        eq = kinds == 0
+        eq = kinds == Kind.EQUITY
         terms = shares[eq] * total[targets[eq]]
         wt = np.bincount(sources[eq], weights=terms, minlength=len(total))
         out[infinite] = wt[infinite]
@@ -453,43 +326,42 @@ def _indirect(core: Any, direct: np.ndarray, total: np.ndarray) -> np.ndarray:
 
 
 def look_through(
-    graph: Graph,
+    h: Handle,
     value_loss: Any = None,
     default: Any = None,
     method: str = "walks",
     legacy_columns: bool = True,
 ) -> pa.Table:
-    table = _look_through(graph, value_loss, default, method)
+    table = _look_through(h, value_loss, default, method)
     if legacy_columns is False:
         return table
     return with_old_names(table, LOSS_RENAMES, "Graph.look_through", stacklevel=4)
 
 
-def _look_through(graph: Graph, value_loss: Any, default: Any, method: str) -> pa.Table:
+def _look_through(h: Handle, value_loss: Any, default: Any, method: str) -> pa.Table:
     if method != "walks":
         raise ValueError(
             "look_through solves L = (I - W)^-1 (W s + R d), the walks convention; "
             f"method={method!r} is not available for it"
         )
-    s = _node_values(graph, value_loss, "value_loss")
-    d = _node_values(graph, default, "default")
-    bounds = _bounds(graph)
-    unknown_hit = _unknown_amounts_hit(graph, d)
-    lo_core, hi_core = (bounds[0], bounds[1]) if bounds else (graph._core, graph._core)
-    with graph._naming():
-        low = _core.look_through(lo_core, s, d, 0.0)
-        high = _core.look_through(hi_core, s, d, math.inf) if bounds or unknown_hit else None
+    s = _node_values(h, value_loss, "value_loss")
+    d = _node_values(h, default, "default")
+    bounds = h.bounds()
+    unknown_hit = _unknown_amounts_hit(h, d)
+    lo_core, hi_core = (bounds[0], bounds[1]) if bounds else (h.core, h.core)
+    low = h.call(_core.look_through, lo_core, s, d, 0.0)
+    high = h.call(_core.look_through, hi_core, s, d, math.inf) if bounds or unknown_hit else None
     low_cols = dict(zip(LOSS_COLUMNS, [*low[:4], low[4] - low[3], low[4]], strict=True))
     if high is None:
-        return pa.table({"node": graph.nodes, **{k: pa.array(v) for k, v in low_cols.items()}})
+        return pa.table({"node": h.nodes.labels, **{k: pa.array(v) for k, v in low_cols.items()}})
     high_cols = dict(
         zip(LOSS_COLUMNS, [*high[:4], _indirect(hi_core, high[3], high[4]), high[4]], strict=True)
     )
-    columns: dict[str, Any] = {"node": graph.nodes}
+    columns: dict[str, Any] = {"node": h.nodes.labels}
     for name in LOSS_COLUMNS:
         columns |= _value_and_bounds(name, low_cols[name], high_cols[name])
     metadata = (
-        bound_metadata(bounds[2], hi_core, graph.nodes)
+        bound_metadata(bounds[2], hi_core, h.nodes.labels)
         if bounds
         else {BOUNDS: b"amounts", LOWER_ATTAINED: b"true", UPPER_ATTAINED: b"false"}
     )
@@ -497,25 +369,23 @@ def _look_through(graph: Graph, value_loss: Any, default: Any, method: str) -> p
     return pa.table(columns, metadata=metadata)
 
 
-def one_line(graph: Graph, node: Any, column: bool) -> pa.Table:
-    index = node_index(graph, node)
+def one_line(h: Handle, node: Any, column: bool) -> pa.Table:
+    index = h.nodes.index(node)
     name = "holder" if column else "issuer"
     fn = _core.exposure_to if column else _core.holdings_of
-    bounds = _bounds(graph)
+    bounds = h.bounds()
     if bounds is None:
-        with graph._naming():
-            nodes, direct, values = fn(graph._core, index)
+        nodes, direct, values = h.call(fn, h.core, index)
         return pa.table(
             {
-                name: graph._take_nodes(pa.array(nodes)),
+                name: h.nodes.take(pa.array(nodes)),
                 "direct": pa.array(direct),
                 "integrated": pa.array(values),
             }
         )
     lo_core, hi_core, stakes = bounds
-    with graph._naming():
-        n_lo, _, v_lo = fn(lo_core, index)
-        n_hi, _, v_hi = fn(hi_core, index)
+    n_lo, _, v_lo = h.call(fn, lo_core, index)
+    n_hi, _, v_hi = h.call(fn, hi_core, index)
     nodes = np.union1d(n_lo, n_hi).astype(np.int64)
     lo = np.zeros(len(nodes))
     hi = np.zeros(len(nodes))
@@ -524,14 +394,13 @@ def one_line(graph: Graph, node: Any, column: bool) -> pa.Table:
     me = np.full(len(nodes), index, dtype=np.int64)
     holder, issuer = (nodes, me) if column else (me, nodes)
     direct = [
-        _direct_shares(graph, holder, issuer, np.nan_to_num(x, nan=0.0))
-        for x in (stakes.lo, stakes.hi)
+        _direct_shares(h, holder, issuer, np.nan_to_num(x, nan=0.0)) for x in (stakes.lo, stakes.hi)
     ]
     return pa.table(
         {
-            name: graph._take_nodes(pa.array(nodes)),
+            name: h.nodes.take(pa.array(nodes)),
             **_value_and_bounds("direct", *direct),
             **_value_and_bounds("integrated", lo, hi),
         },
-        metadata=bound_metadata(stakes, hi_core, graph.nodes),
+        metadata=bound_metadata(stakes, hi_core, h.nodes.labels),
     )

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from ._validate import KINDS
+from ._vocabulary import KINDS
 from .graph import Graph
 
 # Big graphs: only the nodes moving the most money are drawn (said in the title).
@@ -22,10 +22,8 @@ CYCLES_NAMED = 12
 
 
 def _edges(graph: Graph) -> list[tuple[int, int, str, float]]:
-    offsets, targets, kinds, _, amounts = graph._core.csr()
-    sources = np.repeat(np.arange(graph.num_nodes), np.diff(offsets).astype(np.int64))
-    if not len(amounts):
-        amounts = np.full(len(targets), np.nan)
+    c = graph.csr()
+    sources, targets, kinds, amounts = c.sources, c.indices, c.kind, c.amount
     return [
         (int(u), int(v), KINDS[int(k)], float(a))
         for u, v, k, a in zip(sources, targets, kinds, amounts, strict=True)
@@ -34,10 +32,7 @@ def _edges(graph: Graph) -> list[tuple[int, int, str, float]]:
 
 def _unsure_stakes(graph: Graph) -> list[bool]:
     """Per edge (CSR order): an equity stake the data give as a range or not at all."""
-    stakes = graph._stakes
-    if stakes is None:
-        return [False] * graph.num_edges
-    return stakes.uncertain.tolist()
+    return graph.csr().uncertain.tolist()
 
 
 # Line styles: what the data do not say about an edge.

@@ -18,10 +18,9 @@ import pyarrow.parquet as pq
 from . import _text as tx
 from ._cycles import CircularFinancing
 from ._progress import Progress
-from ._size import ROW_BYTES, rows_up_to
-from ._validate import KINDS
-from ._vocabulary import LOSS_COLUMNS, SCENARIO, TRUNCATED
-from .errors import ClosedCycleError
+from ._size import ROW_BYTES
+from ._vocabulary import KINDS, LOSS_COLUMNS, SCENARIO, TRUNCATED, Kind
+from .errors import ClosedCycleError, UnknownNodeError
 from .graph import Graph
 
 # Exact ownership tables hold a row per reachable (holder, issuer) pair: the report builds them
@@ -59,14 +58,15 @@ def node_label(graph: Graph, text: str, option: str) -> Any:
             value = int(text)
         except ValueError:
             value = None
-    lookup = graph._lookup_nodes()
-    if value is None or not pc.any(pc.equal(lookup, pa.scalar(value, lookup.type))).as_py():
-        from ._suggest import did_you_mean
-
+    try:
+        graph.node_index(text if value is None else value)
+    except UnknownNodeError as e:
+        hint = "" if e.suggestion is None else f" (did you mean {e.suggestion!r}?)"
         raise KeyError(
-            f"{option}: node {text!r} is not in the graph{did_you_mean(graph, text)}; check its "
-            "spelling"
-        )
+            f"{option}: node {text!r} is not in the graph{hint}; check its spelling"
+        ) from None
+    if value is None:
+        raise KeyError(f"{option}: node {text!r} is not in the graph; its ids are integers")
     return value
 
 
@@ -109,16 +109,14 @@ def stakes(graph: Graph, items: list[str]) -> dict[tuple[Any, Any], float]:
 def implied_valuations(graph: Graph) -> dict[Any, float]:
     """Post-money valuation implied by equity edges with both amount and share
     (amount / share; the largest when several)."""
-    _, targets, kinds, shares, amounts = graph._core.csr()
-    if not len(amounts):
-        return {}
-    use = (kinds == 0) & ~np.isnan(amounts) & (amounts > 0) & (shares > 0)
-    if graph._stakes is not None:
-        use &= ~graph._stakes.uncertain  # a stake known as a range implies no one valuation
+    c = graph.csr()
+    targets, shares, amounts = c.indices, c.share, c.amount
+    # A stake known as a range implies no one valuation.
+    use = c.equity & ~np.isnan(amounts) & (amounts > 0) & (shares > 0) & ~c.uncertain
     out: dict[Any, float] = {}
     for t, value in zip(targets[use].tolist(), (amounts[use] / shares[use]).tolist(), strict=True):
         out[t] = max(out.get(t, 0.0), value)
-    labels = graph._take_nodes(pa.array(list(out), pa.uint32())).to_pylist()
+    labels = graph.node_labels(list(out)).to_pylist()
     return dict(zip(labels, out.values(), strict=True))
 
 
@@ -132,14 +130,14 @@ def top_rows(table: pa.Table, first: list[tuple[str, str]], count: int) -> list[
 
 def largest_payees(graph: Graph, count: int) -> list[Any]:
     """The ``count`` nodes with the most known committed revenue (ties: node order)."""
-    _, targets, kinds, _, amounts = graph._core.csr()
-    if not len(amounts):  # no amount known anywhere
-        return []
-    committed = (kinds == KINDS.index("commitment")) & ~np.isnan(amounts)
-    revenue = np.bincount(targets[committed], weights=amounts[committed], minlength=graph.num_nodes)
+    c = graph.csr()
+    committed = (c.kind == Kind.COMMITMENT) & ~np.isnan(c.amount)
+    revenue = np.bincount(
+        c.indices[committed], weights=c.amount[committed], minlength=graph.num_nodes
+    )
     top = np.lexsort((np.arange(graph.num_nodes), -revenue))[:count]
     top = top[revenue[top] > 0]
-    return graph._take_nodes(pa.array(top)).to_pylist()
+    return graph.node_labels(top).to_pylist()
 
 
 def scenario(
@@ -234,7 +232,7 @@ class Report:
             self.walks = self.ultimate = None
             self.ownership_method = "walks"
             self.predicted_rows = max(
-                rows_up_to(graph, m, OWNERSHIP_MAX_ROWS) for m in ("walks", "ultimate")
+                graph.predicted_rows(m, up_to=OWNERSHIP_MAX_ROWS) for m in ("walks", "ultimate")
             )
             if self.predicted_rows <= OWNERSHIP_MAX_ROWS:
                 try:
@@ -564,9 +562,9 @@ class Report:
             out.append("  Assumed (--stake), not from the data:")
             for r in assumed.to_pylist():
                 out.append(f"    {r['source']} -> {r['target']}: stake {tx.percent(r['share'])}")
-        offsets, targets, kinds, _, amounts = self.graph._core.csr()
-        sources = np.repeat(np.arange(self.graph.num_nodes), np.diff(offsets).astype(np.int64))
-        unknown = np.isnan(amounts) if len(amounts) else np.ones(len(targets), bool)
+        c = self.graph.csr()
+        sources, targets, kinds = c.sources, c.indices, c.kind
+        unknown = np.isnan(c.amount)
         names = self.graph.nodes
         if unknown.any():
             out.append(f"  Edges of unknown amount: {int(unknown.sum()):,}")

@@ -17,15 +17,15 @@ import numpy as np
 from .errors import LargeResultWarning
 
 if TYPE_CHECKING:
-    from .graph import Graph
+    from ._handle import Handle
 
 WARN_ROWS = 10_000_000
 ROW_BYTES = 56  # the core's row (24 bytes) and the Arrow row (two ids, two float64)
 SAMPLE = 32
 
 
-def warn_if_large(graph: Graph, method: str, max_depth: int | None, stacklevel: int) -> None:
-    rows = predicted_rows(graph, method, max_depth)
+def warn_if_large(h: Handle, method: str, max_depth: int | None, stacklevel: int) -> None:
+    rows = predicted_rows(h, method, max_depth)
     if rows > WARN_ROWS:
         warnings.warn(
             f"integrated_ownership(method={method!r}, threshold=0) is predicted to build at least "
@@ -37,29 +37,29 @@ def warn_if_large(graph: Graph, method: str, max_depth: int | None, stacklevel: 
         )
 
 
-def predicted_rows(graph: Graph, method: str, max_depth: int | None = None) -> int:
+def predicted_rows(h: Handle, method: str, max_depth: int | None = None) -> int:
     """Estimated rows of the exact table: reachable (holder, issuer) pairs over equity edges
     (holders: the roots for ``ultimate``, plus one free-float row per held issuer). The upper
     bound holders x held issuers when that is at most ``WARN_ROWS``; past ``WARN_ROWS``, a
     lower bound of the estimate."""
-    eq = _Equity(graph, method)
+    eq = _Equity(h, method)
     if len(eq.holders) * eq.held <= WARN_ROWS:
         return len(eq.holders) * eq.held + eq.extra
-    return sampled_rows(graph, method, max_depth, stop=WARN_ROWS, eq=eq)
+    return sampled_rows(h, method, max_depth, stop=WARN_ROWS, eq=eq)
 
 
-def rows_up_to(graph: Graph, method: str, bar: int) -> int:
+def rows_up_to(h: Handle, method: str, bar: int, max_depth: int | None = None) -> int:
     """Predicted rows of the exact ``method`` table, as far as telling whether they pass
     ``bar`` needs: the holders x issuers bound when that is within it, else a sample (a lower
     bound once past ``bar``)."""
-    eq = _Equity(graph, method)
+    eq = _Equity(h, method)
     if len(eq.holders) * eq.held <= bar:
         return len(eq.holders) * eq.held + eq.extra
-    return sampled_rows(graph, method, stop=bar, eq=eq)
+    return sampled_rows(h, method, max_depth, stop=bar, eq=eq)
 
 
 def sampled_rows(
-    graph: Graph,
+    h: Handle,
     method: str,
     max_depth: int | None = None,
     stop: int | None = None,
@@ -67,13 +67,13 @@ def sampled_rows(
 ) -> int:
     """The rows estimated from a sample of holders (exact when there are no more holders than
     the sample); a lower bound once past ``stop``."""
-    eq = eq or _Equity(graph, method)
+    eq = eq or _Equity(h, method)
     if not len(eq.holders):
         return eq.extra
     sample = np.random.default_rng(0).choice(eq.holders, min(SAMPLE, len(eq.holders)), False)
     # Enough pairs reached from the sample to pass the bar: no need to search further.
     enough = None if stop is None else stop * len(sample) // len(eq.holders) + 1
-    reached = _reach_counts(eq.offsets, eq.targets, sample, graph.num_nodes, max_depth, enough)
+    reached = _reach_counts(eq.offsets, eq.targets, sample, h.num_nodes, max_depth, enough)
     return int(reached / len(sample) * len(eq.holders)) + eq.extra
 
 
@@ -81,12 +81,12 @@ class _Equity:
     """The equity edges in CSR form, the holders whose rows the table has, and how many
     issuers are held."""
 
-    def __init__(self, graph: Graph, method: str) -> None:
-        offsets, targets, kinds, _, _ = graph._core.csr()
-        n = graph.num_nodes
-        equity = kinds == 0
-        sources = np.repeat(np.arange(n, dtype=np.int64), np.diff(offsets).astype(np.int64))
-        degree = np.bincount(sources[equity], minlength=n)
+    def __init__(self, h: Handle, method: str) -> None:
+        csr = h.csr
+        n = h.num_nodes
+        equity = csr.equity
+        targets = csr.indices
+        degree = np.bincount(csr.sources[equity], minlength=n)
         held = np.zeros(n, bool)
         held[targets[equity]] = True
         self.holders = np.flatnonzero(degree > 0)

@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import EQUITY, RowStakes
-from ._vocabulary import BOUNDS, DIVERGENT, LOWER_ATTAINED, UPPER_ATTAINED
+from ._validate import RowStakes
+from ._vocabulary import BOUNDS, DIVERGENT, LOWER_ATTAINED, UPPER_ATTAINED, Kind
 
 SUM_TOLERANCE = 1e-9
 
@@ -103,12 +103,12 @@ def merged_stakes(core: Any, src: np.ndarray, dst: np.ndarray, rows: RowStakes) 
     _, targets, kinds, shares, _ = core.csr()
     m = len(targets)
     equity_rows = np.flatnonzero(~np.isnan(rows.lo))
-    kind = np.full(len(equity_rows), EQUITY, dtype=np.uint8)
+    kind = np.full(len(equity_rows), Kind.EQUITY, dtype=np.uint8)
     pos = core.edge_positions(
         np.ascontiguousarray(src[equity_rows]), np.ascontiguousarray(dst[equity_rows]), kind
     )
-    lo = np.where(kinds == EQUITY, shares, np.nan)
-    hi_raw = np.where(kinds == EQUITY, 0.0, np.nan)
+    lo = np.where(kinds == Kind.EQUITY, shares, np.nan)
+    hi_raw = np.where(kinds == Kind.EQUITY, 0.0, np.nan)
     np.add.at(hi_raw, pos, rows.hi[equity_rows])
     hi_raw = np.minimum(hi_raw, 1.0)
     lo_open = np.zeros(m, dtype=bool)

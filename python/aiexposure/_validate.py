@@ -13,9 +13,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ._ids import decoded
+from ._vocabulary import KINDS, Kind
 from .errors import InvalidGraphError
 
-KINDS = ("equity", "credit", "commitment")
 OPTIONAL_ROLES = (
     "kind",
     "share",
@@ -25,7 +25,6 @@ OPTIONAL_ROLES = (
     "share_min_exclusive",
     "share_max_exclusive",
 )
-EQUITY = 0
 SHOW_ROWS = 10
 
 
@@ -39,7 +38,9 @@ def rows_text(rows: np.ndarray | list[int]) -> str:
 
 def fail(message: str, rows: np.ndarray | list[int], nodes: list[Any] | None = None) -> None:
     rows = [int(r) for r in rows]
-    raise InvalidGraphError(message.replace("{rows}", rows_text(rows)), rows=rows, nodes=nodes)
+    raise InvalidGraphError(
+        message.replace("{rows}", rows_text(rows)), rows=rows, nodes=nodes, template=message
+    )
 
 
 @dataclass(frozen=True)
@@ -215,7 +216,7 @@ def stake_values(cols: Columns, codes: np.ndarray) -> RowStakes:
     ``share_max``, a missing side being 0 (open) or 1), or unknown ((0, 1]); checked row by
     row."""
     m = len(cols.source)
-    is_equity = codes == EQUITY if len(codes) else np.ones(m, dtype=bool)
+    is_equity = codes == Kind.EQUITY if len(codes) else np.ones(m, dtype=bool)
     names = cols.names
     if cols.share is None and cols.share_min is None and cols.share_max is None:
         if is_equity.any():

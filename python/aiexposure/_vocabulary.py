@@ -8,8 +8,20 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
+from enum import IntEnum
 
 import pyarrow as pa
+
+
+class Kind(IntEnum):
+    """Edge kinds, with the codes the core uses (rust/core/src/kind.rs)."""
+
+    EQUITY = 0
+    CREDIT = 1
+    COMMITMENT = 2
+
+
+KINDS = tuple(k.name.lower() for k in Kind)  # ("equity", "credit", "commitment")
 
 # Schema metadata of result tables (bytes, as Arrow stores them).
 METHOD = b"aiexposure.method"

@@ -437,7 +437,7 @@ def _number(text: str) -> float:
 
 def _kinds(text: str) -> list[str]:
     """--kinds equity,credit: one argument, so that it cannot swallow the FILE after it."""
-    from ._validate import KINDS
+    from ._vocabulary import KINDS
 
     out = []
     for kind in filter(None, (k.strip() for k in text.split(","))):

@@ -47,10 +47,21 @@ class AIExposureError(ValueError):
         *,
         rows: Sequence[int] | None = None,
         nodes: Sequence[Any] | None = None,
+        template: str | None = None,
     ) -> None:
         super().__init__(message)
         self.rows: list[int] = list(rows or [])
         self.nodes: list[Any] = list(nodes or [])
+        # The message with "{rows}" where it names the rows, so that a reader of another
+        # format can say where in its own words (BODS statement ids, file lines).
+        self.template = template
+
+    def located(self, where: str) -> str:
+        """The message with its rows named as ``where``; the message with `` (where)``
+        appended when it names no rows."""
+        if self.template is not None:
+            return self.template.replace("{rows}", where)
+        return f"{self} ({where})"
 
 
 class InvalidGraphError(AIExposureError):
@@ -120,7 +131,20 @@ class UnknownNodeError(AIExposureError):
     ... except UnknownNodeError as e:
     ...     print(e.nodes)
     ['C']
+
+    ``suggestion`` is the nearest label when one is close (``"a"`` for ``A``), else None.
     """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        rows: Sequence[int] | None = None,
+        nodes: Sequence[Any] | None = None,
+        suggestion: Any = None,
+    ) -> None:
+        super().__init__(message, rows=rows, nodes=nodes)
+        self.suggestion = suggestion
 
 
 class BoundWarning(UserWarning):

@@ -2,49 +2,23 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pyarrow as pa
 
-from . import _core
-from ._ids import encode
-from ._io import read_table
-from ._stakes import Stakes, merged_stakes
-from ._validate import (
-    EQUITY,
-    KINDS,
-    amount_values,
-    check_ids_present,
-    fail,
-    kind_codes,
-    select_columns,
-    stake_values,
-)
-from ._vocabulary import STAKE_RENAMES, with_old_names
-from .errors import AIExposureError, InvalidBodsError, InvalidGraphError, name_nodes
+from . import _cycles, _exposure, _size
+from ._build import from_table, pinned
+from ._cycles import CircularFinancing
+from ._handle import Csr, Handle
+from ._vocabulary import KINDS, STAKE_RENAMES, with_old_names
+from .errors import InvalidGraphError
 
 if TYPE_CHECKING:
     import networkx
 
-    from ._cycles import CircularFinancing
-
 __all__ = ["Graph"]
-
-_DEFAULT_NAMES = {
-    "source": "source",
-    "target": "target",
-    "kind": "kind",
-    "share": "share",
-    "amount": "amount",
-    "share_min": "share_min",
-    "share_max": "share_max",
-    "share_min_exclusive": "share_min_exclusive",
-    "share_max_exclusive": "share_max_exclusive",
-}
 
 
 class Graph:
@@ -70,48 +44,25 @@ class Graph:
     ['Amazon', 'OpenAI']
     """
 
-    __slots__ = (
-        "_assumptions",
-        "_core",
-        "_lookup",
-        "_memo",
-        "_node_attrs",
-        "_nodes",
-        "_stakes",
-        "_table",
-    )
+    __slots__ = ("_assumptions", "_handle", "_node_attrs", "_table")
 
     def __init__(self) -> None:
         raise TypeError("build a Graph with Graph.from_arrow(...) or Graph.from_networkx(...)")
 
     @classmethod
     def _wrap(
-        cls, core: Any, nodes: pa.Array, table: pa.Table, node_attrs: pa.Table | None = None
+        cls,
+        handle: Handle,
+        table: pa.Table,
+        node_attrs: pa.Table | None = None,
+        assumptions: list[tuple[Any, Any, float]] | None = None,
     ) -> Graph:
         self = object.__new__(cls)
-        self._core = core
-        self._nodes = nodes
+        self._handle = handle
         self._table = table
         self._node_attrs = node_attrs
-        self._lookup = None
-        self._stakes: Stakes | None = None
-        self._assumptions: list[tuple[Any, Any, float]] = []
-        # Derived arrays the methods compute once per graph (the graph is immutable).
-        self._memo: dict[str, Any] = {}
+        self._assumptions = assumptions or []
         return self
-
-    def _lookup_nodes(self) -> pa.Array:
-        """The labels in a type Arrow's compute kernels (take, index_in, equal) accept: view
-        types have few kernels, so string_view / binary_view ids are looked up as large
-        string / binary (cast once, cached)."""
-        if self._lookup is None:
-            self._lookup = _compute_type(self._nodes)
-        return self._lookup
-
-    def _take_nodes(self, indices: Any) -> pa.Array:
-        """Labels at ``indices`` (nulls stay null), in the input's id type."""
-        taken = self._lookup_nodes().take(indices)
-        return taken if taken.type == self._nodes.type else taken.cast(self._nodes.type)
 
     @classmethod
     def from_arrow(
@@ -163,9 +114,6 @@ class Graph:
         >>> g.nodes.type, g.nodes.to_pylist()
         (DataType(int64), [1, 2, 3])
         """
-        if duplicates not in ("sum", "error"):
-            raise ValueError(f"duplicates must be 'sum' or 'error', not {duplicates!r}")
-        table = read_table(data, id_columns=(source, target))
         names = {
             "source": source,
             "target": target,
@@ -177,67 +125,8 @@ class Graph:
             "share_min_exclusive": share_min_exclusive,
             "share_max_exclusive": share_max_exclusive,
         }
-        cols = select_columns(table, names, _DEFAULT_NAMES)
-        check_ids_present(cols)
-        codes = kind_codes(cols)
-        stakes = stake_values(cols, codes)
-        amounts = amount_values(cols)
-
-        node_list, node_attrs = _node_list(nodes) if nodes is not None else (None, None)
-        id_columns = [(f"source column {source!r}", cols.source)]
-        id_columns.append((f"target column {target!r}", cols.target))
-        if node_list is not None:
-            id_columns.insert(0, ("the nodes list", node_list))
-        ids = encode(id_columns)
-        labels = ids.labels
-        src, dst = ids.codes[-2], ids.codes[-1]
-        if node_list is not None:
-            _check_node_list(ids.codes[0], labels)
-
-        if not allow_treasury:
-            loops = src == dst
-            if len(codes):
-                loops &= codes == EQUITY
-            loops = np.flatnonzero(loops)
-            if len(loops):
-                names_ = [labels[int(src[r])].as_py() for r in loops[:10]]
-                fail(
-                    f"equity self-loop (a firm holding its own shares) at {{rows}}: "
-                    f"{', '.join(map(repr, names_))}; drop them or pass allow_treasury=True",
-                    loops,
-                    names_,
-                )
-
-        try:
-            with _named(labels):
-                # The money graph holds every edge, at its minimum share (checked per issuer).
-                core = _core.build_graph(len(labels), src, dst, codes, stakes.lo, amounts, True)
-        except InvalidGraphError as e:
-            if stakes.exact or "sum to" not in str(e):
-                raise
-            raise InvalidGraphError(
-                f"{e} (stakes given as a range or unknown count at their minimum: share_min, "
-                "or 0 when unknown)",
-                rows=e.rows,
-                nodes=e.nodes,
-            ) from None
-        if duplicates == "error" and core.merged_duplicates:
-            _raise_duplicates(src, dst, codes, labels)
-        merged = None if stakes.exact else merged_stakes(core, src, dst, stakes)
-        if node_attrs is not None:
-            # Listed nodes come first in label order; the others get null attributes
-            # (appended as a chunk: view types have no take kernel).
-            extra = len(labels) - node_attrs.num_rows
-            node_attrs = pa.table(
-                {
-                    name: pa.chunked_array([*col.chunks, pa.nulls(extra, col.type)], col.type)
-                    for name, col in zip(node_attrs.column_names, node_attrs.columns, strict=True)
-                }
-            )
-        graph = cls._wrap(core, labels, table, node_attrs)
-        if merged is not None and merged.any_uncertain:
-            graph._stakes = merged
-        return graph
+        built = from_table(data, names, nodes, duplicates, allow_treasury)
+        return cls._wrap(built.handle, built.table, built.node_attrs)
 
     @classmethod
     def from_bods(
@@ -299,7 +188,7 @@ class Graph:
         >>> g.node_table.select(["node", "name"]).to_pylist()
         [{'node': 'a', 'name': 'Alpha Ltd'}, {'node': 'p', 'name': 'Pat Doe'}]
         """
-        from ._bods import read_bods
+        from ._bods import data_model_error, read_bods
 
         data = read_bods(
             statements_or_path, share_range=share_range, interest=interest, as_of=as_of
@@ -307,7 +196,7 @@ class Graph:
         try:
             return cls.from_arrow(data.edges, nodes=data.nodes, allow_treasury=allow_treasury)
         except InvalidGraphError as e:
-            raise _bods_error(e, data.edges, share_range) from None
+            raise data_model_error(e, data.edges, share_range) from None
 
     @classmethod
     def from_networkx(
@@ -374,7 +263,7 @@ class Graph:
         >>> Graph.from_arrow({"source": ["A"], "target": ["B"], "share": [0.5]}).num_nodes
         2
         """
-        return self._core.num_nodes
+        return self._handle.num_nodes
 
     @property
     def num_edges(self) -> int:
@@ -385,7 +274,7 @@ class Graph:
         >>> g.num_edges, g.edges().num_rows
         (1, 2)
         """
-        return self._core.num_edges
+        return self._handle.core.num_edges
 
     @property
     def nodes(self) -> pa.Array:
@@ -395,7 +284,7 @@ class Graph:
         >>> Graph.from_arrow({"source": [7], "target": [3], "share": [1.0]}).nodes.to_pylist()
         [7, 3]
         """
-        return self._nodes
+        return self._handle.nodes.labels
 
     @property
     def node_table(self) -> pa.Table:
@@ -408,7 +297,7 @@ class Graph:
         >>> g.node_table.to_pydict()
         {'node': ['B', 'A'], 'name': ['Bee Ltd', None]}
         """
-        columns = {"node": self._nodes}
+        columns = {"node": self.nodes}
         attrs = self._node_attrs
         if attrs is not None:
             columns |= dict(zip(attrs.column_names, attrs.columns, strict=True))
@@ -424,7 +313,7 @@ class Graph:
         >>> g.has_interval_stakes
         True
         """
-        return self._stakes is not None
+        return self._handle.stakes is not None
 
     def stakes(self, *, legacy_columns: bool = True) -> pa.Table:
         """Every equity edge's stake as the graph uses it, one row per (source, target):
@@ -442,11 +331,11 @@ class Graph:
         [{'source': 'A', 'share_min': 0.3, 'share_max': 0.3, 'exact': True}, \
 {'source': 'B', 'share_min': 0.0, 'share_max': 0.7, 'exact': False}]
         """
-        offsets, targets, kinds, shares, _ = self._core.csr()
-        n = self.num_nodes
-        sources = np.repeat(np.arange(n, dtype=np.int64), np.diff(offsets).astype(np.int64))
-        eq = np.flatnonzero(kinds == EQUITY)
-        st = self._stakes
+        csr = self._handle.csr
+        shares = csr.share
+        eq = np.flatnonzero(csr.equity)
+        st = self._handle.stakes
+        take = self._handle.nodes.take
         if st is None:
             lo = hi = raw = shares
             lo_open = hi_open = np.zeros(len(shares), dtype=bool)
@@ -456,8 +345,8 @@ class Graph:
             exact = ~st.uncertain
         table = pa.table(
             {
-                "source": self._take_nodes(pa.array(sources[eq])),
-                "target": self._take_nodes(pa.array(targets[eq].astype(np.int64))),
+                "source": take(pa.array(csr.sources[eq])),
+                "target": take(pa.array(csr.indices[eq].astype(np.int64))),
                 "share_min": pa.array(lo[eq], pa.float64()),
                 "share_max": pa.array(hi[eq], pa.float64()),
                 "share_max_declared": pa.array(raw[eq], pa.float64()),
@@ -477,8 +366,8 @@ class Graph:
         rows = self._assumptions
         return pa.table(
             {
-                "source": pa.array([r[0] for r in rows], self._nodes.type),
-                "target": pa.array([r[1] for r in rows], self._nodes.type),
+                "source": pa.array([r[0] for r in rows], self.nodes.type),
+                "target": pa.array([r[1] for r in rows], self.nodes.type),
                 "share": pa.array([r[2] for r in rows], pa.float64()),
             }
         )
@@ -496,52 +385,8 @@ class Graph:
         >>> [r["integrated"] for r in t if r["issuer"] == "OpenAI"]
         [0.27]
         """
-        from ._exposure import node_index
-
-        if not isinstance(shares, Mapping):
-            raise TypeError("shares must be a mapping {(holder, issuer): fraction}")
-        pins = []
-        for key, value in shares.items():
-            if not (isinstance(key, tuple) and len(key) == 2):
-                raise TypeError(f"shares keys are (holder, issuer) pairs, not {key!r}")
-            if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)):
-                raise InvalidGraphError(f"the share pinned for {key!r} must be a number")
-            value = float(value)
-            if not (0.0 < value <= 1.0):
-                raise InvalidGraphError(
-                    f"the share pinned for {key!r} is {value!r}; a stake is a fraction in "
-                    "(0, 1] (write 25% as 0.25)"
-                )
-            pins.append((node_index(self, key[0]), node_index(self, key[1]), value, key))
-        src = np.array([p[0] for p in pins], dtype=np.uint32)
-        dst = np.array([p[1] for p in pins], dtype=np.uint32)
-        pos = self._core.edge_positions(src, dst, np.zeros(len(pins), dtype=np.uint8))
-        missing = [p[3] for p, q in zip(pins, pos, strict=True) if q < 0]
-        if missing:
-            raise InvalidGraphError(
-                f"no equity edge {missing[0][0]!r} -> {missing[0][1]!r} in the graph to pin "
-                "a share on; with_shares sets stakes the data hold",
-                nodes=list(missing[0]),
-            )
-        _, targets, kinds, own, _ = self._core.csr()
-        st = self._stakes
-        if st is None:
-            lo, hi_raw = own.copy(), own.copy()
-            lo_open = np.zeros(len(own), dtype=bool)
-            hi_open = lo_open.copy()
-        else:
-            lo, hi_raw = st.lo.copy(), st.hi_raw.copy()
-            lo_open, hi_open = st.lo_open.copy(), st.hi_open.copy()
-        for p, q in zip(pins, pos, strict=True):
-            lo[q] = hi_raw[q] = p[2]
-            lo_open[q] = hi_open[q] = False
-        with _named(self._nodes):
-            core = self._core.reweighted(np.nan_to_num(lo, nan=0.0), False, True, False)
-        graph = type(self)._wrap(core, self._nodes, self._table, self._node_attrs)
-        stakes = Stakes(np.where(kinds == EQUITY, lo, np.nan), hi_raw, lo_open, hi_open, targets)
-        graph._stakes = stakes if stakes.any_uncertain else None
-        graph._assumptions = [*self._assumptions, *((p[3][0], p[3][1], p[2]) for p in pins)]
-        return graph
+        handle, pins = pinned(self._handle, shares)
+        return type(self)._wrap(handle, self._table, self._node_attrs, [*self._assumptions, *pins])
 
     def edges(self) -> pa.Table:
         """The edge table as given, extra columns included (one row per input row).
@@ -553,6 +398,76 @@ class Graph:
         """
         return self._table
 
+    def csr(self) -> Csr:
+        """The merged money graph in CSR form, as scipy holds a sparse matrix: ``indptr``,
+        ``indices`` (targets), plus per edge ``sources``, ``kind`` (0 equity, 1 credit,
+        2 commitment), ``share`` (NaN off equity; an interval stake's minimum), ``amount``
+        (NaN where unknown) and ``uncertain`` (an interval stake). One (source, target, kind)
+        edge per entry, duplicates merged, in row order. Exported once per graph; the arrays
+        are read-only views of that copy.
+
+        >>> import scipy.sparse as sp
+        >>> from aiexposure import Graph
+        >>> g = Graph.from_arrow({"source": ["A", "A"], "target": ["B", "C"], "share": [0.5, 0.2]})
+        >>> c = g.csr()
+        >>> W = sp.csr_array((c.share, c.indices, c.indptr), shape=(g.num_nodes,) * 2)
+        >>> W.toarray()[0].tolist()
+        [0.0, 0.5, 0.2]
+        """
+        return self._handle.csr
+
+    def node_index(self, node: Any) -> int:
+        """The index of a node (its row in :meth:`csr`, its position in :attr:`nodes`);
+        :class:`UnknownNodeError` when absent, with the nearest label in ``suggestion``.
+
+        >>> from aiexposure import Graph
+        >>> g = Graph.from_arrow({"source": ["A"], "target": ["B"], "share": [0.5]})
+        >>> g.node_index("B"), "B" in g, "b" in g
+        (1, True, False)
+        """
+        return self._handle.nodes.index(node)
+
+    def node_labels(self, indices: Any) -> pa.Array:
+        """The labels of node indices (integers; a null stays null), in the type of the input
+        ids: the inverse of :meth:`node_index`, for the positions :meth:`csr` gives.
+
+        >>> from aiexposure import Graph
+        >>> g = Graph.from_arrow({"source": ["A"], "target": ["B"], "share": [0.5]})
+        >>> g.node_labels(g.csr().indices).to_pylist()
+        ['B']
+        """
+        if not isinstance(indices, (pa.Array, pa.ChunkedArray)):
+            indices = pa.array(np.asarray(indices, dtype=np.int64))
+        return self._handle.nodes.take(indices)
+
+    def __contains__(self, node: Any) -> bool:
+        return self._handle.nodes.find(node) is not None
+
+    def predicted_rows(
+        self,
+        method: Literal["walks", "ultimate", "simple_paths"] = "walks",
+        *,
+        max_depth: int | None = None,
+        up_to: int | None = None,
+    ) -> int:
+        """About how many rows the exact (``threshold=0``) :meth:`integrated_ownership`
+        table would have, to see before asking whether it fits: holders x held issuers
+        (plus the free float's rows for ``ultimate``) when that is at most 10 million, an
+        upper bound; past it, the reachable (holder, issuer) pairs over equity edges estimated
+        from a sample of holders. With ``up_to``, the count only as far as telling whether it
+        passes ``up_to`` needs (a lower bound once past it, and cheaper).
+
+        >>> from aiexposure import Graph
+        >>> g = Graph.from_arrow({"source": ["P", "A"], "target": ["A", "B"], "share": [0.5, 0.5]})
+        >>> g.predicted_rows()
+        4
+        """
+        if method not in _exposure.METHODS:
+            raise ValueError(f"method must be one of {_exposure.METHODS}, not {method!r}")
+        if up_to is None:
+            return _size.predicted_rows(self._handle, method, max_depth)
+        return _size.rows_up_to(self._handle, method, up_to, max_depth)
+
     def summary(self) -> dict[str, Any]:
         """Counts and known amounts by edge kind.
 
@@ -563,11 +478,11 @@ class Graph:
         >>> g.summary()["kinds"]["equity"]
         {'edges': 1, 'known_amounts': 1, 'total_amount': 3.0}
         """
-        _, _, kinds, _, amounts = self._core.csr()
+        csr = self._handle.csr
         by_kind = {}
         for code, name in enumerate(KINDS):
-            mask = kinds == code
-            known = amounts[mask] if len(amounts) else np.empty(0)
+            mask = csr.kind == code
+            known = csr.amount[mask]
             known = known[~np.isnan(known)]
             by_kind[name] = {
                 "edges": int(mask.sum()),
@@ -578,7 +493,7 @@ class Graph:
             "nodes": self.num_nodes,
             "edges": self.num_edges,
             "rows": self._table.num_rows,
-            "merged_duplicates": self._core.merged_duplicates,
+            "merged_duplicates": self._handle.core.merged_duplicates,
             "kinds": by_kind,
         }
 
@@ -596,17 +511,13 @@ class Graph:
         """
         import networkx as nx
 
-        offsets, targets, kinds, shares, amounts = self._core.csr()
-        labels = self._nodes.to_pylist()
+        csr = self._handle.csr
+        labels = self.nodes.to_pylist()
         G = nx.MultiDiGraph()
         G.add_nodes_from(labels)
-        sources = np.repeat(np.arange(self.num_nodes), np.diff(offsets).astype(np.int64))
-        has_amounts = len(amounts) > 0
-        st = self._stakes
-        for p, (u, v, k, s) in enumerate(
-            zip(sources.tolist(), targets.tolist(), kinds.tolist(), shares.tolist(), strict=True)
-        ):
-            a = float(amounts[p]) if has_amounts else float("nan")
+        st = self._handle.stakes
+        columns = (csr.sources, csr.indices, csr.kind, csr.share, csr.amount)
+        for p, (u, v, k, s, a) in enumerate(zip(*(c.tolist() for c in columns), strict=True)):
             attrs = {"kind": KINDS[k], "share": None if s != s else s}
             if st is not None and st.uncertain[p]:
                 # An interval stake: no single share, its bounds instead (never a 0).
@@ -662,13 +573,11 @@ class Graph:
         >>> round(pc[0]["integrated"], 12)
         0.36
         """
-        from ._exposure import integrated_ownership
-
-        if threshold == 0 and method in ("walks", "ultimate", "simple_paths"):
-            from ._size import warn_if_large
-
-            warn_if_large(self, method, max_depth, stacklevel=4)
-        return integrated_ownership(self, method, threshold, max_depth, min_weight)
+        if threshold == 0 and method in _exposure.METHODS:
+            _size.warn_if_large(self._handle, method, max_depth, stacklevel=4)
+        return _exposure.integrated_ownership(
+            self._handle, method, threshold, max_depth, min_weight
+        )
 
     def look_through(
         self,
@@ -705,9 +614,7 @@ class Graph:
         >>> loss.to_pylist()[0]["total_loss"]
         25550000000.000004
         """
-        from ._exposure import look_through
-
-        return look_through(self, value_loss, default, method, legacy_columns)
+        return _exposure.look_through(self._handle, value_loss, default, method, legacy_columns)
 
     def exposure_to(self, node: Any) -> pa.Table:
         """Every holder's integrated stake (walks) in one issuer: (``holder``, ``direct``,
@@ -718,9 +625,7 @@ class Graph:
         >>> g.exposure_to("B").to_pydict()
         {'holder': ['P', 'A'], 'direct': [0.0, 0.5], 'integrated': [0.25, 0.5]}
         """
-        from ._exposure import one_line
-
-        return one_line(self, node, column=True)
+        return _exposure.one_line(self._handle, node, column=True)
 
     def holdings_of(self, node: Any) -> pa.Table:
         """Everything one holder is exposed to through equity (walks): (``issuer``,
@@ -731,9 +636,7 @@ class Graph:
         >>> g.holdings_of("P").to_pydict()
         {'issuer': ['A', 'B'], 'direct': [0.5, 0.0], 'integrated': [0.5, 0.25]}
         """
-        from ._exposure import one_line
-
-        return one_line(self, node, column=False)
+        return _exposure.one_line(self._handle, node, column=False)
 
     def strongly_connected_components(self, kinds: str | Iterable[str] | None = None) -> pa.Table:
         """Strongly connected components of the money-flow graph restricted to ``kinds``
@@ -749,9 +652,7 @@ class Graph:
         >>> g.strongly_connected_components().to_pydict()
         {'node': ['A', 'B', 'C'], 'component': [1, 1, 0], 'size': [2, 2, 1]}
         """
-        from ._cycles import strongly_connected_components
-
-        return strongly_connected_components(self, kinds)
+        return _cycles.strongly_connected_components(self._handle, kinds)
 
     def has_cycle(self, kinds: str | Iterable[str] | None = None) -> bool:
         """Whether the graph restricted to ``kinds`` has a cycle (self-loops count): a
@@ -776,9 +677,7 @@ class Graph:
         >>> g.find_cycle().select(["nodes", "weight"]).to_pylist()
         [{'nodes': ['B', 'C'], 'weight': 0.1}]
         """
-        from ._cycles import find_cycle
-
-        return find_cycle(self, kinds)
+        return _cycles.find_cycle(self._handle, kinds)
 
     def simple_cycles(
         self,
@@ -818,9 +717,9 @@ class Graph:
         [{'length': 2, 'nodes': ['Amazon', 'OpenAI'], 'kinds': ['equity', 'commitment'], \
 'weight': None, 'bottleneck': 50000000000.0}]
         """
-        from ._cycles import simple_cycles
-
-        return simple_cycles(self, max_length, min_weight, min_amount, kinds, limit, max_nodes)
+        return _cycles.simple_cycles(
+            self._handle, max_length, min_weight, min_amount, kinds, limit, max_nodes
+        )
 
     def circular_financing(self, payees: Iterable[Any] | None = None) -> CircularFinancing:
         """Circular financing (docs/math.md): per investment edge (equity or credit)
@@ -847,120 +746,10 @@ class Graph:
         >>> cf.self_funded.select(["node", "self_funded"]).to_pylist()
         [{'node': 'Amazon', 'self_funded': 9660000000.0}]
         """
-        from ._cycles import circular_financing
-
-        return circular_financing(self, payees)
-
-    def _naming(self) -> Any:
-        return _named(self._nodes)
+        return _cycles.circular_financing(self._handle, payees)
 
     def __repr__(self) -> str:
         counts = ", ".join(
             f"{name}={info['edges']}" for name, info in self.summary()["kinds"].items()
         )
         return f"Graph(num_nodes={self.num_nodes}, num_edges={self.num_edges}, {counts})"
-
-
-@contextmanager
-def _named(labels: pa.Array) -> Iterator[None]:
-    """Name the nodes of core errors with the caller's labels."""
-    try:
-        yield
-    except AIExposureError as e:
-
-        def label(i: int) -> Any:
-            return labels[i].as_py() if 0 <= i < len(labels) else f"#{i}"
-
-        raise name_nodes(e, label) from None
-
-
-def _compute_type(labels: pa.Array) -> pa.Array:
-    if pa.types.is_string_view(labels.type):
-        return labels.cast(pa.large_string())
-    if pa.types.is_binary_view(labels.type):
-        return labels.cast(pa.large_binary())
-    return labels
-
-
-def _bods_error(e: InvalidGraphError, edges: pa.Table, share_range: str) -> InvalidBodsError:
-    """A data-model error on edges built from BODS, told by statementId, not row number."""
-    rows = e.rows
-    if not rows and e.nodes:  # an over-held issuer: the statements of its holders
-        targets = edges["target"].to_pylist()
-        rows = [r for r, t in enumerate(targets) if t == e.nodes[0]]
-    ids = edges["statement_id"].take(pa.array(rows, pa.int64())).to_pylist()
-    where = f"relationship statement(s) {', '.join(ids[:10])}"
-    message = re.sub(r"rows? [\d, ]+(and \d+ more )?\(0-based\)", where, str(e))
-    if where not in message:
-        message += f" ({where})"
-    if "above 1" in message:
-        message += f". Shares were read with share_range={share_range!r}" + (
-            "; 'range' (the default) or 'min' keep consistent data within 100%"
-            if share_range not in ("min", "range")
-            else ""
-        )
-    return InvalidBodsError(message, statement_ids=ids, nodes=e.nodes)
-
-
-def _node_list(nodes: Any) -> tuple[pa.ChunkedArray | None, pa.Table | None]:
-    """The explicit node list as one column (None when it is empty and untyped), and the
-    other columns of a node table (None when there are none)."""
-    attrs = None
-    if isinstance(nodes, pa.ChunkedArray):
-        array = nodes
-    elif isinstance(nodes, pa.Array):
-        array = pa.chunked_array([nodes])
-    elif isinstance(nodes, (list, tuple, np.ndarray)):
-        try:
-            array = pa.chunked_array([pa.array(nodes)])
-        except (pa.ArrowException, TypeError, OverflowError) as e:
-            raise InvalidGraphError(f"nodes must be all strings or all integers: {e}") from e
-    else:
-        table = read_table(nodes, "node table", id_columns=(0,))
-        if table.num_columns < 1:
-            raise InvalidGraphError("the node table has no column")
-        array = table.column(0)
-        if table.num_columns > 1:
-            attrs = table.drop_columns([table.column_names[0]])
-            if "node" in attrs.column_names:
-                raise InvalidGraphError(
-                    "the node table's first column is the node id; rename its other 'node' column"
-                )
-    if pa.types.is_null(array.type) and len(array) == 0:
-        return None, attrs
-    if array.null_count:
-        rows = np.flatnonzero(array.is_null().to_numpy(zero_copy_only=False))
-        fail("null node id in nodes at {rows}; drop those entries", rows)
-    return array, attrs
-
-
-def _check_node_list(codes: np.ndarray, labels: pa.Array) -> None:
-    if len(codes) == 0 or codes.max() + 1 == len(codes):
-        return
-    counts = np.bincount(codes, minlength=len(labels))
-    dup = np.flatnonzero(counts > 1)
-    names_ = [labels[int(i)].as_py() for i in dup[:10]]
-    raise InvalidGraphError(
-        f"nodes lists {len(dup)} id(s) more than once: {', '.join(map(repr, names_))}; "
-        "each node must appear once",
-        nodes=names_,
-    )
-
-
-def _raise_duplicates(
-    src: np.ndarray, dst: np.ndarray, codes: np.ndarray, labels: pa.Array
-) -> None:
-    if len(codes) == 0:  # no kind column: every edge is equity
-        codes = np.zeros(len(src), dtype=np.uint8)
-    order = np.lexsort((codes, dst, src))
-    s, d, k = src[order], dst[order], codes[order]
-    same = np.flatnonzero((s[1:] == s[:-1]) & (d[1:] == d[:-1]) & (k[1:] == k[:-1]))
-    first = same[0]
-    u, v = labels[int(s[first])].as_py(), labels[int(d[first])].as_py()
-    rows = sorted({int(order[i]) for i in same} | {int(order[i + 1]) for i in same})
-    fail(
-        f"duplicate (source, target, kind) edges, e.g. {u!r} -> {v!r} ({KINDS[k[first]]}), at "
-        "{rows}; merge them, or pass duplicates='sum' to add up their shares and amounts",
-        rows,
-        [u, v],
-    )
