@@ -1,21 +1,11 @@
 """The command line, through a subprocess as a user runs it."""
 
 import subprocess
-import sys
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-
-
-def run(*args, cwd=None):
-    return subprocess.run(
-        [sys.executable, "-m", "aiexposure", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=cwd,
-    )
+from conftest import run_cli as run
 
 
 def test_report_on_the_built_in_data_set(tmp_path):

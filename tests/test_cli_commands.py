@@ -3,31 +3,15 @@ output files and schemas, generate, cycles, exposure, progress and errors."""
 
 import io
 import struct
-import subprocess
-import sys
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from conftest import ok
+from conftest import run_cli as run
 
 from aiexposure._progress import Progress
-
-
-def run(*args, cwd):
-    return subprocess.run(
-        [sys.executable, "-m", "aiexposure", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=cwd,
-    )
-
-
-def ok(out):
-    assert out.returncode == 0, out.stderr
-    assert out.stderr == ""  # piped: no progress bar, no warning
-    return out.stdout
 
 
 def png_size(path):

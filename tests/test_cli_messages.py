@@ -10,7 +10,6 @@ import pytest
 
 from aiexposure import Graph, InvalidGraphError, UnknownNodeError
 from aiexposure.cli import main
-from aiexposure.datasets import ai_funding_2026, split_quantified
 
 
 def fails(capsys, argv):
@@ -29,13 +28,6 @@ def csv(tmp_path):
         return str(path)
 
     return write
-
-
-@pytest.fixture
-def deals(tmp_path):
-    path = tmp_path / "deals.parquet"
-    pq.write_table(split_quantified(ai_funding_2026())[0], path)
-    return str(path)
 
 
 def test_column_advice_names_the_options(capsys, csv, tmp_path):
@@ -157,10 +149,11 @@ def test_report_into_a_closed_pipe_exits_quietly(tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
-    proc.stdout.readline()
-    proc.stdout.close()  # what `| head -1` does
-    err = proc.stderr.read().decode()
-    assert proc.wait(timeout=120) != 2
+    with proc:
+        proc.stdout.readline()
+        proc.stdout.close()  # what `| head -1` does
+        err = proc.stderr.read().decode()
+        assert proc.wait(timeout=120) != 2
     assert err == ""
 
 

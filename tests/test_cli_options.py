@@ -14,18 +14,10 @@ from aiexposure.datasets import (
     ai_funding_2026,
     ai_funding_2026_nodes,
     ai_funding_2026_valuations,
-    split_quantified,
 )
 
 B = 1e9
 SHARED_SEEDS = Path("/work/shared/seeds")
-
-
-@pytest.fixture
-def deals(tmp_path):
-    path = tmp_path / "deals.parquet"
-    pq.write_table(split_quantified(ai_funding_2026())[0], path)
-    return path
 
 
 @pytest.fixture

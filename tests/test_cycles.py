@@ -14,6 +14,7 @@ import networkx as nx
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from conftest import build as shared_build
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.sparse.csgraph import connected_components
@@ -26,18 +27,7 @@ KINDS = ("equity", "credit", "commitment")
 
 def build(n, edges):
     """A graph on nodes 0..n-1 (label = index) from (u, v, kind, share, amount) rows."""
-    cols = list(zip(*edges, strict=True)) if edges else [[]] * 5
-    return Graph.from_arrow(
-        {
-            "source": list(cols[0]),
-            "target": list(cols[1]),
-            "kind": list(cols[2]),
-            "share": list(cols[3]),
-            "amount": list(cols[4]),
-        },
-        nodes=list(range(n)),
-        allow_treasury=True,
-    )
+    return shared_build(n, edges, allow_treasury=True)
 
 
 @st.composite

@@ -7,6 +7,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from conftest import fingerprint
 
 from aiexposure import Graph
 from aiexposure.cli import main
@@ -19,13 +20,6 @@ BASE = {
     "amount": [50e9, None, 138e9, 2e9],
 }
 NAMES = ["Amazon", "Nvidia", "OpenAI", "CoreWeave"]
-
-
-def fingerprint(g: Graph):
-    return g.nodes.to_pylist(), sorted(
-        (u, v, k, d["share"], d["amount"])
-        for u, v, k, d in g.to_networkx().edges(keys=True, data=True)
-    )
 
 
 EXPECTED = fingerprint(Graph.from_arrow(pa.table(BASE)))

@@ -5,6 +5,7 @@ import pyarrow.csv as pcsv
 import pyarrow.feather as feather
 import pyarrow.parquet as pq
 import pytest
+from conftest import fingerprint
 
 from aiexposure import Graph, InvalidGraphError
 
@@ -18,13 +19,6 @@ TABLE = pa.table(
         "ref": ["a", "b", "c"],
     }
 )
-
-
-def fingerprint(g: Graph):
-    return g.nodes.to_pylist(), sorted(
-        (u, v, k, d["share"], d["amount"])
-        for u, v, k, d in g.to_networkx().edges(keys=True, data=True)
-    )
 
 
 EXPECTED = fingerprint(Graph.from_arrow(TABLE))

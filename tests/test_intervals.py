@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pyarrow as pa
 import pytest
+from conftest import build, meta, row
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -12,16 +13,6 @@ from aiexposure import Graph, InvalidGraphError, UnknownNodeError
 from aiexposure.datasets import ai_funding_2026
 
 OPENAI_FLOAT = 1 - 0.0684931506849315 - 2 * 0.0410958904109589
-
-
-def meta(table, key):
-    return table.schema.metadata[f"aiexposure.{key}".encode()].decode()
-
-
-def row(table, **where):
-    rows = [r for r in table.to_pylist() if all(r[k] == v for k, v in where.items())]
-    assert len(rows) == 1, rows
-    return rows[0]
 
 
 # --- worked numbers -------------------------------------------------------------------------
@@ -316,16 +307,7 @@ def interval_graphs(draw):
 
 
 def _build(n, rows):
-    return Graph.from_arrow(
-        {
-            "source": pa.array([r[0] for r in rows], pa.int64()),
-            "target": pa.array([r[1] for r in rows], pa.int64()),
-            "share": pa.array([r[2] for r in rows], pa.float64()),
-            "share_min": pa.array([r[3] for r in rows], pa.float64()),
-            "share_max": pa.array([r[4] for r in rows], pa.float64()),
-        },
-        nodes=pa.array(range(n), pa.int64()),
-    )
+    return build(n, rows, ("source", "target", "share", "share_min", "share_max"))
 
 
 def _sample(g, rng):

@@ -93,7 +93,9 @@ def test_predicted_rows_match_the_exact_table():
     # Fewer holders than the sample: the estimate is the exact count of reachable pairs.
     assert _size.sampled_rows(g._handle, "walks") == g.integrated_ownership().num_rows == 10
     assert _size.sampled_rows(g._handle, "simple_paths", max_depth=1) == 6
-    assert _size.predicted_rows(g._handle, "walks") == 5 * 4  # holders x held issuers: small already
+    assert (
+        _size.predicted_rows(g._handle, "walks") == 5 * 4
+    )  # holders x held issuers: small already
 
 
 def test_predicted_rows_track_a_generated_graph():

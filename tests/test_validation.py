@@ -1,4 +1,5 @@
-"""Every bad input of DESIGN §3 is refused with the right exception, naming the culprit."""
+"""Every bad input of the data model (Graph.from_arrow's docstring) is refused with the right
+exception, naming the culprit."""
 
 import pyarrow as pa
 import pytest

@@ -378,7 +378,7 @@ class _Builder:
         used = [r for r in rows if r["use"] == "edge"]
         if not used:
             return  # voting rights alone (or the reverse) make no equity edge
-        edge = {
+        edge: dict[str, Any] = {
             "source": holder,
             "target": subject,
             "kind": "equity",
@@ -388,10 +388,10 @@ class _Builder:
         if self.share_range == "range":
             # Several direct interests of the type are share classes: their bounds add up. An
             # interest declaring no figure is an unknown stake: (0, 100%].
-            exact = [r["share_exact"] for r in used]
+            exacts = [r["share_exact"] for r in used]
             lows = [0.0 if r["share_min"] is None else r["share_min"] for r in used]
             highs = [100.0 if r["share_max"] is None else r["share_max"] for r in used]
-            edge["share"] = sum(exact) / 100.0 if None not in exact else None
+            edge["share"] = sum(exacts) / 100.0 if None not in exacts else None
             edge["share_min"] = None if edge["share"] is not None else sum(lows) / 100.0
             edge["share_max"] = None if edge["share"] is not None else min(sum(highs), 100.0) / 100
             edge["share_min_exclusive"] = any(

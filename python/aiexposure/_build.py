@@ -53,7 +53,7 @@ class Built:
 
 def from_table(
     data: Any,
-    names: dict[str, str | None],
+    names: dict[str, Any],
     nodes: Any,
     duplicates: str,
     allow_treasury: bool,

@@ -17,9 +17,8 @@ import numpy as np
 import pyarrow as pa
 
 from . import _core
-from ._exposure import _value_and_bounds as value_and_bounds
 from ._handle import Handle
-from ._stakes import exposure_cores
+from ._stakes import exposure_cores, value_and_bounds
 from ._stakes import metadata as bound_metadata
 from ._vocabulary import BOUNDS, KINDS, TRUNCATED, Kind
 from .errors import BoundWarning
@@ -101,8 +100,8 @@ def _weight_bounds(
     return np.where(exact, weight, np.nan), w_lo, w_hi
 
 
-def _cycle_table(h: Handle, columns: tuple, truncated: bool) -> pa.Table:
-    lengths, nodes, kinds, weight, bottleneck = columns
+def _cycle_table(h: Handle, found: tuple, truncated: bool) -> pa.Table:
+    lengths, nodes, kinds, weight, bottleneck = found
     offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
     # 32-bit list offsets unless the cycles hold more than 2^31 - 1 nodes in all.
@@ -110,7 +109,7 @@ def _cycle_table(h: Handle, columns: tuple, truncated: bool) -> pa.Table:
     if list_of is pa.ListArray:
         offsets = offsets.astype(np.int32)
     offsets = pa.array(offsets)
-    columns = {
+    columns: dict[str, Any] = {
         "cycle": pa.array(np.arange(len(lengths), dtype=np.int64)),
         "length": pa.array(lengths.astype(np.int32)),
         "nodes": list_of.from_arrays(offsets, h.nodes.take(pa.array(nodes))),
@@ -134,7 +133,7 @@ def find_cycle(h: Handle, kinds: Any) -> pa.Table | None:
 
 
 def _whole(name: str, value: Any, least: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < least:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or int(value) < least:
         raise ValueError(f"{name} must be an integer >= {least}, not {value!r}")
     return int(value)
 
@@ -144,9 +143,10 @@ def _bound(name: str, value: Any) -> float | None:
         return None
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ValueError(f"{name} must be a number, not {value!r}")
-    if not (math.isfinite(value) and value >= 0):
+    number = float(value)
+    if not (math.isfinite(number) and number >= 0):
         raise ValueError(f"{name} must be finite and >= 0, not {value!r}")
-    return float(value)
+    return number
 
 
 def simple_cycles(

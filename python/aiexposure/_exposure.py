@@ -17,7 +17,7 @@ from . import _core
 from ._handle import Handle
 from ._ids import decoded
 from ._io import read_table
-from ._stakes import Stakes
+from ._stakes import Stakes, value_and_bounds
 from ._stakes import metadata as bound_metadata
 from ._vocabulary import (
     BOUNDS,
@@ -65,28 +65,6 @@ def _held(h: Handle, shares: np.ndarray | None = None) -> np.ndarray:
     shares = csr.share if shares is None else shares
     equity = csr.equity
     return np.bincount(csr.indices[equity], weights=shares[equity], minlength=h.num_nodes)
-
-
-def _value_and_bounds(name: str, lo: np.ndarray, hi: np.ndarray) -> dict[str, pa.Array]:
-    """``name`` (the value where both bounds agree, else null), ``name_min``, ``name_max``;
-    NaN (a bound not computed) is null. Bounds within 1e-12 relative agree: the two solves
-    run over different plans, and sum in different orders (rust/core/src/bounds.rs, one
-    parallel pass; the Arrow arrays are built on its buffers, no copy)."""
-    lo, hi, agree, disagree, lo_valid, lo_nulls, hi_valid, hi_nulls = _core.bounded(
-        np.ascontiguousarray(lo, dtype=np.float64), np.ascontiguousarray(hi, dtype=np.float64)
-    )
-
-    def column(values: np.ndarray, valid: np.ndarray, nulls: int) -> pa.Array:
-        bitmap = pa.py_buffer(valid) if nulls else None
-        return pa.Array.from_buffers(
-            pa.float64(), len(values), [bitmap, pa.py_buffer(values)], nulls
-        )
-
-    return {
-        name: column(lo, agree, disagree),
-        f"{name}_min": column(lo, lo_valid, lo_nulls),
-        f"{name}_max": column(hi, hi_valid, hi_nulls),
-    }
 
 
 def _check_integrated_args(
@@ -222,8 +200,8 @@ def _integrated_bounds(
         {
             "holder": h.nodes.take_or_null(holder),
             "issuer": h.nodes.take(pa.array(issuer)),
-            **_value_and_bounds("direct", d_lo, d_hi),
-            **_value_and_bounds("integrated", lo, hi),
+            **value_and_bounds("direct", d_lo, d_hi),
+            **value_and_bounds("integrated", lo, hi),
         },
         metadata=metadata,
     )
@@ -359,7 +337,7 @@ def _look_through(h: Handle, value_loss: Any, default: Any, method: str) -> pa.T
     )
     columns: dict[str, Any] = {"node": h.nodes.labels}
     for name in LOSS_COLUMNS:
-        columns |= _value_and_bounds(name, low_cols[name], high_cols[name])
+        columns |= value_and_bounds(name, low_cols[name], high_cols[name])
     metadata = (
         bound_metadata(bounds[2], hi_core, h.nodes.labels)
         if bounds
@@ -399,8 +377,8 @@ def one_line(h: Handle, node: Any, column: bool) -> pa.Table:
     return pa.table(
         {
             name: h.nodes.take(pa.array(nodes)),
-            **_value_and_bounds("direct", *direct),
-            **_value_and_bounds("integrated", lo, hi),
+            **value_and_bounds("direct", *direct),
+            **value_and_bounds("integrated", lo, hi),
         },
         metadata=bound_metadata(stakes, hi_core, h.nodes.labels),
     )

@@ -79,7 +79,12 @@ class Handle:
             )
             sources = np.repeat(np.arange(self.num_nodes, dtype=np.int64), np.diff(indptr))
             self._csr = Csr(
-                *map(_frozen, (indptr, targets, sources, kinds, shares, amounts)),
+                indptr=_frozen(indptr),
+                indices=_frozen(targets),
+                sources=_frozen(sources),
+                kind=_frozen(kinds),
+                share=_frozen(shares),
+                amount=_frozen(amounts),
                 uncertain=_frozen(np.array(uncertain, dtype=bool)),
             )
         return self._csr

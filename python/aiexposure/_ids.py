@@ -133,7 +133,7 @@ def _take_first(chunks: list[pa.Array], first: np.ndarray, type_: pa.DataType) -
 
 def _string_buffers(chunk: pa.Array, offset_dtype: type) -> tuple[np.ndarray, np.ndarray]:
     _, offsets_buf, data_buf = chunk.buffers()
-    offsets = np.frombuffer(offsets_buf, dtype=offset_dtype)[
+    offsets: np.ndarray = np.frombuffer(offsets_buf, dtype=offset_dtype)[
         chunk.offset : chunk.offset + len(chunk) + 1
     ]
     data = (

@@ -109,7 +109,7 @@ def draw(
     radius_pts = math.sqrt(node_size) / 2 + 2
     for e, (u, v, kind, a) in enumerate(edges):
         rad = 0.15 + 0.1 * KINDS.index(kind)
-        style = {
+        style: dict[str, Any] = {
             "connectionstyle": f"arc3,rad={rad}",
             "shrinkA": radius_pts,
             "shrinkB": radius_pts,

@@ -271,7 +271,7 @@ class Report:
         return "\n".join(parts) + "\n"
 
     def _graph_text(self) -> str:
-        from . import __version__
+        from ._core import __version__
 
         info = self.graph.summary()
         rows = [

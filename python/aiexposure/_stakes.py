@@ -17,7 +17,9 @@ import json
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
+from . import _core
 from ._validate import RowStakes
 from ._vocabulary import BOUNDS, DIVERGENT, LOWER_ATTAINED, UPPER_ATTAINED, Kind
 
@@ -145,4 +147,26 @@ def metadata(stakes: Stakes, upper_core: Any, labels: Any) -> dict[bytes, bytes]
         LOWER_ATTAINED: b"true" if stakes.lower_attained() else b"false",
         UPPER_ATTAINED: b"true" if attained else b"false",
         DIVERGENT: json.dumps(named, default=str).encode(),
+    }
+
+
+def value_and_bounds(name: str, lo: np.ndarray, hi: np.ndarray) -> dict[str, pa.Array]:
+    """``name`` (the value where both bounds agree, else null), ``name_min``, ``name_max``;
+    NaN (a bound not computed) is null. Bounds within 1e-12 relative agree: the two solves
+    run over different plans, and sum in different orders (rust/core/src/bounds.rs, one
+    parallel pass; the Arrow arrays are built on its buffers, no copy)."""
+    lo, hi, agree, disagree, lo_valid, lo_nulls, hi_valid, hi_nulls = _core.bounded(
+        np.ascontiguousarray(lo, dtype=np.float64), np.ascontiguousarray(hi, dtype=np.float64)
+    )
+
+    def column(values: np.ndarray, valid: np.ndarray, nulls: int) -> pa.Array:
+        bitmap = pa.py_buffer(valid) if nulls else None
+        return pa.Array.from_buffers(
+            pa.float64(), len(values), [bitmap, pa.py_buffer(values)], nulls
+        )
+
+    return {
+        name: column(lo, agree, disagree),
+        f"{name}_min": column(lo, lo_valid, lo_nulls),
+        f"{name}_max": column(hi, hi_valid, hi_nulls),
     }

@@ -1,4 +1,5 @@
-"""Row-level validation of an edge table (DESIGN §3) and its conversion to dense columns.
+"""Row-level validation of an edge table (the data model: Graph.from_arrow's docstring) and
+its conversion to dense columns.
 
 Whole-graph checks (shares per issuer) run in the Rust core while it builds the CSR.
 """
@@ -74,7 +75,7 @@ def select_columns(table: pa.Table, names: dict[str, str], defaults: dict[str, s
                 f"{', '.join(map(repr, table.column_names)) or 'none'}); pass {role}='<column>'"
                 + _delimiter_hint(table.column_names)
             )
-    optional = {}
+    optional: dict[str, pa.ChunkedArray | None] = {}
     for role in OPTIONAL_ROLES:
         name = names[role]
         if name is None or name not in present:

@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import __version__
+from ._core import __version__
 from ._progress import Progress
 from .errors import AIExposureError, InternalError
 from .graph import Graph

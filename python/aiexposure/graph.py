@@ -45,6 +45,10 @@ class Graph:
     """
 
     __slots__ = ("_assumptions", "_handle", "_node_attrs", "_table")
+    _handle: Handle
+    _table: pa.Table
+    _node_attrs: pa.Table | None
+    _assumptions: list[tuple[Any, Any, float]]
 
     def __init__(self) -> None:
         raise TypeError("build a Graph with Graph.from_arrow(...) or Graph.from_networkx(...)")
@@ -362,7 +366,13 @@ class Graph:
     @property
     def assumptions(self) -> pa.Table:
         """The stakes pinned by :meth:`with_shares`, in the order given: (``source``,
-        ``target``, ``share``)."""
+        ``target``, ``share``).
+
+        >>> from aiexposure import Graph
+        >>> g = Graph.from_arrow({"source": ["A"], "target": ["B"], "share": [None]})
+        >>> g.with_shares({("A", "B"): 0.4}).assumptions.to_pylist()
+        [{'source': 'A', 'target': 'B', 'share': 0.4}]
+        """
         rows = self._assumptions
         return pa.table(
             {
