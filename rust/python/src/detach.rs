@@ -100,16 +100,17 @@ where
     })
 }
 
-/// Spins for `seconds` inside `run`, for the tests of the GIL release and of Ctrl-C.
-#[pyfunction]
+/// Spins for `seconds` inside `run`, for the tests of the GIL release and of Ctrl-C (test
+/// hook: `_spin_for_test` in Python; a leading `_` in Rust would mean "unused").
+#[pyfunction(name = "_spin_for_test")]
 pub fn spin_for_test(py: Python<'_>, seconds: f64) -> PyResult<u64> {
     run(py, |interrupt| interrupt.spin(seconds))
 }
 
 /// Panics inside `run` (`where_ = "work"`), in a rayon task of the work (`"parallel"`) or
 /// while shaping the result after it (`"shaping"`), for the tests that no panic reaches
-/// Python as `PanicException`.
-#[pyfunction]
+/// Python as `PanicException` (test hook: `_panic_for_test` in Python).
+#[pyfunction(name = "_panic_for_test")]
 #[pyo3(signature = (where_="work"))]
 pub fn panic_for_test(py: Python<'_>, where_: &str) -> PyResult<usize> {
     guard(py, || {
