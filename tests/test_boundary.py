@@ -18,25 +18,25 @@ pytestmark = pytest.mark.skipif(os.name != "posix", reason="fork")
 @pytest.mark.parametrize("where", ["work", "parallel", "shaping"])
 def test_every_panic_is_an_internal_error(where):
     with pytest.raises(InternalError, match="deliberate panic") as info:
-        _core.panic_for_test(where)
+        _core._panic_for_test(where)
     assert isinstance(info.value, RuntimeError)
     assert not isinstance(info.value, ValueError)
     assert not isinstance(info.value, aiexposure.AIExposureError)
     assert "This is a bug" in str(info.value)
-    assert _core.panic_for_test("none") >= 1  # the module keeps working
+    assert _core._panic_for_test("none") >= 1  # the module keeps working
 
 
 def test_except_value_error_does_not_hide_a_bug():
     with pytest.raises(InternalError):
         try:
-            _core.panic_for_test()
+            _core._panic_for_test()
         except ValueError:  # what a caller catching bad data writes
             pytest.fail("an InternalError was caught as a ValueError")
 
 
 def test_cli_reports_an_internal_error_as_a_bug(monkeypatch, capsys, tmp_path):
     def broken(*args, **kwargs):
-        _core.panic_for_test("shaping")
+        _core._panic_for_test("shaping")
 
     monkeypatch.setattr(Graph, "simple_cycles", broken)
     path = tmp_path / "e.csv"

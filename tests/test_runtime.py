@@ -38,7 +38,7 @@ def ticking(period: float):
 def test_other_python_threads_run_during_a_long_call():
     with ticking(0.001) as state:
         before = state["ticks"]
-        _core.spin_for_test(0.5)
+        _core._spin_for_test(0.5)
         during = state["ticks"] - before
     # A held GIL would freeze the counter for the whole half second.
     assert during > 50, during
@@ -71,7 +71,7 @@ def test_ctrl_c_interrupts_a_long_call_quickly():
     timer.start()
     start = time.perf_counter()
     with pytest.raises(KeyboardInterrupt):
-        _core.spin_for_test(30.0)
+        _core._spin_for_test(30.0)
     latency = time.perf_counter() - sent["at"]
     timer.join()
     assert time.perf_counter() - start < 5
@@ -81,13 +81,13 @@ def test_ctrl_c_interrupts_a_long_call_quickly():
 
 def test_a_rust_panic_becomes_internal_error_not_panic_exception():
     with pytest.raises(InternalError, match="deliberate panic") as info:
-        _core.panic_for_test()
+        _core._panic_for_test()
     assert type(info.value).__name__ == "InternalError"
     # A bug of ours, not bad data: a RuntimeError outside the ValueError family.
     assert isinstance(info.value, RuntimeError)
     assert not isinstance(info.value, (ValueError, aiexposure.AIExposureError))
     # The interpreter and the module keep working afterwards.
-    assert _core.spin_for_test(0.0) >= 0
+    assert _core._spin_for_test(0.0) >= 0
 
 
 def test_core_rejects_inconsistent_arrays_without_panicking():

@@ -1,7 +1,7 @@
 """Cycle methods of Graph: SCCs, one witness cycle, simple cycles, circular financing.
 
-The formulas are in docs/math.md; the algorithms in rust/core/src/{scc,find_cycle,cycles,
-circular}.rs.
+The formulas are in docs/math.md; the algorithms in rust/core/src/scc.rs, rust/core/src/cycles/
+and rust/core/src/circular.rs.
 """
 
 from __future__ import annotations

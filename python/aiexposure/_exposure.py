@@ -1,6 +1,6 @@
 """Exposure methods of Graph: integrated ownership, ultimate owners, simple paths, look-through.
 
-The conventions are in docs/math.md; the solvers in rust/core/src/exposure.rs.
+The conventions are in docs/math.md; the solvers in rust/core/src/exposure/.
 """
 
 from __future__ import annotations

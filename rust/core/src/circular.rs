@@ -18,8 +18,9 @@ use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::exposure::{holdings_of, Solver};
-use crate::graph::{Graph, Kind};
+use crate::graph::Graph;
 use crate::interrupt::Interrupt;
+use crate::kind::Kind;
 
 /// Round trips, one per equity or credit edge, in edge-position order.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -107,11 +107,10 @@ pub fn factorize_ints(chunks: &[&[i64]], interrupt: Interrupt) -> Result<Factori
     let mut position = 0usize;
     if compact {
         let mut table = vec![u32::MAX; span as usize];
+        let mut tick = interrupt.ticker(POLL_EVERY);
         for chunk in chunks {
             for &v in *chunk {
-                if position % POLL_EVERY == 0 {
-                    interrupt.check()?;
-                }
+                tick.tick()?;
                 let slot = &mut table[(v as i128 - min as i128) as usize];
                 if *slot == u32::MAX {
                     *slot = out.introduce(position)?;
@@ -122,11 +121,10 @@ pub fn factorize_ints(chunks: &[&[i64]], interrupt: Interrupt) -> Result<Factori
         }
     } else {
         let mut map: FastMap<i64> = FastMap::default();
+        let mut tick = interrupt.ticker(POLL_EVERY);
         for chunk in chunks {
             for &v in *chunk {
-                if position % POLL_EVERY == 0 {
-                    interrupt.check()?;
-                }
+                tick.tick()?;
                 let code = match map.get(&v) {
                     Some(&c) => c,
                     None => {
@@ -349,13 +347,13 @@ fn intern_partition<O: ArrowOffset>(
     let mut table = Interner::new();
     let mut position = 0usize;
     let mut block: Vec<(usize, u64, &[u8])> = Vec::with_capacity(BLOCK);
+    // One tick a block: about one poll every `POLL_EVERY` ids.
+    let mut tick = interrupt.ticker(POLL_EVERY / BLOCK);
     for chunk in chunks {
         let n = chunk.offsets.len().saturating_sub(1);
         let mut i = 0;
         while i < n {
-            if position % POLL_EVERY < BLOCK {
-                interrupt.check()?;
-            }
+            tick.tick()?;
             // Hash a block, prefetch its slots, then probe: the slot misses overlap.
             block.clear();
             let end = (i + BLOCK).min(n);

@@ -1,4 +1,8 @@
 //! Cooperative cancellation: long loops poll a shared flag that the binding raises on Ctrl-C.
+//!
+//! A loop polls through a [`Ticker`] (`let mut tick = interrupt.ticker(1 << 16);` then
+//! `tick.tick()?` once per step), which reads the flag on the first step and then once every
+//! so many steps, so that no loop writes its own `% N` test.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -34,6 +38,20 @@ impl<'a> Interrupt<'a> {
         }
     }
 
+    /// A poller that reads the flag on its first tick and then every `every`-th (a power of
+    /// two, so the test in the loop is a counter increment and a mask).
+    pub fn ticker(self, every: usize) -> Ticker<'a> {
+        assert!(
+            every.is_power_of_two(),
+            "poll period {every} is not a power of two"
+        );
+        Ticker {
+            interrupt: self,
+            count: 0,
+            mask: every - 1,
+        }
+    }
+
     /// Busy work that only stops when interrupted or after `seconds`: lets the binding's tests
     /// prove that Ctrl-C and the released GIL work without depending on a large input.
     pub fn spin(&self, seconds: f64) -> Result<u64> {
@@ -45,6 +63,27 @@ impl<'a> Interrupt<'a> {
             std::hint::spin_loop();
         }
         Ok(rounds)
+    }
+}
+
+/// Polls an [`Interrupt`] once every so many steps of a loop (see [`Interrupt::ticker`]).
+pub struct Ticker<'a> {
+    interrupt: Interrupt<'a>,
+    count: usize,
+    mask: usize,
+}
+
+impl Ticker<'_> {
+    /// One step: `Err(Error::Interrupted)` when this step polls and the flag is raised.
+    #[inline(always)]
+    pub fn tick(&mut self) -> Result<()> {
+        let due = self.count & self.mask == 0;
+        self.count = self.count.wrapping_add(1);
+        if due {
+            self.interrupt.check()
+        } else {
+            Ok(())
+        }
     }
 }
 
@@ -61,5 +100,18 @@ mod tests {
         assert_eq!(it.check(), Err(Error::Interrupted));
         assert_eq!(it.spin(10.0), Err(Error::Interrupted));
         assert!(Interrupt::never().check().is_ok());
+    }
+
+    #[test]
+    fn ticker_polls_on_the_first_step_and_then_every_period() {
+        let flag = AtomicBool::new(true);
+        let mut tick = Interrupt::new(&flag).ticker(4);
+        assert_eq!(tick.tick(), Err(Error::Interrupted));
+        for _ in 0..3 {
+            assert!(tick.tick().is_ok());
+        }
+        assert_eq!(tick.tick(), Err(Error::Interrupted));
+        let mut never = Interrupt::never().ticker(1);
+        assert!((0..10).all(|_| never.tick().is_ok()));
     }
 }

@@ -3,27 +3,24 @@
 //! Nothing here knows about Python. Node ids are dense `u32` indices; the binding layer maps
 //! them back to the caller's labels. Every long function takes an [`Interrupt`] and returns
 //! [`Error::Interrupted`] soon after it is raised.
+//!
+//! Every public item has one path, its module's: `graph::Graph`, `kind::Kind`,
+//! `exposure::holdings_of`, `cycles::simple_cycles`, ...
+//!
+//! [`Interrupt`]: interrupt::Interrupt
+//! [`Error::Interrupted`]: error::Error::Interrupted
 
 pub mod bounds;
 pub mod circular;
+mod csr;
 pub mod cycles;
 pub mod error;
 pub mod exposure;
-pub mod find_cycle;
 pub mod graph;
 pub mod ids;
 pub mod interrupt;
-mod local_solve;
-pub mod look_through;
-pub mod paths;
-pub mod plan;
+pub mod kind;
 mod prefetch;
 pub mod rng;
 pub mod scc;
-mod solve;
-mod spectral;
 pub mod synth;
-
-pub use error::{Error, Result};
-pub use graph::{EdgeInput, Graph, Kind};
-pub use interrupt::Interrupt;

@@ -8,25 +8,9 @@
 use rayon::prelude::*;
 
 use crate::error::Result;
-use crate::graph::{Graph, Kind};
+use crate::graph::Graph;
 use crate::interrupt::Interrupt;
-
-/// The edge kinds a traversal follows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct KindMask(u8);
-
-impl KindMask {
-    pub const ALL: KindMask = KindMask(0b111);
-    pub const EQUITY: KindMask = KindMask(1 << Kind::Equity as u8);
-
-    pub fn of(kinds: &[Kind]) -> KindMask {
-        KindMask(kinds.iter().fold(0, |m, &k| m | (1 << k as u8)))
-    }
-
-    pub fn contains(self, kind: Kind) -> bool {
-        self.0 & (1 << kind as u8) != 0
-    }
-}
+use crate::kind::KindMask;
 
 /// A partition of the nodes into strongly connected components.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,10 +120,9 @@ fn peel(g: &Graph, kinds: KindMask, interrupt: Interrupt) -> Result<Peeled> {
         .filter(|&v| out_left[v as usize] == 0)
         .collect();
     let mut next = 0;
+    let mut tick = interrupt.ticker(1 << 16);
     while next < sinks.len() {
-        if next % (1 << 16) == 0 {
-            interrupt.check()?;
-        }
+        tick.tick()?;
         let v = sinks[next];
         next += 1;
         all.insert(v);
@@ -171,10 +154,9 @@ fn peel(g: &Graph, kinds: KindMask, interrupt: Interrupt) -> Result<Peeled> {
         .filter(|&v| !all.contains(v) && in_left[v as usize] == 0)
         .collect();
     let mut next = 0;
+    let mut tick = interrupt.ticker(1 << 16);
     while next < sources.len() {
-        if next % (1 << 16) == 0 {
-            interrupt.check()?;
-        }
+        tick.tick()?;
         let v = sources[next];
         next += 1;
         all.insert(v);
@@ -230,17 +212,14 @@ pub fn strongly_connected_components(
         calls: Vec::new(),
         next: 0,
     };
-    let mut steps = 0usize;
+    let mut tick = interrupt.ticker(1 << 16);
     for root in 0..n as u32 {
         if peeled.all.contains(root) || t.state[root as usize].index != UNSEEN {
             continue;
         }
         t.discover(g, root);
         while let Some(&mut (v, ref mut p)) = t.calls.last_mut() {
-            steps += 1;
-            if steps % (1 << 16) == 0 {
-                interrupt.check()?;
-            }
+            tick.tick()?;
             let end = g.out_range(v).end;
             if *p < end {
                 let e = g.edge(*p);
@@ -323,8 +302,6 @@ mod tests {
         assert_eq!(all.count(), 1);
         let eq = strongly_connected_components(&g, KindMask::EQUITY, Interrupt::never()).unwrap();
         assert_eq!(eq.count(), 2);
-        assert!(KindMask::of(&[Kind::Credit]).contains(Kind::Credit));
-        assert!(!KindMask::of(&[Kind::Credit]).contains(Kind::Equity));
     }
 
     #[test]

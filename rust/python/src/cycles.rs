@@ -1,11 +1,11 @@
 //! Cycles of the money-flow graph: SCCs, one witness, all simple cycles, circular financing.
 
-use aiexposure_core::circular::{reciprocity, round_trips, self_funded_revenue};
-use aiexposure_core::cycles::{simple_cycles as enumerate, Cycle, CycleOptions};
+use aiexposure_core::circular;
+use aiexposure_core::cycles::{self, Cycle, CycleOptions};
 use aiexposure_core::exposure::Solver;
-use aiexposure_core::find_cycle::find_cycle as witness;
-use aiexposure_core::scc::{strongly_connected_components, KindMask};
-use aiexposure_core::{Graph, Kind};
+use aiexposure_core::graph::Graph;
+use aiexposure_core::kind::{Kind, KindMask};
+use aiexposure_core::scc;
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -35,7 +35,7 @@ pub fn components<'py>(
 ) -> PyResult<(U32s<'py>, U32s<'py>)> {
     detach::guard(py, || {
         let (g, kinds) = (&*graph.inner, mask(kinds)?);
-        let comps = detach::run(py, |it| strongly_connected_components(g, kinds, it))?;
+        let comps = detach::run(py, |it| scc::strongly_connected_components(g, kinds, it))?;
         let sizes: Vec<u32> = (0..comps.count()).map(|c| comps.size(c) as u32).collect();
         Ok((comps.component.into_pyarray(py), sizes.into_pyarray(py)))
     })
@@ -81,7 +81,7 @@ pub fn find_cycle<'py>(
 ) -> PyResult<Option<Columns<'py>>> {
     detach::guard(py, || {
         let (g, kinds) = (&*graph.inner, mask(kinds)?);
-        let found = detach::run(py, |it| witness(g, kinds, it))?;
+        let found = detach::run(py, |it| cycles::find_cycle(g, kinds, it))?;
         Ok(found.map(|c| columns(py, g, std::slice::from_ref(&c))))
     })
 }
@@ -113,7 +113,7 @@ pub fn simple_cycles<'py>(
             limit,
             max_nodes,
         };
-        let found = detach::run(py, |it| enumerate(g, &opts, it))?;
+        let found = detach::run(py, |it| cycles::simple_cycles(g, &opts, it))?;
         Ok((
             columns(py, g, &found.cycles),
             found.truncated,
@@ -123,9 +123,9 @@ pub fn simple_cycles<'py>(
 }
 
 /// Round trips per investment edge: (source, target, kind, invested, returned, ratio).
-#[pyfunction(name = "round_trips")]
+#[pyfunction]
 #[allow(clippy::type_complexity)]
-pub fn py_round_trips<'py>(
+pub fn round_trips<'py>(
     py: Python<'py>,
     graph: &CoreGraph,
 ) -> PyResult<(
@@ -138,7 +138,7 @@ pub fn py_round_trips<'py>(
 )> {
     detach::guard(py, || {
         let g = &*graph.inner;
-        let r = detach::run(py, |_| Ok(round_trips(g)))?;
+        let r = detach::run(py, |_| Ok(circular::round_trips(g)))?;
         let csr = g.csr();
         let mut source = Vec::with_capacity(r.edge.len());
         let mut u = 0u32;
@@ -177,7 +177,7 @@ pub fn self_funded<'py>(
             plan: graph.plan(py)?,
         };
         let payees = payees.as_ref().map(|p| p.as_slice()).transpose()?;
-        let rows = detach::run(py, |it| self_funded_revenue(&solver, payees, it))?;
+        let rows = detach::run(py, |it| circular::self_funded_revenue(&solver, payees, it))?;
         let node: Vec<u32> = rows.iter().map(|r| r.node).collect();
         let revenue: Vec<f64> = rows.iter().map(|r| r.revenue).collect();
         let funded: Vec<f64> = rows.iter().map(|r| r.self_funded).collect();
@@ -194,11 +194,11 @@ pub fn self_funded<'py>(
 }
 
 /// Weighted reciprocity: (Σ min(F_ij, F_ji), Σ F_ij, edges of unknown amount).
-#[pyfunction(name = "reciprocity")]
-pub fn py_reciprocity(py: Python<'_>, graph: &CoreGraph) -> PyResult<(f64, f64, usize)> {
+#[pyfunction]
+pub fn reciprocity(py: Python<'_>, graph: &CoreGraph) -> PyResult<(f64, f64, usize)> {
     detach::guard(py, || {
         let g = &*graph.inner;
-        let r = detach::run(py, |_| Ok(reciprocity(g)))?;
+        let r = detach::run(py, |_| Ok(circular::reciprocity(g)))?;
         Ok((r.reciprocated, r.total, r.unknown))
     })
 }

@@ -13,7 +13,8 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use aiexposure_core::{Interrupt, Result as CoreResult};
+use aiexposure_core::error;
+use aiexposure_core::interrupt::Interrupt;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use rayon::{ThreadPool, ThreadPoolBuilder};
@@ -59,7 +60,7 @@ pub fn guard<T>(py: Python<'_>, body: impl FnOnce() -> PyResult<T>) -> PyResult<
 pub fn run<T, F>(py: Python<'_>, work: F) -> PyResult<T>
 where
     T: Send,
-    F: FnOnce(Interrupt<'_>) -> CoreResult<T> + Send,
+    F: FnOnce(Interrupt<'_>) -> error::Result<T> + Send,
 {
     let stop = AtomicBool::new(false);
     let pool = pool()?;
@@ -99,20 +100,21 @@ where
     })
 }
 
-/// Spins for `seconds` inside `run`, for the tests of the GIL release and of Ctrl-C.
-#[pyfunction]
+/// Spins for `seconds` inside `run`, for the tests of the GIL release and of Ctrl-C (test
+/// hook: `_spin_for_test` in Python; a leading `_` in Rust would mean "unused").
+#[pyfunction(name = "_spin_for_test")]
 pub fn spin_for_test(py: Python<'_>, seconds: f64) -> PyResult<u64> {
     run(py, |interrupt| interrupt.spin(seconds))
 }
 
 /// Panics inside `run` (`where_ = "work"`), in a rayon task of the work (`"parallel"`) or
 /// while shaping the result after it (`"shaping"`), for the tests that no panic reaches
-/// Python as `PanicException`.
-#[pyfunction]
+/// Python as `PanicException` (test hook: `_panic_for_test` in Python).
+#[pyfunction(name = "_panic_for_test")]
 #[pyo3(signature = (where_="work"))]
 pub fn panic_for_test(py: Python<'_>, where_: &str) -> PyResult<usize> {
     guard(py, || {
-        let threads = run(py, |_| -> CoreResult<usize> {
+        let threads = run(py, |_| -> error::Result<usize> {
             match where_ {
                 "work" => panic!("deliberate panic for the test suite"),
                 "parallel" => {

@@ -5,8 +5,7 @@
 use std::any::Any;
 use std::fmt::Write;
 
-use aiexposure_core::error::OverHeld;
-use aiexposure_core::Error;
+use aiexposure_core::error::{Error, OverHeld};
 use pyo3::exceptions::{PyKeyboardInterrupt, PyRuntimeError};
 use pyo3::prelude::*;
 

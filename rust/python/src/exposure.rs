@@ -1,11 +1,8 @@
 //! Exposure solvers: integrated ownership, ultimate owners, simple paths, look-through.
 
-use aiexposure_core::exposure::{
-    exposure_to, holdings_of, integrated_walks, integrated_walks_sparse,
-    look_through as solve_look_through, simple_paths, ultimate_owners, ultimate_owners_with,
-    Entries, Solver, Stake,
-};
-use aiexposure_core::{Error, Kind};
+use aiexposure_core::error::Error;
+use aiexposure_core::exposure::{self, Entries, Solver, Stake};
+use aiexposure_core::kind::Kind;
 use std::collections::HashMap;
 
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
@@ -78,7 +75,7 @@ pub fn look_through<'py>(
             slice(&default, "default")?,
         );
         let solver = solver(py, graph)?;
-        let l = detach::run(py, |it| solve_look_through(&solver, s, d, unknown, it))?;
+        let l = detach::run(py, |it| exposure::look_through(&solver, s, d, unknown, it))?;
         Ok((
             l.equity.into_pyarray(py),
             l.credit.into_pyarray(py),
@@ -90,11 +87,11 @@ pub fn look_through<'py>(
 }
 
 /// Row `node` of the integrated-ownership matrix (walks): (issuers, direct, integrated).
-#[pyfunction(name = "holdings_of")]
-pub fn py_holdings_of<'py>(py: Python<'py>, graph: &CoreGraph, node: u32) -> PyResult<Line<'py>> {
+#[pyfunction]
+pub fn holdings_of<'py>(py: Python<'py>, graph: &CoreGraph, node: u32) -> PyResult<Line<'py>> {
     detach::guard(py, || {
         let solver = solver(py, graph)?;
-        let entries = detach::run(py, |it| holdings_of(&solver, node, it))?;
+        let entries = detach::run(py, |it| exposure::holdings_of(&solver, node, it))?;
         let g = &graph.inner;
         let direct = g
             .out_edges(node)
@@ -106,11 +103,11 @@ pub fn py_holdings_of<'py>(py: Python<'py>, graph: &CoreGraph, node: u32) -> PyR
 }
 
 /// Column `node` of the integrated-ownership matrix (walks): (holders, direct, integrated).
-#[pyfunction(name = "exposure_to")]
-pub fn py_exposure_to<'py>(py: Python<'py>, graph: &CoreGraph, node: u32) -> PyResult<Line<'py>> {
+#[pyfunction]
+pub fn exposure_to<'py>(py: Python<'py>, graph: &CoreGraph, node: u32) -> PyResult<Line<'py>> {
     detach::guard(py, || {
         let solver = solver(py, graph)?;
-        let entries = detach::run(py, |it| exposure_to(&solver, node, it))?;
+        let entries = detach::run(py, |it| exposure::exposure_to(&solver, node, it))?;
         let g = &graph.inner;
         Ok(line(py, entries, g.equity_holders(node)))
     })
@@ -158,19 +155,22 @@ pub fn integrated<'py>(
         let (stakes, bound): (Vec<Stake>, f64) = detach::run(py, |it| -> Result<_, Error> {
             match (method, solver) {
                 (Method::Walks, Some(s)) if threshold > 0.0 => {
-                    let (stakes, bound) = integrated_walks_sparse(&s, threshold, it)?;
+                    let (stakes, bound) = exposure::integrated_walks_sparse(&s, threshold, it)?;
                     Ok((stakes, bound))
                 }
-                (Method::Walks, Some(s)) => Ok((integrated_walks(&s, threshold, it)?, 0.0)),
+                (Method::Walks, Some(s)) => {
+                    Ok((exposure::integrated_walks(&s, threshold, it)?, 0.0))
+                }
                 (Method::Ultimate, Some(s)) => Ok((
                     match held {
-                        Some(h) => ultimate_owners_with(&s, h, threshold, it)?,
-                        None => ultimate_owners(&s, threshold, it)?,
+                        Some(h) => exposure::ultimate_owners_with(&s, h, threshold, it)?,
+                        None => exposure::ultimate_owners(&s, threshold, it)?,
                     },
                     0.0,
                 )),
                 _ => {
-                    let (stakes, cut) = simple_paths(g, max_depth, min_weight, threshold, it)?;
+                    let (stakes, cut) =
+                        exposure::simple_paths(g, max_depth, min_weight, threshold, it)?;
                     Ok((stakes, if cut { f64::INFINITY } else { 0.0 }))
                 }
             }

@@ -3,7 +3,7 @@
 use std::sync::{Arc, OnceLock};
 
 use aiexposure_core::exposure::Plan;
-use aiexposure_core::{EdgeInput, Graph};
+use aiexposure_core::graph::{EdgeInput, Graph};
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 

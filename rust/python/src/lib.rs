@@ -13,28 +13,30 @@ mod synth;
 
 use pyo3::prelude::*;
 
+/// The native module. Names starting with `_` are hooks for the test suite, not API.
 #[pymodule]
-fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
-    m.add_class::<graph::CoreGraph>()?;
-    m.add_function(wrap_pyfunction!(graph::build_graph, m)?)?;
-    m.add_function(wrap_pyfunction!(ids::factorize_int64, m)?)?;
-    m.add_function(wrap_pyfunction!(ids::factorize_utf8, m)?)?;
-    m.add_function(wrap_pyfunction!(ids::factorize_large_utf8, m)?)?;
-    m.add_function(wrap_pyfunction!(exposure::look_through, m)?)?;
-    m.add_function(wrap_pyfunction!(exposure::py_holdings_of, m)?)?;
-    m.add_function(wrap_pyfunction!(exposure::py_exposure_to, m)?)?;
-    m.add_function(wrap_pyfunction!(exposure::integrated, m)?)?;
-    m.add_function(wrap_pyfunction!(exposure::bounded, m)?)?;
-    m.add_function(wrap_pyfunction!(cycles::components, m)?)?;
-    m.add_function(wrap_pyfunction!(cycles::find_cycle, m)?)?;
-    m.add_function(wrap_pyfunction!(cycles::simple_cycles, m)?)?;
-    m.add_function(wrap_pyfunction!(cycles::py_round_trips, m)?)?;
-    m.add_function(wrap_pyfunction!(cycles::self_funded, m)?)?;
-    m.add_function(wrap_pyfunction!(cycles::py_reciprocity, m)?)?;
-    m.add_function(wrap_pyfunction!(synth::synthetic_investor_graph, m)?)?;
-    m.add_function(wrap_pyfunction!(detach::spin_for_test, m)?)?;
-    m.add_function(wrap_pyfunction!(detach::panic_for_test, m)?)?;
-    m.add_function(wrap_pyfunction!(detach::num_threads, m)?)?;
-    Ok(())
+mod _core {
+    #[pymodule_export]
+    #[allow(non_upper_case_globals)]
+    const __version__: &str = env!("CARGO_PKG_VERSION");
+
+    #[pymodule_export]
+    use crate::graph::{build_graph, CoreGraph};
+
+    #[pymodule_export]
+    use crate::ids::{factorize_int64, factorize_large_utf8, factorize_utf8};
+
+    #[pymodule_export]
+    use crate::exposure::{bounded, exposure_to, holdings_of, integrated, look_through};
+
+    #[pymodule_export]
+    use crate::cycles::{
+        components, find_cycle, reciprocity, round_trips, self_funded, simple_cycles,
+    };
+
+    #[pymodule_export]
+    use crate::synth::synthetic_investor_graph;
+
+    #[pymodule_export]
+    use crate::detach::{num_threads, panic_for_test, spin_for_test};
 }

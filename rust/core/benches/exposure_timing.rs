@@ -1,15 +1,17 @@
-//! Times a look-through solve on a 1M-node synthetic graph (release build):
-//! `cargo run --release -p aiexposure-core --example exposure_timing [cross_holding]`
+//! Times a look-through solve on a 1M-node synthetic graph (an optimized build):
+//! `cargo bench -p aiexposure-core --bench exposure_timing [-- cross_holding]`
 use std::time::Instant;
 
 use aiexposure_core::exposure::{look_through, Plan, Solver};
+use aiexposure_core::graph::{EdgeInput, Graph};
+use aiexposure_core::interrupt::Interrupt;
 use aiexposure_core::synth::{investor_graph, SynthParams};
-use aiexposure_core::{EdgeInput, Graph, Interrupt};
 
 fn main() {
     let cross: f64 = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
+        .skip(1)
+        // `cargo bench` adds a `--bench` flag; the first number is the cross-holding share.
+        .find_map(|a| a.parse().ok())
         .unwrap_or(0.0005);
     let params = SynthParams {
         num_nodes: 1_000_000,

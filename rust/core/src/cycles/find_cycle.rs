@@ -1,12 +1,12 @@
 //! One witness cycle, or proof there is none: a depth-first search that stops at the first
-//! back edge. Cheaper than enumerating (`cycles`) or condensing (`scc`) when a cycle exists
+//! back edge. Cheaper than enumerating (`simple_cycles`) or condensing (`scc`) when a cycle exists
 //! early; one pass over the edges when the graph is acyclic.
 
-use crate::cycles::Cycle;
+use super::api::Cycle;
 use crate::error::Result;
 use crate::graph::Graph;
 use crate::interrupt::Interrupt;
-use crate::scc::KindMask;
+use crate::kind::KindMask;
 
 const WHITE: u8 = 0;
 const ON_PATH: u8 = 1;
@@ -28,7 +28,7 @@ pub fn find_cycle(g: &Graph, kinds: KindMask, interrupt: Interrupt) -> Result<Op
     // Depth of each node on the current path, to cut the cycle out of it.
     let mut depth = vec![0u32; n];
     let mut path: Vec<Frame> = Vec::new();
-    let mut steps = 0usize;
+    let mut tick = interrupt.ticker(1 << 16);
     for root in 0..n as u32 {
         if color[root as usize] != WHITE {
             continue;
@@ -40,10 +40,7 @@ pub fn find_cycle(g: &Graph, kinds: KindMask, interrupt: Interrupt) -> Result<Op
             via: usize::MAX,
         });
         while let Some(top) = path.last_mut() {
-            steps += 1;
-            if steps % (1 << 16) == 0 {
-                interrupt.check()?;
-            }
+            tick.tick()?;
             let v = top.node;
             if top.next == g.out_range(v).end {
                 color[v as usize] = DONE;
@@ -92,7 +89,8 @@ fn rotated(g: &Graph, mut nodes: Vec<u32>, mut edges: Vec<usize>) -> Cycle {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::graph::{testing, Kind};
+    use crate::graph::testing;
+    use crate::kind::Kind;
 
     fn build(n: usize, edges: &[(u32, u32, u8)]) -> Graph {
         let rows: Vec<_> = edges

@@ -4,10 +4,10 @@
 
 use rayon::prelude::*;
 
+use super::local_solve::Block;
+use super::plan::{Direction, Plan, DENSE_LIMIT};
 use crate::error::{Error, Result};
 use crate::interrupt::Interrupt;
-use crate::local_solve::Block;
-use crate::plan::{Direction, Plan, DENSE_LIMIT};
 use crate::prefetch::prefetch;
 
 /// Rows per parallel task, and the level size below which a level runs on one thread.
@@ -306,10 +306,9 @@ impl Plan {
         // and inside them.
         let mut seen: HashSet<usize> = b.keys().copied().collect();
         let mut queue: Vec<usize> = seen.iter().copied().collect();
+        let mut tick = interrupt.ticker(1 << 16);
         while let Some(k) = queue.pop() {
-            if seen.len() % (1 << 16) == 0 {
-                interrupt.check()?;
-            }
+            tick.tick()?;
             let base = self.start[self.slot_of[k] as usize];
             let out = spread.outside.row(k).0.iter().map(|&j| j as usize);
             let inside = spread.inside.row(k).0.iter().map(|&j| base + j as usize);
@@ -345,10 +344,9 @@ impl Plan {
         }
         let mut xp: HashMap<usize, f64> = HashMap::with_capacity(seen.len());
         let at = |m: &HashMap<usize, f64>, k: usize| m.get(&k).copied().unwrap_or(0.0);
-        for (step, &slot) in slots.iter().enumerate() {
-            if step % 4096 == 0 {
-                interrupt.check()?;
-            }
+        let mut tick = interrupt.ticker(4096);
+        for &slot in &slots {
+            tick.tick()?;
             let slot = slot as usize;
             let (s, e) = self.range(slot);
             let rhs: Vec<f64> = (s..e)

@@ -13,11 +13,14 @@
 
 use rayon::prelude::*;
 
+use crate::csr::Csr;
 use crate::error::{Error, Result};
-use crate::graph::{Graph, Kind};
+use crate::graph::Graph;
 use crate::interrupt::Interrupt;
+use crate::kind::Kind;
+use crate::kind::KindMask;
 use crate::prefetch::prefetch;
-use crate::scc::{strongly_connected_components, Components, KindMask};
+use crate::scc::{strongly_connected_components, Components};
 
 /// Components up to this size are solved by dense LU, larger ones iteratively.
 pub const DENSE_LIMIT: usize = 256;
@@ -32,46 +35,11 @@ pub enum Direction {
     Holders,
 }
 
-/// Rows of plan positions with (column, share) entries.
-#[derive(Default)]
-pub(crate) struct PlanCsr {
-    pub(crate) offsets: Vec<usize>,
-    cols: Vec<u32>,
-    vals: Vec<f64>,
-}
-
-impl PlanCsr {
-    #[inline]
-    pub(crate) fn row(&self, k: usize) -> (&[u32], &[f64]) {
-        let r = self.offsets[k]..self.offsets[k + 1];
-        (&self.cols[r.clone()], &self.vals[r])
-    }
-
-    /// Concatenates row blocks built independently (in order).
-    fn concat(parts: Vec<PlanCsr>) -> PlanCsr {
-        let rows: usize = parts.iter().map(|p| p.offsets.len() - 1).sum();
-        let nnz: usize = parts.iter().map(|p| p.cols.len()).sum();
-        let mut out = PlanCsr {
-            offsets: Vec::with_capacity(rows + 1),
-            cols: Vec::with_capacity(nnz),
-            vals: Vec::with_capacity(nnz),
-        };
-        out.offsets.push(0);
-        for p in parts {
-            let base = out.cols.len();
-            out.offsets.extend(p.offsets[1..].iter().map(|o| o + base));
-            out.cols.extend_from_slice(&p.cols);
-            out.vals.extend_from_slice(&p.vals);
-        }
-        out
-    }
-}
-
 /// One direction's entries: those leaving each row's component (plan positions) and those
 /// inside it (positions relative to the component's first position).
 pub(crate) struct Side {
-    pub(crate) outside: PlanCsr,
-    pub(crate) inside: PlanCsr,
+    pub(crate) outside: Csr,
+    pub(crate) inside: Csr,
 }
 
 /// A level: its rows and its components that need a local solve (indices into `blocks`).
@@ -130,6 +98,7 @@ impl Plan {
         let mut level = vec![0u32; count];
         let flat = comps.all_members();
         let mut at = 0;
+        let mut tick = interrupt.ticker(1 << 16);
         for c in 0..count {
             let mut l = 0u32;
             for &v in comps.members(c) {
@@ -145,9 +114,7 @@ impl Plan {
                 }
             }
             level[c] = l;
-            if c % (1 << 16) == 0 {
-                interrupt.check()?;
-            }
+            tick.tick()?;
         }
         let num_levels = level.iter().max().map_or(0, |&l| l as usize + 1);
         // Slots: components by level, a counting sort.
@@ -203,8 +170,7 @@ impl Plan {
         };
         let holdings = layout.holdings(g);
         interrupt.check()?;
-        let holders = layout.transpose(&holdings);
-        interrupt.check()?;
+        let holders = layout.transpose(&holdings, interrupt)?;
         let simple: Vec<bool> = (0..count)
             .map(|slot| {
                 start[slot + 1] - start[slot] == 1 && holdings.inside.row(start[slot]).0.is_empty()
@@ -218,7 +184,7 @@ impl Plan {
             })
             .collect();
         let divergent = if upper {
-            crate::spectral::divergent_blocks(
+            super::spectral::divergent_blocks(
                 &holdings, &holders, &start, &simple, &closed, interrupt,
             )?
         } else {
@@ -326,6 +292,23 @@ impl Plan {
     }
 }
 
+/// A graph with its solve plan: what the exposure functions take.
+#[derive(Clone, Copy)]
+pub struct Solver<'a> {
+    pub g: &'a Graph,
+    pub plan: &'a Plan,
+}
+
+impl Solver<'_> {
+    pub fn solve(&self, dir: Direction, b: &[f64], interrupt: Interrupt) -> Result<Vec<f64>> {
+        self.plan.solve(dir, b, interrupt)
+    }
+
+    pub fn check_no_closed_cycle(&self) -> Result<()> {
+        self.plan.check_no_closed_cycle()
+    }
+}
+
 /// `f(src[i])` for every index i of `idx`, in parallel and in order, each read prefetched a
 /// few items ahead: the reads are random, and overlapping their misses is most of the speed.
 pub(crate) fn gather<'a, S: Sync, T: Send>(
@@ -357,13 +340,13 @@ impl Layout<'_> {
     /// for any thread count).
     fn holdings(&self, g: &Graph) -> Side {
         const ROWS: usize = 1 << 14;
-        let parts: Vec<(PlanCsr, PlanCsr)> = self
+        let parts: Vec<(Csr, Csr)> = self
             .order
             .par_chunks(ROWS)
             .enumerate()
             .map(|(chunk, nodes)| {
-                let mut outside = PlanCsr::default();
-                let mut inside = PlanCsr::default();
+                let mut outside = Csr::default();
+                let mut inside = Csr::default();
                 outside.offsets.push(0);
                 inside.offsets.push(0);
                 for (i, &v) in nodes.iter().enumerate() {
@@ -396,8 +379,8 @@ impl Layout<'_> {
             .collect();
         let (outside, inside): (Vec<_>, Vec<_>) = parts.into_iter().unzip();
         Side {
-            outside: PlanCsr::concat(outside),
-            inside: PlanCsr::concat(inside),
+            outside: Csr::concat(outside),
+            inside: Csr::concat(inside),
         }
     }
 }
@@ -405,87 +388,29 @@ impl Layout<'_> {
 impl Layout<'_> {
     /// The other direction's CSRs: entry (row k, column j) becomes (row j, column k), inside
     /// entries staying inside with local columns; each row's entries by increasing column.
-    fn transpose(&self, side: &Side) -> Side {
+    fn transpose(&self, side: &Side, interrupt: Interrupt) -> Result<Side> {
         let n = self.order.len();
+        // Inside entries never leave their component: row k's local column a is the row
+        // start(k) + a, where start(k) is the first position of k's component.
+        let base = |k: usize| self.start[self.slot_of[k] as usize];
         let (outside, inside) = rayon::join(
-            || transpose_outside(&side.outside, n),
             || {
-                // Inside entries never leave their component: row k's local column a is the
-                // row start(k) + a, where start(k) is the first position of k's component.
-                let base = |k: usize| self.start[self.slot_of[k] as usize];
-                let mut offsets = vec![0usize; n + 1];
-                for k in 0..n {
-                    for &a in side.inside.row(k).0 {
-                        offsets[base(k) + a as usize + 1] += 1;
-                    }
-                }
-                for k in 0..n {
-                    offsets[k + 1] += offsets[k];
-                }
-                let mut next = offsets[..n].to_vec();
-                let mut cols = vec![0u32; offsets[n]];
-                let mut vals = vec![0.0f64; offsets[n]];
-                for k in 0..n {
-                    let (cs, vs) = side.inside.row(k);
-                    for (&a, &w) in cs.iter().zip(vs) {
-                        let r = base(k) + a as usize;
-                        cols[next[r]] = (k - base(k)) as u32;
-                        vals[next[r]] = w;
-                        next[r] += 1;
-                    }
-                }
-                PlanCsr {
-                    offsets,
-                    cols,
-                    vals,
-                }
+                side.outside
+                    .transpose_with(n, |k, j| (j as usize, k as u32), interrupt)
+            },
+            || {
+                side.inside.transpose_with(
+                    n,
+                    |k, a| (base(k) + a as usize, (k - base(k)) as u32),
+                    interrupt,
+                )
             },
         );
-        Side { outside, inside }
-    }
-}
-
-/// The transpose of an `n`-row CSR with columns in `0..n`, built in parallel over ranges of
-/// its rows: each task scans every entry and keeps those of its rows, so the result does not
-/// depend on how the rows are split.
-fn transpose_outside(csr: &PlanCsr, n: usize) -> PlanCsr {
-    let parts = rayon::current_num_threads().max(1);
-    let parts: Vec<PlanCsr> = (0..parts)
-        .into_par_iter()
-        .map(|p| {
-            let (a, b) = (p * n / parts, (p + 1) * n / parts);
-            let mut offsets = vec![0usize; b - a + 1];
-            for &j in &csr.cols {
-                let j = j as usize;
-                if (a..b).contains(&j) {
-                    offsets[j - a + 1] += 1;
-                }
-            }
-            for r in 0..b - a {
-                offsets[r + 1] += offsets[r];
-            }
-            let mut next = offsets[..b - a].to_vec();
-            let mut cols = vec![0u32; offsets[b - a]];
-            let mut vals = vec![0.0f64; offsets[b - a]];
-            for k in 0..n {
-                let (cs, vs) = csr.row(k);
-                for (&j, &w) in cs.iter().zip(vs) {
-                    let j = j as usize;
-                    if (a..b).contains(&j) {
-                        cols[next[j - a]] = k as u32;
-                        vals[next[j - a]] = w;
-                        next[j - a] += 1;
-                    }
-                }
-            }
-            PlanCsr {
-                offsets,
-                cols,
-                vals,
-            }
+        Ok(Side {
+            outside: outside?,
+            inside: inside?,
         })
-        .collect();
-    PlanCsr::concat(parts)
+    }
 }
 
 /// Prefetches for the level pass: offsets of member `at + 16`, out-edges of `at + 8`, the
@@ -546,7 +471,7 @@ mod tests {
     use crate::graph::testing::equity;
     use crate::rng::Rng;
 
-    fn plan_row(csr: &PlanCsr, k: usize) -> impl Iterator<Item = (usize, u64)> + '_ {
+    fn plan_row(csr: &Csr, k: usize) -> impl Iterator<Item = (usize, u64)> + '_ {
         let (cols, vals) = csr.row(k);
         cols.iter()
             .zip(vals)

@@ -4,9 +4,9 @@
 
 use rayon::prelude::*;
 
+use crate::csr::Csr;
 use crate::error::{Error, Result};
 use crate::interrupt::Interrupt;
-use crate::plan::PlanCsr;
 
 /// Relative change (max norm) of a sweep at which the iterative solve stops.
 pub const TOLERANCE: f64 = 1e-13;
@@ -17,7 +17,7 @@ const DEPTH: usize = 2;
 
 /// The rows of one component in an inside CSR.
 pub(crate) struct Block<'a> {
-    pub(crate) inside: &'a PlanCsr,
+    pub(crate) inside: &'a Csr,
     pub(crate) s: usize,
     /// Sweep from the end (Holders): large components are laid out in DFS postorder of the
     /// holdings edges, so a sweep in that order (Holdings) or its reverse (Holders) solves
@@ -91,10 +91,9 @@ impl Block<'_> {
         let mut x = rhs.to_vec();
         let mut ring = Anderson::new(n);
         let mut residual = f64::INFINITY;
-        for sweep in 1..=MAX_SWEEPS {
-            if sweep % 4 == 0 {
-                interrupt.check()?;
-            }
+        let mut tick = interrupt.ticker(4);
+        for _ in 1..=MAX_SWEEPS {
+            tick.tick()?;
             let slot = ring.open();
             ring.g[slot].copy_from_slice(&x);
             self.sweep(rhs, &mut ring.g[slot]);

@@ -3,10 +3,11 @@
 
 use rayon::prelude::*;
 
+use super::integrated::{holders_with_equity, stakes_above, Stake};
 use crate::error::Result;
-use crate::exposure::{holders_with_equity, stakes_above, Stake};
-use crate::graph::{Graph, Kind};
+use crate::graph::Graph;
 use crate::interrupt::Interrupt;
+use crate::kind::Kind;
 
 /// Sum over simple paths (no repeated node) of the product of shares, from every holder.
 /// `max_depth` bounds the path length in edges; a partial path whose product falls below
@@ -31,12 +32,9 @@ pub fn simple_paths(
             // Iterative DFS: (node, product so far, next out-edge position).
             let mut stack: Vec<(u32, f64, usize)> = vec![(h, 1.0, g.out_range(h).start)];
             on_path[h as usize] = true;
-            let mut steps = 0usize;
+            let mut tick = interrupt.ticker(1 << 16);
             while let Some(&mut (v, w, ref mut p)) = stack.last_mut() {
-                steps += 1;
-                if steps % (1 << 16) == 0 {
-                    interrupt.check()?;
-                }
+                tick.tick()?;
                 if *p >= g.out_range(v).end {
                     on_path[v as usize] = false;
                     stack.pop();

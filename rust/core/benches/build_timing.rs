@@ -1,8 +1,9 @@
-//! Times the phases of building a 1M-node / 3.5M-edge random graph (release build):
-//! `cargo run --release -p aiexposure-core --example build_timing`
+//! Times the phases of building a 1M-node / 3.5M-edge random graph (an optimized build):
+//! `cargo bench -p aiexposure-core --bench build_timing`
 use std::time::Instant;
 
-use aiexposure_core::{EdgeInput, Graph, Interrupt};
+use aiexposure_core::graph::{EdgeInput, Graph};
+use aiexposure_core::interrupt::Interrupt;
 
 fn main() {
     let n = 1_000_000usize;

@@ -7,11 +7,11 @@
 
 use rayon::prelude::*;
 
+use super::plan::{gather, Direction, Solver};
 use crate::error::{Error, Result};
-use crate::exposure::Solver;
-use crate::graph::{Graph, Kind};
+use crate::graph::Graph;
 use crate::interrupt::Interrupt;
-use crate::plan::{gather, Direction};
+use crate::kind::Kind;
 use crate::prefetch::prefetch;
 
 /// Per plan position, what other rows read: value loss s, total loss t (R d before the row is

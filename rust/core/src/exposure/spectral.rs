@@ -13,9 +13,10 @@
 
 use rayon::prelude::*;
 
+use super::plan::Side;
+use crate::csr::Csr;
 use crate::error::Result;
 use crate::interrupt::Interrupt;
-use crate::plan::{PlanCsr, Side};
 
 /// Entry visits allowed per undecided block (beyond `MIN_ITERATIONS` iterations).
 const WORK_BUDGET: usize = 1_000_000_000;
@@ -41,7 +42,7 @@ pub(crate) fn divergent_blocks(
                 return Ok(false);
             }
             let (s, e) = (start[slot], start[slot + 1]);
-            let max_sum = |csr: &PlanCsr| {
+            let max_sum = |csr: &Csr| {
                 (s..e)
                     .map(|k| csr.row(k).1.iter().sum::<f64>())
                     .fold(0.0f64, f64::max)
@@ -56,15 +57,14 @@ pub(crate) fn divergent_blocks(
 
 /// Whether ρ(A) < 1 is proven for the block of rows `s..s + len` (columns local), by the
 /// Collatz–Wielandt bounds of A + I along a power iteration.
-fn radius_below_one(inside: &PlanCsr, s: usize, len: usize, interrupt: Interrupt) -> Result<bool> {
+fn radius_below_one(inside: &Csr, s: usize, len: usize, interrupt: Interrupt) -> Result<bool> {
     let nnz: usize = (s..s + len).map(|k| inside.row(k).0.len()).sum();
     let iterations = MIN_ITERATIONS.max(WORK_BUDGET / (nnz + len).max(1));
     let mut x = vec![1.0f64; len];
     let mut y = vec![0.0f64; len];
-    for it in 0..iterations {
-        if it % 16 == 0 {
-            interrupt.check()?;
-        }
+    let mut tick = interrupt.ticker(16);
+    for _ in 0..iterations {
+        tick.tick()?;
         let (mut lower, mut upper, mut top) = (f64::INFINITY, 0.0f64, 0.0f64);
         for a in 0..len {
             let (cols, vals) = inside.row(s + a);

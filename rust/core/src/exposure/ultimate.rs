@@ -1,0 +1,104 @@
+//! Ultimate owners (Dietzenbacher & Temurshoev): the part of each company owned by each root
+//! and by the free float.
+
+use rayon::prelude::*;
+
+use super::integrated::{holdings_of, Stake};
+use super::plan::{Direction, Solver};
+use crate::error::{Error, Result};
+use crate::interrupt::Interrupt;
+use crate::kind::Kind;
+
+/// Ultimate owners (Dietzenbacher & Temurshoev): for every company with an equity holder,
+/// the part owned by each root (a node nobody holds) and by the free float (`holder` None),
+/// summing to 1 per company. Entries above `threshold`, by holder then issuer.
+pub fn ultimate_owners(s: &Solver<'_>, threshold: f64, interrupt: Interrupt) -> Result<Vec<Stake>> {
+    let held: Vec<bool> = (0..s.g.num_nodes() as u32)
+        .map(|v| s.g.equity_holders(v).next().is_some())
+        .collect();
+    ultimate_owners_with(s, &held, threshold, interrupt)
+}
+
+/// `ultimate_owners` with the roots given by `held` (`held[v]`: v has an equity holder in the
+/// data), so that the graphs of an interval stake's minimums and maximums, which leave out the
+/// edges whose bound is 0, share the roots of the data.
+///
+/// On a plan of upper bounds (`Plan::upper`) the free float is the lower bound
+/// max(0, 1 − Σ_roots U[r, v]) (the free float shrinks as stakes grow), and a component whose
+/// walk sum diverges gives the roots above it +inf instead of an error.
+pub fn ultimate_owners_with(
+    s: &Solver<'_>,
+    held: &[bool],
+    threshold: f64,
+    interrupt: Interrupt,
+) -> Result<Vec<Stake>> {
+    let g = s.g;
+    let n = g.num_nodes();
+    if held.len() != n {
+        return Err(Error::InvalidArgument(format!(
+            "held has {} entries for {n} nodes",
+            held.len()
+        )));
+    }
+    let upper = s.plan.is_upper();
+    if !upper {
+        // A closed component has no root above it and no free float: U is undefined there.
+        s.check_no_closed_cycle()?;
+    }
+    let is_root = |v: u32| !held[v as usize];
+    let held_share: Vec<f64> = (0..n as u32)
+        .map(|v| g.equity_holders(v).map(|(_, sh)| sh).sum())
+        .collect();
+    let roots: Vec<u32> = (0..n as u32)
+        .filter(|&v| is_root(v) && g.out_edges(v).iter().any(|e| e.kind == Kind::Equity))
+        .collect();
+    let mut out = roots
+        .par_iter()
+        .map(|&r| {
+            Ok(holdings_of(s, r, interrupt)?
+                .into_iter()
+                .filter(|&(j, v)| v > threshold && !is_root(j))
+                .map(|(j, v)| Stake {
+                    holder: Some(r),
+                    issuer: j,
+                    value: v,
+                })
+                .collect::<Vec<_>>())
+        })
+        .collect::<Result<Vec<_>>>()?
+        .concat();
+    let float: Vec<f64> = if upper {
+        // Σ_roots U[r, ·] = (what the roots hold directly) (I − A)^-1; the float is the rest.
+        let by_roots: Vec<f64> = (0..n as u32)
+            .map(|v| {
+                g.equity_holders(v)
+                    .filter(|&(h, _)| is_root(h))
+                    .map(|(_, sh)| sh)
+                    .sum()
+            })
+            .collect();
+        let owned = s.solve(Direction::Holders, &by_roots, interrupt)?;
+        owned.iter().map(|&o| (1.0 - o).max(0.0)).collect()
+    } else {
+        let float: Vec<f64> = (0..n as u32)
+            .map(|v| {
+                if is_root(v) {
+                    0.0
+                } else {
+                    (1.0 - held_share[v as usize]).max(0.0)
+                }
+            })
+            .collect();
+        s.solve(Direction::Holders, &float, interrupt)?
+    };
+    out.extend(
+        (0..n as u32)
+            .filter(|&v| !is_root(v) && float[v as usize] > threshold)
+            .map(|v| Stake {
+                holder: None,
+                issuer: v,
+                value: float[v as usize],
+            }),
+    );
+    Ok(out)
+}
