@@ -97,3 +97,69 @@ def test_thread_count_follows_rayon_num_threads():
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "3"
+
+
+# --- errors by kind, results by name ------------------------------------------------------
+
+
+def _columns():
+    """Two equity edges 0 <-> 1 as the core's dense columns."""
+    import numpy as np
+
+    return (
+        np.array([0, 1], dtype=np.uint32),
+        np.array([1, 0], dtype=np.uint32),
+        np.zeros(2, dtype=np.uint8),
+        np.array([0.5, 0.5]),
+        np.empty(0),
+    )
+
+
+def test_bad_data_from_the_core_names_its_row():
+    import numpy as np
+
+    src, dst, kind, share, amount = _columns()
+    share = np.array([0.5, 1.5])
+    with pytest.raises(aiexposure.InvalidGraphError, match=r"row 1 \(0-based\)") as info:
+        _core.build_graph(2, src, dst, kind, share, amount, True)
+    assert info.value.rows == [1]
+    # Another reader names the row in its own words, from the same structured error.
+    assert (
+        info.value.located("statement s-7") == "statement s-7: equity share 1.5 is outside [0, 1]"
+    )
+
+
+def test_a_broken_contract_is_a_plain_value_error_not_bad_data():
+    import numpy as np
+
+    src, dst, kind, share, amount = _columns()
+    with pytest.raises(ValueError, match=r"differ in length|items") as info:
+        _core.build_graph(2, src, dst[:1], kind, share, amount, True)
+    assert not isinstance(info.value, aiexposure.AIExposureError)
+    core = _core.build_graph(2, src, dst, kind, share, amount, True)
+    with pytest.raises(ValueError, match="value_loss has 3 entries") as info:
+        _core.look_through(core, np.zeros(3), np.empty(0), 0.0)
+    assert not isinstance(info.value, aiexposure.AIExposureError)
+
+
+def test_results_cross_the_boundary_by_name():
+    import numpy as np
+
+    src, dst, kind, _, amount = _columns()
+    core = _core.build_graph(2, src, dst, kind, np.array([0.5, 0.25]), amount, True)
+    losses = _core.look_through(core, np.array([0.0, 8.0]), np.empty(0), 0.0)
+    assert set(losses) == {"equity", "credit", "commitment", "direct", "total"}
+    table = _core.integrated(core, "walks", 0.0)
+    assert set(table) == {"holder", "issuer", "direct", "integrated", "bound"}
+    keys = zip(table["holder"], table["issuer"], strict=True)
+    pairs = dict(zip(keys, table["direct"], strict=True))
+    assert pairs[(0, 1)] == 0.5 and pairs[(1, 0)] == 0.25
+
+
+def test_the_csr_is_exported_once_and_read_only():
+    g = Graph.from_arrow({"source": ["A", "B"], "target": ["B", "A"], "share": [0.5, 0.2]})
+    c = g.csr()
+    assert g.csr() is c  # cached: one export per graph
+    with pytest.raises(ValueError, match="read-only"):
+        c.share[0] = 0.9
+    assert c.indptr.tolist() == [0, 1, 2] and c.sources.tolist() == [0, 1]

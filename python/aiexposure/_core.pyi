@@ -1,10 +1,49 @@
 # Hand-written stubs of the native module aiexposure._core (rust/python). Private API: the
-# public one is aiexposure.Graph.
+# public one is aiexposure.Graph. Results come back as dicts of named values; the TypedDicts
+# below name them (CI runs `python -m mypy.stubtest aiexposure._core` against the module).
+from typing import TypedDict, final
+
 import numpy as np
 import numpy.typing as npt
 
+__all__ = [
+    "CoreGraph",
+    "__version__",
+    "_panic_for_test",
+    "_spin_for_test",
+    "bounded",
+    "build_graph",
+    "components",
+    "exposure_to",
+    "factorize_int64",
+    "factorize_large_utf8",
+    "factorize_utf8",
+    "find_cycle",
+    "holdings_of",
+    "integrated",
+    "look_through",
+    "num_threads",
+    "reciprocity",
+    "round_trips",
+    "self_funded",
+    "simple_cycles",
+    "synthetic_investor_graph",
+]
+
 __version__: str
 
+_F64s = npt.NDArray[np.float64]
+_U32s = npt.NDArray[np.uint32]
+_U8s = npt.NDArray[np.uint8]
+
+class _Csr(TypedDict):
+    offsets: npt.NDArray[np.uint64]
+    targets: _U32s
+    kinds: _U8s
+    shares: _F64s
+    amounts: _F64s  # empty when no amount is known
+
+@final
 class CoreGraph:
     @property
     def num_nodes(self) -> int: ...
@@ -16,46 +55,45 @@ class CoreGraph:
     def upper(self) -> bool: ...
     def reweighted(
         self,
-        shares: npt.NDArray[np.float64],
+        shares: _F64s,
         drop_zero: bool,
         check_share_sums: bool,
         upper: bool,
     ) -> CoreGraph: ...
     def edge_positions(
         self,
-        source: npt.NDArray[np.uint32],
-        target: npt.NDArray[np.uint32],
-        kind: npt.NDArray[np.uint8],
+        source: _U32s,
+        target: _U32s,
+        kind: _U8s,
     ) -> npt.NDArray[np.int64]: ...
     def divergent_components(self) -> list[tuple[int, list[int]]]: ...
-    def csr(
-        self,
-    ) -> tuple[
-        npt.NDArray[np.uint64],
-        npt.NDArray[np.uint32],
-        npt.NDArray[np.uint8],
-        npt.NDArray[np.float64],
-        npt.NDArray[np.float64],
-    ]: ...
+    def csr(self) -> _Csr: ...
 
 def build_graph(
     num_nodes: int,
-    source: npt.NDArray[np.uint32],
-    target: npt.NDArray[np.uint32],
-    kind: npt.NDArray[np.uint8],
-    share: npt.NDArray[np.float64],
-    amount: npt.NDArray[np.float64],
+    source: _U32s,
+    target: _U32s,
+    kind: _U8s,
+    share: _F64s,
+    amount: _F64s,
     check_share_sums: bool,
 ) -> CoreGraph: ...
-def factorize_int64(
-    chunks: list[npt.NDArray[np.int64]],
-) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint64]]: ...
-def factorize_utf8(
-    offsets: list[npt.NDArray[np.int32]], data: list[npt.NDArray[np.uint8]]
-) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint64]]: ...
-def factorize_large_utf8(
-    offsets: list[npt.NDArray[np.int64]], data: list[npt.NDArray[np.uint8]]
-) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint64]]: ...
+
+class _Codes(TypedDict):
+    codes: _U32s  # each id's dense index
+    first: npt.NDArray[np.uint64]  # each index's first position
+
+def factorize_int64(chunks: list[npt.NDArray[np.int64]]) -> _Codes: ...
+def factorize_utf8(offsets: list[npt.NDArray[np.int32]], data: list[_U8s]) -> _Codes: ...
+def factorize_large_utf8(offsets: list[npt.NDArray[np.int64]], data: list[_U8s]) -> _Codes: ...
+
+class _SyntheticEdges(TypedDict):
+    source: npt.NDArray[np.int64]
+    target: npt.NDArray[np.int64]
+    kind: _U8s
+    share: _F64s
+    amount: _F64s  # empty without commitments
+
 def synthetic_investor_graph(
     num_nodes: int,
     avg_degree: float,
@@ -63,32 +101,38 @@ def synthetic_investor_graph(
     max_held: float,
     commitments: float,
     seed: int,
-    core_held: npt.NDArray[np.float64],
-) -> tuple[
-    npt.NDArray[np.int64],
-    npt.NDArray[np.int64],
-    npt.NDArray[np.uint8],
-    npt.NDArray[np.float64],
-    npt.NDArray[np.float64],
-]: ...
+    core_held: _F64s,
+) -> _SyntheticEdges: ...
+
+class _Losses(TypedDict):
+    equity: _F64s
+    credit: _F64s
+    commitment: _F64s
+    direct: _F64s  # the whole first round, W s + R d
+    total: _F64s  # (I - W)^-1 (W s + R d)
+
 def look_through(
     graph: CoreGraph,
-    value_loss: npt.NDArray[np.float64],
-    default: npt.NDArray[np.float64],
+    value_loss: _F64s,
+    default: _F64s,
     unknown: float,
-) -> tuple[
-    npt.NDArray[np.float64],
-    npt.NDArray[np.float64],
-    npt.NDArray[np.float64],
-    npt.NDArray[np.float64],
-    npt.NDArray[np.float64],
-]: ...
-def holdings_of(
-    graph: CoreGraph, node: int
-) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
-def exposure_to(
-    graph: CoreGraph, node: int
-) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
+) -> _Losses: ...
+
+class _Line(TypedDict):
+    nodes: _U32s
+    direct: _F64s
+    integrated: _F64s
+
+def holdings_of(graph: CoreGraph, node: int) -> _Line: ...
+def exposure_to(graph: CoreGraph, node: int) -> _Line: ...
+
+class _Integrated(TypedDict):
+    holder: npt.NDArray[np.int64]  # -1: the free float
+    issuer: _U32s
+    direct: _F64s
+    integrated: _F64s
+    bound: float  # the largest error of a value; inf when simple paths were cut
+
 def integrated(
     graph: CoreGraph,
     method: str,
@@ -96,32 +140,36 @@ def integrated(
     max_depth: int | None = None,
     min_weight: float = 0.0,
     held: npt.NDArray[np.bool_] | None = None,
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint32], npt.NDArray[np.float64], float]: ...
-def bounded(
-    lo: npt.NDArray[np.float64], hi: npt.NDArray[np.float64]
-) -> tuple[
-    npt.NDArray[np.float64],
-    npt.NDArray[np.float64],
-    npt.NDArray[np.uint8],
-    int,
-    npt.NDArray[np.uint8],
-    int,
-    npt.NDArray[np.uint8],
-    int,
-]: ...
+) -> _Integrated: ...
 
-# Cycles: (lengths, nodes flat, kinds flat, weight, bottleneck); NaN is a missing value.
-_Cycles = tuple[
-    npt.NDArray[np.uint32],
-    npt.NDArray[np.uint32],
-    npt.NDArray[np.uint8],
-    npt.NDArray[np.float64],
-    npt.NDArray[np.float64],
-]
+class _Bounded(TypedDict):
+    lo: _F64s
+    hi: _F64s
+    agree: _U8s  # validity bitmap of the value column
+    disagree: int
+    lo_valid: _U8s
+    lo_nulls: int
+    hi_valid: _U8s
+    hi_nulls: int
 
-def components(
-    graph: CoreGraph, kinds: list[int]
-) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32]]: ...
+def bounded(lo: _F64s, hi: _F64s) -> _Bounded: ...
+
+class _Components(TypedDict):
+    component: _U32s
+    sizes: _U32s
+
+class _Cycles(TypedDict):
+    lengths: _U32s
+    nodes: _U32s  # flat, cycle after cycle
+    kinds: _U8s  # flat, per edge
+    weight: _F64s  # NaN: no weight
+    bottleneck: _F64s  # NaN: an amount unknown
+
+class _FoundCycles(_Cycles):
+    truncated: bool
+    over_budget: bool
+
+def components(graph: CoreGraph, kinds: list[int]) -> _Components: ...
 def find_cycle(graph: CoreGraph, kinds: list[int]) -> _Cycles | None: ...
 def simple_cycles(
     graph: CoreGraph,
@@ -131,28 +179,33 @@ def simple_cycles(
     min_weight: float | None = None,
     min_amount: float | None = None,
     max_nodes: int = ...,
-) -> tuple[_Cycles, bool, bool]: ...
-def round_trips(
-    graph: CoreGraph,
-) -> tuple[
-    npt.NDArray[np.uint32],
-    npt.NDArray[np.uint32],
-    npt.NDArray[np.uint8],
-    npt.NDArray[np.float64],
-    npt.NDArray[np.float64],
-    npt.NDArray[np.float64],
-]: ...
-def self_funded(
-    graph: CoreGraph,
-    payees: npt.NDArray[np.uint32] | None = None,
-) -> tuple[
-    npt.NDArray[np.uint32],
-    npt.NDArray[np.float64],
-    npt.NDArray[np.float64],
-    npt.NDArray[np.uint32],
-    npt.NDArray[np.uint32],
-]: ...
-def reciprocity(graph: CoreGraph) -> tuple[float, float, int]: ...
+) -> _FoundCycles: ...
+
+class _RoundTrips(TypedDict):
+    source: _U32s
+    target: _U32s
+    kind: _U8s
+    invested: _F64s
+    returned: _F64s
+    ratio: _F64s
+
+def round_trips(graph: CoreGraph) -> _RoundTrips: ...
+
+class _SelfFunded(TypedDict):
+    node: _U32s
+    revenue: _F64s
+    self_funded: _F64s
+    unknown: _U32s
+    unknown_owned: _U32s
+
+def self_funded(graph: CoreGraph, payees: _U32s | None = None) -> _SelfFunded: ...
+
+class _Reciprocity(TypedDict):
+    reciprocated: float
+    total: float
+    unknown: int
+
+def reciprocity(graph: CoreGraph) -> _Reciprocity: ...
 def _spin_for_test(seconds: float) -> int: ...
 def _panic_for_test(where_: str = "work") -> int: ...
 def num_threads() -> int: ...

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import numbers
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,8 +47,8 @@ def followed_kinds(kinds: str | Iterable[str] | None) -> list[int]:
 
 
 def strongly_connected_components(h: Handle, kinds: Any) -> pa.Table:
-    component, sizes = h.call(_core.components, h.core, followed_kinds(kinds))
-    component = component.astype(np.int64)
+    found = h.call(_core.components, h.core, followed_kinds(kinds))
+    component, sizes = found["component"].astype(np.int64), found["sizes"]
     return pa.table(
         {
             "node": h.nodes.labels,
@@ -100,8 +100,9 @@ def _weight_bounds(
     return np.where(exact, weight, np.nan), w_lo, w_hi
 
 
-def _cycle_table(h: Handle, found: tuple, truncated: bool) -> pa.Table:
-    lengths, nodes, kinds, weight, bottleneck = found
+def _cycle_table(h: Handle, found: Mapping[str, Any], truncated: bool) -> pa.Table:
+    lengths, nodes, kinds = found["lengths"], found["nodes"], found["kinds"]
+    weight, bottleneck = found["weight"], found["bottleneck"]
     offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
     # 32-bit list offsets unless the cycles hold more than 2^31 - 1 nodes in all.
@@ -168,7 +169,7 @@ def simple_cycles(
         # Keep every cycle whose upper bound passes: search the capped maximums' graph (the
         # same edges but those whose maximum is 0, which no positive min_weight keeps).
         core = exposure_cores(h.stakes, h.core)[1]
-    columns, truncated, over_budget = h.call(
+    found = h.call(
         _core.simple_cycles,
         core,
         codes,
@@ -178,7 +179,8 @@ def simple_cycles(
         _bound("min_amount", min_amount),
         min(max_nodes, 2**64 - 1),
     )
-    table = _cycle_table(h, columns, truncated)
+    truncated, over_budget = found["truncated"], found["over_budget"]
+    table = _cycle_table(h, found, truncated)
     if over_budget:
         warnings.warn(
             f"simple_cycles: the cycles found hold more than max_nodes={max_nodes:,} nodes in "
@@ -233,7 +235,9 @@ class CircularFinancing:
 
 def circular_financing(h: Handle, payees: Iterable[Any] | None = None) -> CircularFinancing:
     core = h.core
-    source, target, kind, invested, returned, ratio = h.call(_core.round_trips, core)
+    r = h.call(_core.round_trips, core)
+    source, target, kind = r["source"], r["target"], r["kind"]
+    invested, returned, ratio = r["invested"], r["returned"], r["ratio"]
     trips = pa.table(
         {
             "investor": h.nodes.take(pa.array(source)),
@@ -247,13 +251,15 @@ def circular_financing(h: Handle, payees: Iterable[Any] | None = None) -> Circul
     stakes = h.stakes
     chosen = None if payees is None else h.nodes.indices(payees, "payees")
     if stakes is None:
-        node, revenue, funded, unknown, _ = h.call(_core.self_funded, core, chosen)
+        low = h.call(_core.self_funded, core, chosen)
     else:
         lo_core, hi_core = exposure_cores(stakes, core)
-        node, revenue, funded, unknown, _ = h.call(_core.self_funded, lo_core, chosen)
-        _, _, funded_hi, _, owned_hi = h.call(_core.self_funded, hi_core, chosen)
+        low = h.call(_core.self_funded, lo_core, chosen)
+        high = h.call(_core.self_funded, hi_core, chosen)
+        funded_hi, owned_hi = high["self_funded"], high["unknown_owned"]
         # A commitment of unknown amount from a customer the payee may own: no upper bound.
         funded_hi = np.where(owned_hi > 0, np.inf, funded_hi)
+    node, revenue, funded, unknown = (low[k] for k in ("node", "revenue", "self_funded", "unknown"))
 
     def share_of(funded: np.ndarray) -> np.ndarray:
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -273,7 +279,8 @@ def circular_financing(h: Handle, payees: Iterable[Any] | None = None) -> Circul
         metadata = bound_metadata(stakes, hi_core, h.nodes.labels)
     columns["unknown_commitments"] = pa.array(unknown.astype(np.int64))
     funded_table = pa.table(columns, metadata=metadata)
-    reciprocated, total, unknown_amounts = h.call(_core.reciprocity, core)
+    rec = h.call(_core.reciprocity, core)
+    reciprocated, total, unknown_amounts = rec["reciprocated"], rec["total"], rec["unknown"]
     return CircularFinancing(
         round_trips=trips,
         self_funded=funded_table,

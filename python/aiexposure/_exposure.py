@@ -103,14 +103,10 @@ def integrated_ownership(
     bounds = h.bounds()
     if bounds is not None:
         return _integrated_bounds(h, bounds, method, threshold, max_depth, min_weight)
-    holder, issuer, value, bound = h.call(
+    found = h.call(
         _core.integrated, h.core, method, float(threshold), max_depth, float(min_weight or 0.0)
     )
-    direct = _direct_shares(h, np.maximum(holder, 0), issuer)
-    free_float = holder < 0
-    if free_float.any():
-        held = _held(h)
-        direct[free_float] = np.maximum(1.0 - held[issuer[free_float]], 0.0)
+    holder, issuer, bound = found["holder"], found["issuer"], found["bound"]
     cut = method == "simple_paths" and bound == math.inf
     metadata = {METHOD: method.encode(), TRUNCATED: b"true" if cut else b"false"}
     if method == "walks":
@@ -119,8 +115,8 @@ def integrated_ownership(
         {
             "holder": h.nodes.take_or_null(holder),
             "issuer": h.nodes.take(pa.array(issuer)),
-            "direct": pa.array(direct, pa.float64()),
-            "integrated": pa.array(value, pa.float64()),
+            "direct": pa.array(found["direct"], pa.float64()),
+            "integrated": pa.array(found["integrated"], pa.float64()),
         },
         metadata=metadata,
     )
@@ -147,11 +143,12 @@ def _integrated_bounds(
     # Exact methods run in full and are cut after the join; sparse walks keep their
     # threshold (a value at the minimums below it is left null).
     t = float(threshold) if sparse else 0.0
-    runs = [
+    low, high = (
         h.call(_core.integrated, core, method, t, max_depth, float(min_weight or 0.0), held_in_data)
         for core in (lo_core, hi_core)
-    ]
-    (h_lo, i_lo, v_lo, b_lo), (h_hi, i_hi, v_hi, b_hi) = runs
+    )
+    h_lo, i_lo, v_lo, b_lo = low["holder"], low["issuer"], low["integrated"], low["bound"]
+    h_hi, i_hi, v_hi, b_hi = high["holder"], high["issuer"], high["integrated"], high["bound"]
 
     # Join the two runs on (holder, issuer), the free float (-1) last: one sort of both.
     hk = np.concatenate([np.where(h_lo < 0, n, h_lo), np.where(h_hi < 0, n, h_hi)])
@@ -185,6 +182,8 @@ def _integrated_bounds(
     holder = np.where(free_float, -1, holder)
     lo_s = np.nan_to_num(stakes.lo, nan=0.0)
     hi_s = np.nan_to_num(stakes.hi, nan=0.0)
+    # The direct shares of the joined rows, from the money graph: a pair one run left out
+    # (below a sparse threshold) still has its direct share.
     d_lo = _direct_shares(h, np.maximum(holder, 0), issuer, lo_s)
     d_hi = _direct_shares(h, np.maximum(holder, 0), issuer, hi_s)
     if free_float.any():
@@ -294,9 +293,10 @@ def _indirect(core: Any, direct: np.ndarray, total: np.ndarray) -> np.ndarray:
     infinite = np.isinf(direct)
     if infinite.any():
         # The upper core's own CSR: its shares are the capped maximums.
-        offsets, targets, kinds, shares, _ = core.csr()
+        c = core.csr()
+        offsets, targets, shares = c["offsets"], c["targets"], c["shares"]
         sources = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets).astype(np.int64))
-        eq = kinds == Kind.EQUITY
+        eq = c["kinds"] == Kind.EQUITY
         terms = shares[eq] * total[targets[eq]]
         wt = np.bincount(sources[eq], weights=terms, minlength=len(total))
         out[infinite] = wt[infinite]
@@ -316,6 +316,18 @@ def look_through(
     return with_old_names(table, LOSS_RENAMES, "Graph.look_through", stacklevel=4)
 
 
+def _loss_columns(losses: Mapping[str, Any], indirect: np.ndarray) -> dict[str, np.ndarray]:
+    """The core's losses under the table's names (docs/columns.md)."""
+    return {
+        "equity_loss": losses["equity"],
+        "credit_loss": losses["credit"],
+        "commitment_loss": losses["commitment"],
+        "direct_loss": losses["direct"],
+        "indirect_loss": indirect,
+        "total_loss": losses["total"],
+    }
+
+
 def _look_through(h: Handle, value_loss: Any, default: Any, method: str) -> pa.Table:
     if method != "walks":
         raise ValueError(
@@ -329,12 +341,10 @@ def _look_through(h: Handle, value_loss: Any, default: Any, method: str) -> pa.T
     lo_core, hi_core = (bounds[0], bounds[1]) if bounds else (h.core, h.core)
     low = h.call(_core.look_through, lo_core, s, d, 0.0)
     high = h.call(_core.look_through, hi_core, s, d, math.inf) if bounds or unknown_hit else None
-    low_cols = dict(zip(LOSS_COLUMNS, [*low[:4], low[4] - low[3], low[4]], strict=True))
+    low_cols = _loss_columns(low, low["total"] - low["direct"])
     if high is None:
         return pa.table({"node": h.nodes.labels, **{k: pa.array(v) for k, v in low_cols.items()}})
-    high_cols = dict(
-        zip(LOSS_COLUMNS, [*high[:4], _indirect(hi_core, high[3], high[4]), high[4]], strict=True)
-    )
+    high_cols = _loss_columns(high, _indirect(hi_core, high["direct"], high["total"]))
     columns: dict[str, Any] = {"node": h.nodes.labels}
     for name in LOSS_COLUMNS:
         columns |= value_and_bounds(name, low_cols[name], high_cols[name])
@@ -353,17 +363,17 @@ def one_line(h: Handle, node: Any, column: bool) -> pa.Table:
     fn = _core.exposure_to if column else _core.holdings_of
     bounds = h.bounds()
     if bounds is None:
-        nodes, direct, values = h.call(fn, h.core, index)
+        line = h.call(fn, h.core, index)
         return pa.table(
             {
-                name: h.nodes.take(pa.array(nodes)),
-                "direct": pa.array(direct),
-                "integrated": pa.array(values),
+                name: h.nodes.take(pa.array(line["nodes"])),
+                "direct": pa.array(line["direct"]),
+                "integrated": pa.array(line["integrated"]),
             }
         )
     lo_core, hi_core, stakes = bounds
-    n_lo, _, v_lo = h.call(fn, lo_core, index)
-    n_hi, _, v_hi = h.call(fn, hi_core, index)
+    low, high = h.call(fn, lo_core, index), h.call(fn, hi_core, index)
+    n_lo, v_lo, n_hi, v_hi = low["nodes"], low["integrated"], high["nodes"], high["integrated"]
     nodes = np.union1d(n_lo, n_hi).astype(np.int64)
     lo = np.zeros(len(nodes))
     hi = np.zeros(len(nodes))

@@ -5,14 +5,18 @@ the arrays derived once per graph. ``Graph`` owns one; ``_exposure``, ``_cycles`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
+from . import _core
 from ._nodes import Nodes
 from ._stakes import Stakes, exposure_cores
 from ._vocabulary import Kind
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,7 @@ class Handle:
 
     __slots__ = ("_csr", "core", "memo", "nodes", "stakes")
 
-    def __init__(self, core: Any, nodes: Nodes, stakes: Stakes | None = None) -> None:
+    def __init__(self, core: _core.CoreGraph, nodes: Nodes, stakes: Stakes | None = None) -> None:
         self.core = core
         self.nodes = nodes
         self.stakes = stakes
@@ -63,15 +67,17 @@ class Handle:
     def num_nodes(self) -> int:
         return self.core.num_nodes
 
-    def call(self, fn: Any, *args: Any) -> Any:
+    def call(self, fn: Callable[..., T], *args: Any) -> T:
         """A core call, its errors' node markers renamed with the labels."""
         return self.nodes.call(fn, *args)
 
     @property
     def csr(self) -> Csr:
         if self._csr is None:
-            offsets, targets, kinds, shares, amounts = self.core.csr()
-            indptr = offsets.astype(np.int64)
+            exported = self.call(self.core.csr)
+            targets, kinds, shares = exported["targets"], exported["kinds"], exported["shares"]
+            amounts = exported["amounts"]
+            indptr = exported["offsets"].astype(np.int64)
             if not len(amounts):  # the core stores no amounts when none is known
                 amounts = np.full(len(targets), np.nan)
             uncertain = (
@@ -89,7 +95,7 @@ class Handle:
             )
         return self._csr
 
-    def bounds(self) -> tuple[Any, Any, Stakes] | None:
+    def bounds(self) -> tuple[_core.CoreGraph, _core.CoreGraph, Stakes] | None:
         """(core of the minimums, core of the capped maximums, stakes), or None when every
         stake is exact."""
         if self.stakes is None:

@@ -107,9 +107,10 @@ def encode(columns: list[tuple[str, pa.ChunkedArray]]) -> NodeIds:
         offset_dtype = np.int64 if work_type == pa.large_string() else np.int32
         buffers = [_string_buffers(c, offset_dtype) for c in chunks]
         fn = _core.factorize_large_utf8 if offset_dtype is np.int64 else _core.factorize_utf8
-        codes, first = fn([o for o, _ in buffers], [d for _, d in buffers])
+        found = fn([o for o, _ in buffers], [d for _, d in buffers])
     else:
-        codes, first = _core.factorize_int64([_int64_view(c) for c in chunks])
+        found = _core.factorize_int64([_int64_view(c) for c in chunks])
+    codes, first = found["codes"], found["first"]
 
     labels = _take_first(chunks, first, work_type)
     if labels.type != id_type:

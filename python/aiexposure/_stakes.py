@@ -54,7 +54,7 @@ class Stakes:
         self.lo, self.hi_raw, self.lo_open, self.hi_open = lo, hi_raw, lo_open, hi_open
         self.targets = targets
         self.hi = capped_maximums(targets, lo, hi_raw)
-        self._cores: tuple[Any, Any] | None = None
+        self._cores: tuple[_core.CoreGraph, _core.CoreGraph] | None = None
         self._uncertain = (self.hi > self.lo) | ((self.lo == self.hi) & (self.lo == 0))
         self._attainable: bool | None = None
 
@@ -98,11 +98,14 @@ def capped_maximums(targets: np.ndarray, lo: np.ndarray, hi_raw: np.ndarray) -> 
     return hi
 
 
-def merged_stakes(core: Any, src: np.ndarray, dst: np.ndarray, rows: RowStakes) -> Stakes:
+def merged_stakes(
+    core: _core.CoreGraph, src: np.ndarray, dst: np.ndarray, rows: RowStakes
+) -> Stakes:
     """Per edge position of ``core`` (built from the rows' minimums), the merged interval of
     its rows: minimums as the core summed them, maximums summed and capped at 1, a bound open
     when any merged row's is."""
-    _, targets, kinds, shares, _ = core.csr()
+    exported = core.csr()
+    targets, kinds, shares = exported["targets"], exported["kinds"], exported["shares"]
     m = len(targets)
     equity_rows = np.flatnonzero(~np.isnan(rows.lo))
     kind = np.full(len(equity_rows), Kind.EQUITY, dtype=np.uint8)
@@ -120,7 +123,9 @@ def merged_stakes(core: Any, src: np.ndarray, dst: np.ndarray, rows: RowStakes) 
     return Stakes(lo, hi_raw, lo_open, hi_open, targets)
 
 
-def exposure_cores(stakes: Stakes, money_core: Any) -> tuple[Any, Any]:
+def exposure_cores(
+    stakes: Stakes, money_core: _core.CoreGraph
+) -> tuple[_core.CoreGraph, _core.CoreGraph]:
     """The core graphs of the minimums and of the capped maximums (equity edges whose bound
     is 0 left out), built once."""
     if stakes._cores is None:
@@ -133,7 +138,7 @@ def exposure_cores(stakes: Stakes, money_core: Any) -> tuple[Any, Any]:
     return stakes._cores
 
 
-def metadata(stakes: Stakes, upper_core: Any, labels: Any) -> dict[bytes, bytes]:
+def metadata(stakes: Stakes, upper_core: _core.CoreGraph, labels: Any) -> dict[bytes, bytes]:
     """What a bounded table says of its bounds: whether each is attained, and the
     components whose upper bound diverges (size and first members)."""
     divergent = upper_core.divergent_components()
@@ -155,7 +160,7 @@ def value_and_bounds(name: str, lo: np.ndarray, hi: np.ndarray) -> dict[str, pa.
     NaN (a bound not computed) is null. Bounds within 1e-12 relative agree: the two solves
     run over different plans, and sum in different orders (rust/core/src/bounds.rs, one
     parallel pass; the Arrow arrays are built on its buffers, no copy)."""
-    lo, hi, agree, disagree, lo_valid, lo_nulls, hi_valid, hi_nulls = _core.bounded(
+    b = _core.bounded(
         np.ascontiguousarray(lo, dtype=np.float64), np.ascontiguousarray(hi, dtype=np.float64)
     )
 
@@ -166,7 +171,7 @@ def value_and_bounds(name: str, lo: np.ndarray, hi: np.ndarray) -> dict[str, pa.
         )
 
     return {
-        name: column(lo, agree, disagree),
-        f"{name}_min": column(lo, lo_valid, lo_nulls),
-        f"{name}_max": column(hi, hi_valid, hi_nulls),
+        name: column(b["lo"], b["agree"], b["disagree"]),
+        f"{name}_min": column(b["lo"], b["lo_valid"], b["lo_nulls"]),
+        f"{name}_max": column(b["hi"], b["hi_valid"], b["hi_nulls"]),
     }

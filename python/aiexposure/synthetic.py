@@ -113,8 +113,11 @@ def investor_graph(
                 f"num_nodes ({num_nodes}) must be at least the core's {len(core_names)} nodes"
             )
 
-    source, target, kind, share, amount = _core.synthetic_investor_graph(
+    edges = _core.synthetic_investor_graph(
         int(num_nodes), avg_degree, cross_holding, max_held, commitments, int(seed), core_held
+    )
+    source, target, kind, share, amount = (
+        edges[k] for k in ("source", "target", "kind", "share", "amount")
     )
     if not len(amount):
         amount = np.full(len(source), np.nan)

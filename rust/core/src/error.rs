@@ -26,6 +26,11 @@ pub enum Error {
     #[error("{0}")]
     InvalidArgument(String),
 
+    /// An edge row that breaks the data model (a node index, kind code, share or amount out
+    /// of range): bad data, told by its row.
+    #[error("row {row}: {problem}")]
+    InvalidRow { row: usize, problem: String },
+
     /// More distinct nodes or edges than `u32` indices can address.
     #[error("the graph has {count} {what}; at most {max} are supported")]
     TooLarge {

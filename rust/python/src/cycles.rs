@@ -6,16 +6,13 @@ use aiexposure_core::exposure::Solver;
 use aiexposure_core::graph::Graph;
 use aiexposure_core::kind::{Kind, KindMask};
 use aiexposure_core::scc;
-use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
+use numpy::{IntoPyArray, PyReadonlyArray1};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 
-use crate::detach;
 use crate::graph::CoreGraph;
-
-type U32s<'py> = Bound<'py, PyArray1<u32>>;
-type U8s<'py> = Bound<'py, PyArray1<u8>>;
-type F64s<'py> = Bound<'py, PyArray1<f64>>;
+use crate::{columns, detach};
 
 /// The mask of the kind codes the Python layer passes (0 equity, 1 credit, 2 commitment).
 fn mask(kinds: Vec<u8>) -> PyResult<KindMask> {
@@ -26,26 +23,31 @@ fn mask(kinds: Vec<u8>) -> PyResult<KindMask> {
     Ok(KindMask::of(&kinds))
 }
 
-/// (component of each node, size of each component); components numbered sinks first.
+/// {component (of each node), sizes (of each component)}; components numbered sinks first.
 #[pyfunction]
 pub fn components<'py>(
     py: Python<'py>,
     graph: &CoreGraph,
     kinds: Vec<u8>,
-) -> PyResult<(U32s<'py>, U32s<'py>)> {
+) -> PyResult<Bound<'py, PyDict>> {
     detach::guard(py, || {
         let (g, kinds) = (&*graph.inner, mask(kinds)?);
         let comps = detach::run(py, |it| scc::strongly_connected_components(g, kinds, it))?;
         let sizes: Vec<u32> = (0..comps.count()).map(|c| comps.size(c) as u32).collect();
-        Ok((comps.component.into_pyarray(py), sizes.into_pyarray(py)))
+        columns!(py;
+            "component" => comps.component.into_pyarray(py),
+            "sizes" => sizes.into_pyarray(py),
+        )
     })
 }
 
-/// Flat columns of a list of cycles: (lengths, nodes, kinds per edge, weight, bottleneck);
-/// NaN stands for a missing weight or bottleneck.
-type Columns<'py> = (U32s<'py>, U32s<'py>, U8s<'py>, F64s<'py>, F64s<'py>);
-
-fn columns<'py>(py: Python<'py>, g: &Graph, cycles: &[Cycle]) -> Columns<'py> {
+/// Flat columns of a list of cycles: {lengths, nodes, kinds (per edge), weight,
+/// bottleneck}; NaN stands for a missing weight or bottleneck.
+fn cycle_columns<'py>(
+    py: Python<'py>,
+    g: &Graph,
+    cycles: &[Cycle],
+) -> PyResult<Bound<'py, PyDict>> {
     let lengths: Vec<u32> = cycles.iter().map(|c| c.nodes.len() as u32).collect();
     let nodes: Vec<u32> = cycles
         .iter()
@@ -63,12 +65,12 @@ fn columns<'py>(py: Python<'py>, g: &Graph, cycles: &[Cycle]) -> Columns<'py> {
         .iter()
         .map(|c| c.bottleneck.unwrap_or(f64::NAN))
         .collect();
-    (
-        lengths.into_pyarray(py),
-        nodes.into_pyarray(py),
-        kinds.into_pyarray(py),
-        weight.into_pyarray(py),
-        bottleneck.into_pyarray(py),
+    columns!(py;
+        "lengths" => lengths.into_pyarray(py),
+        "nodes" => nodes.into_pyarray(py),
+        "kinds" => kinds.into_pyarray(py),
+        "weight" => weight.into_pyarray(py),
+        "bottleneck" => bottleneck.into_pyarray(py),
     )
 }
 
@@ -78,16 +80,19 @@ pub fn find_cycle<'py>(
     py: Python<'py>,
     graph: &CoreGraph,
     kinds: Vec<u8>,
-) -> PyResult<Option<Columns<'py>>> {
+) -> PyResult<Option<Bound<'py, PyDict>>> {
     detach::guard(py, || {
         let (g, kinds) = (&*graph.inner, mask(kinds)?);
         let found = detach::run(py, |it| cycles::find_cycle(g, kinds, it))?;
-        Ok(found.map(|c| columns(py, g, std::slice::from_ref(&c))))
+        found
+            .map(|c| cycle_columns(py, g, std::slice::from_ref(&c)))
+            .transpose()
     })
 }
 
-/// Every simple cycle matching the options, in the core's deterministic order, whether a
-/// bound (`limit` or `max_nodes`) truncated them, and whether it was `max_nodes`.
+/// Every simple cycle matching the options, in the core's deterministic order, as
+/// `cycle_columns` plus `truncated` (a bound, `limit` or `max_nodes`, cut the list) and
+/// `over_budget` (it was `max_nodes`).
 #[pyfunction]
 #[allow(clippy::too_many_arguments)]
 #[pyo3(signature = (
@@ -102,7 +107,7 @@ pub fn simple_cycles<'py>(
     min_weight: Option<f64>,
     min_amount: Option<f64>,
     max_nodes: usize,
-) -> PyResult<(Columns<'py>, bool, bool)> {
+) -> PyResult<Bound<'py, PyDict>> {
     detach::guard(py, || {
         let g = &*graph.inner;
         let opts = CycleOptions {
@@ -114,31 +119,19 @@ pub fn simple_cycles<'py>(
             max_nodes,
         };
         let found = detach::run(py, |it| cycles::simple_cycles(g, &opts, it))?;
-        Ok((
-            columns(py, g, &found.cycles),
-            found.truncated,
-            found.over_budget,
-        ))
+        let out = cycle_columns(py, g, &found.cycles)?;
+        out.set_item("truncated", found.truncated)?;
+        out.set_item("over_budget", found.over_budget)?;
+        Ok(out)
     })
 }
 
-/// Round trips per investment edge: (source, target, kind, invested, returned, ratio).
+/// Round trips per investment edge: {source, target, kind, invested, returned, ratio}.
 #[pyfunction]
-#[allow(clippy::type_complexity)]
-pub fn round_trips<'py>(
-    py: Python<'py>,
-    graph: &CoreGraph,
-) -> PyResult<(
-    U32s<'py>,
-    U32s<'py>,
-    U8s<'py>,
-    F64s<'py>,
-    F64s<'py>,
-    F64s<'py>,
-)> {
+pub fn round_trips<'py>(py: Python<'py>, graph: &CoreGraph) -> PyResult<Bound<'py, PyDict>> {
     detach::guard(py, || {
         let g = &*graph.inner;
-        let r = detach::run(py, |_| Ok(circular::round_trips(g)))?;
+        let r = detach::run_ok(py, || circular::round_trips(g));
         let csr = g.csr();
         let mut source = Vec::with_capacity(r.edge.len());
         let mut u = 0u32;
@@ -150,27 +143,26 @@ pub fn round_trips<'py>(
         }
         let target: Vec<u32> = r.edge.iter().map(|&p| g.edge(p).target).collect();
         let kind: Vec<u8> = r.edge.iter().map(|&p| g.edge(p).kind as u8).collect();
-        Ok((
-            source.into_pyarray(py),
-            target.into_pyarray(py),
-            kind.into_pyarray(py),
-            r.invested.into_pyarray(py),
-            r.returned.into_pyarray(py),
-            r.ratio.into_pyarray(py),
-        ))
+        columns!(py;
+            "source" => source.into_pyarray(py),
+            "target" => target.into_pyarray(py),
+            "kind" => kind.into_pyarray(py),
+            "invested" => r.invested.into_pyarray(py),
+            "returned" => r.returned.into_pyarray(py),
+            "ratio" => r.ratio.into_pyarray(py),
+        )
     })
 }
 
-/// Self-funded revenue per payee: (node, revenue, self_funded, unknown commitments, those of
-/// them paid by a customer the payee owns).
+/// Self-funded revenue per payee: {node, revenue, self_funded, unknown (commitments of
+/// unknown amount), unknown_owned (those of them paid by a customer the payee owns)}.
 #[pyfunction]
-#[allow(clippy::type_complexity)]
 #[pyo3(signature = (graph, payees=None))]
 pub fn self_funded<'py>(
     py: Python<'py>,
     graph: &CoreGraph,
     payees: Option<PyReadonlyArray1<'py, u32>>,
-) -> PyResult<(U32s<'py>, F64s<'py>, F64s<'py>, U32s<'py>, U32s<'py>)> {
+) -> PyResult<Bound<'py, PyDict>> {
     detach::guard(py, || {
         let solver = Solver {
             g: &graph.inner,
@@ -183,22 +175,27 @@ pub fn self_funded<'py>(
         let funded: Vec<f64> = rows.iter().map(|r| r.self_funded).collect();
         let unknown: Vec<u32> = rows.iter().map(|r| r.unknown).collect();
         let owned: Vec<u32> = rows.iter().map(|r| r.unknown_owned).collect();
-        Ok((
-            node.into_pyarray(py),
-            revenue.into_pyarray(py),
-            funded.into_pyarray(py),
-            unknown.into_pyarray(py),
-            owned.into_pyarray(py),
-        ))
+        columns!(py;
+            "node" => node.into_pyarray(py),
+            "revenue" => revenue.into_pyarray(py),
+            "self_funded" => funded.into_pyarray(py),
+            "unknown" => unknown.into_pyarray(py),
+            "unknown_owned" => owned.into_pyarray(py),
+        )
     })
 }
 
-/// Weighted reciprocity: (Σ min(F_ij, F_ji), Σ F_ij, edges of unknown amount).
+/// Weighted reciprocity: {reciprocated (Σ min(F_ij, F_ji)), total (Σ F_ij), unknown (edges
+/// of unknown amount)}.
 #[pyfunction]
-pub fn reciprocity(py: Python<'_>, graph: &CoreGraph) -> PyResult<(f64, f64, usize)> {
+pub fn reciprocity<'py>(py: Python<'py>, graph: &CoreGraph) -> PyResult<Bound<'py, PyDict>> {
     detach::guard(py, || {
         let g = &*graph.inner;
-        let r = detach::run(py, |_| Ok(circular::reciprocity(g)))?;
-        Ok((r.reciprocated, r.total, r.unknown))
+        let r = detach::run_ok(py, || circular::reciprocity(g));
+        columns!(py;
+            "reciprocated" => r.reciprocated,
+            "total" => r.total,
+            "unknown" => r.unknown,
+        )
     })
 }

@@ -100,6 +100,22 @@ where
     })
 }
 
+/// `run` for work that cannot fail (no error, no interrupt to poll): the GIL is still
+/// released and the work still runs on this process's pool, but there is no error to map
+/// (polars' `enter_polars_ok`). A panic in it still comes back as `InternalError` through the
+/// caller's `guard`.
+pub fn run_ok<T, F>(py: Python<'_>, work: F) -> T
+where
+    T: Send,
+    F: FnOnce() -> T + Send,
+{
+    match pool() {
+        Ok(pool) => py.detach(|| pool.install(work)),
+        // No worker threads to be had: the work still runs, on this thread.
+        Err(_) => py.detach(work),
+    }
+}
+
 /// Spins for `seconds` inside `run`, for the tests of the GIL release and of Ctrl-C (test
 /// hook: `_spin_for_test` in Python; a leading `_` in Rust would mean "unused").
 #[pyfunction(name = "_spin_for_test")]
@@ -134,5 +150,5 @@ pub fn panic_for_test(py: Python<'_>, where_: &str) -> PyResult<usize> {
 /// The number of threads parallel calls of this process use.
 #[pyfunction]
 pub fn num_threads(py: Python<'_>) -> PyResult<usize> {
-    run(py, |_| Ok(rayon::current_num_threads()))
+    guard(py, || Ok(run_ok(py, rayon::current_num_threads)))
 }

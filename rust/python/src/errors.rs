@@ -1,27 +1,35 @@
 //! The one place core errors become Python exceptions. The classes live in
-//! `aiexposure.errors`; node references are written `⟦index⟧` and listed in the exception's
-//! `node_indices` so the Python layer can name them with the caller's labels.
+//! `aiexposure.errors` and are imported once, typed; node references are written `⟦index⟧`
+//! and listed in the exception's `node_indices` so the Python layer can name them with the
+//! caller's labels. A broken contract (a caller's bug) is a plain `ValueError`; bad data is
+//! an `InvalidGraphError` with its `rows` or `nodes`.
 
 use std::any::Any;
 use std::fmt::Write;
 
 use aiexposure_core::error::{Error, OverHeld};
-use pyo3::exceptions::{PyKeyboardInterrupt, PyRuntimeError};
+use pyo3::exceptions::{PyKeyboardInterrupt, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
+
+pyo3::import_exception!(aiexposure.errors, InvalidGraphError);
+pyo3::import_exception!(aiexposure.errors, ClosedCycleError);
+pyo3::import_exception!(aiexposure.errors, ConvergenceError);
+pyo3::import_exception!(aiexposure.errors, InternalError);
 
 fn node(i: u32) -> String {
     format!("⟦{i}⟧")
 }
 
-fn raise(py: Python<'_>, class: &str, message: String, nodes: Vec<u32>) -> PyErr {
-    let build = || -> PyResult<PyErr> {
-        let module = py.import("aiexposure.errors")?;
-        let exc = module.getattr(class)?.call1((message.clone(),))?;
-        exc.setattr("node_indices", nodes.clone())?;
-        Ok(PyErr::from_value(exc))
-    };
-    // Only if the Python package itself is broken; keep the message anyway.
-    build().unwrap_or_else(|e| PyRuntimeError::new_err(format!("{message} ({e})")))
+/// `err` with its node references and rows attached as attributes.
+fn with_context(py: Python<'_>, err: PyErr, nodes: Vec<u32>, rows: Vec<usize>) -> PyErr {
+    let value = err.value(py);
+    let attached = value
+        .setattr("node_indices", nodes)
+        .and_then(|()| value.setattr("rows", rows));
+    match attached {
+        Ok(()) => err,
+        Err(e) => e,
+    }
 }
 
 fn describe_over_held(issuers: &[OverHeld], count: usize, nodes: &mut Vec<u32>) -> String {
@@ -76,8 +84,24 @@ pub fn to_pyerr(py: Python<'_>, error: Error) -> PyErr {
     let mut nodes = Vec::new();
     match error {
         Error::Interrupted => PyKeyboardInterrupt::new_err("interrupted"),
-        Error::InvalidArgument(msg) => raise(py, "InvalidGraphError", msg, nodes),
-        Error::TooLarge { .. } => raise(py, "InvalidGraphError", error.to_string(), nodes),
+        Error::InvalidArgument(msg) => PyValueError::new_err(msg),
+        Error::InvalidRow { row, problem } => {
+            let err = with_context(
+                py,
+                InvalidGraphError::new_err(format!("row {row} (0-based): {problem}")),
+                nodes,
+                vec![row],
+            );
+            // Where the row is, in the words of the reader that made it (`located`).
+            match err
+                .value(py)
+                .setattr("template", format!("{{rows}}: {problem}"))
+            {
+                Ok(()) => err,
+                Err(e) => e,
+            }
+        }
+        Error::TooLarge { .. } => InvalidGraphError::new_err(error.to_string()),
         Error::ClosedCycle { members, size } => {
             let names: Vec<String> = members.iter().map(|&m| node(m)).collect();
             let more = size - members.len();
@@ -89,34 +113,34 @@ pub fn to_pyerr(py: Python<'_>, error: Error) -> PyErr {
                 names.join(", "),
                 if more > 0 { format!(" and {more} more") } else { String::new() }
             );
-            raise(py, "ClosedCycleError", msg, members)
+            with_context(py, ClosedCycleError::new_err(msg), members, Vec::new())
         }
-        Error::Convergence { .. } => raise(
-            py,
-            "ConvergenceError",
-            format!("{error}; no result is returned rather than an inaccurate one"),
-            nodes,
-        ),
+        Error::Convergence { .. } => ConvergenceError::new_err(format!(
+            "{error}; no result is returned rather than an inaccurate one"
+        )),
         Error::OverHeld { issuers, count } => {
             let msg = describe_over_held(&issuers, count, &mut nodes);
-            raise(py, "InvalidGraphError", msg, nodes)
+            with_context(py, InvalidGraphError::new_err(msg), nodes, Vec::new())
         }
     }
 }
 
+/// A panic, as `InternalError`; a plain `RuntimeError` should even the package's Python
+/// part be broken (importing the class panics then), never `PanicException`.
 pub fn internal_error(py: Python<'_>, payload: &(dyn Any + Send)) -> PyErr {
     let what = payload
         .downcast_ref::<&str>()
         .map(|s| s.to_string())
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "unknown panic".to_string());
-    raise(
-        py,
-        "InternalError",
-        format!(
-            "internal error in aiexposure's Rust core: {what}. This is a bug: please report it \
-             with the input that triggered it."
-        ),
-        Vec::new(),
-    )
+    let message = format!(
+        "internal error in aiexposure's Rust core: {what}. This is a bug: please report it \
+         with the input that triggered it."
+    );
+    let typed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let err = InternalError::new_err(message.clone());
+        let _ = err.value(py);
+        err
+    }));
+    typed.unwrap_or_else(|_| PyRuntimeError::new_err(message))
 }

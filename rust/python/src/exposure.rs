@@ -2,31 +2,19 @@
 
 use aiexposure_core::error::Error;
 use aiexposure_core::exposure::{self, Entries, Solver, Stake};
+use aiexposure_core::graph::Graph;
 use aiexposure_core::kind::Kind;
+use rayon::prelude::*;
 use std::collections::HashMap;
 
-use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
+use numpy::{IntoPyArray, PyReadonlyArray1};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 
 use crate::arrays::slice;
-use crate::detach;
 use crate::graph::CoreGraph;
-
-type Line<'py> = (
-    Bound<'py, PyArray1<u32>>,
-    Bound<'py, PyArray1<f64>>,
-    Bound<'py, PyArray1<f64>>,
-);
-type F64s<'py> = Bound<'py, PyArray1<f64>>;
-/// (equity, credit, commitment, direct, total) per node.
-type Losses<'py> = (F64s<'py>, F64s<'py>, F64s<'py>, F64s<'py>, F64s<'py>);
-type Table<'py> = (
-    Bound<'py, PyArray1<i64>>,
-    Bound<'py, PyArray1<u32>>,
-    Bound<'py, PyArray1<f64>>,
-    f64,
-);
+use crate::{columns, detach};
 
 fn solver<'a>(py: Python<'_>, graph: &'a CoreGraph) -> PyResult<Solver<'a>> {
     Ok(Solver {
@@ -35,13 +23,13 @@ fn solver<'a>(py: Python<'_>, graph: &'a CoreGraph) -> PyResult<Solver<'a>> {
     })
 }
 
-/// (nodes, direct shares, integrated values) of one row or column; `direct` lists the
-/// node's direct equity neighbours and their shares.
+/// {nodes, direct, integrated} of one row or column; `direct` lists the node's direct
+/// equity neighbours and their shares.
 fn line<'py>(
     py: Python<'py>,
     entries: Entries,
     direct: impl Iterator<Item = (u32, f64)>,
-) -> Line<'py> {
+) -> PyResult<Bound<'py, PyDict>> {
     let mut shares: HashMap<u32, f64> = HashMap::new();
     for (v, s) in direct {
         *shares.entry(v).or_insert(0.0) += s;
@@ -51,16 +39,16 @@ fn line<'py>(
         .map(|(v, _)| shares.get(v).copied().unwrap_or(0.0))
         .collect();
     let (nodes, values): (Vec<u32>, Vec<f64>) = entries.into_iter().unzip();
-    (
-        nodes.into_pyarray(py),
-        direct.into_pyarray(py),
-        values.into_pyarray(py),
+    columns!(py;
+        "nodes" => nodes.into_pyarray(py),
+        "direct" => direct.into_pyarray(py),
+        "integrated" => values.into_pyarray(py),
     )
 }
 
-/// First-round loss by channel (equity `W s`, credit, commitment), the whole first round
-/// `W s + R d` and the total `(I - W)^-1 (W s + R d)`, per node; an unknown amount hit by a
-/// default counts `unknown` (0 or +inf).
+/// {equity, credit, commitment}: the first-round loss by channel (`W s`, loans, committed
+/// purchases), `direct`: the whole first round `W s + R d`, `total`: `(I - W)^-1 (W s + R d)`,
+/// per node; an unknown amount hit by a default counts `unknown` (0 or +inf).
 #[pyfunction]
 pub fn look_through<'py>(
     py: Python<'py>,
@@ -68,7 +56,7 @@ pub fn look_through<'py>(
     value_loss: PyReadonlyArray1<'py, f64>,
     default: PyReadonlyArray1<'py, f64>,
     unknown: f64,
-) -> PyResult<Losses<'py>> {
+) -> PyResult<Bound<'py, PyDict>> {
     detach::guard(py, || {
         let (s, d) = (
             slice(&value_loss, "value_loss")?,
@@ -76,19 +64,24 @@ pub fn look_through<'py>(
         );
         let solver = solver(py, graph)?;
         let l = detach::run(py, |it| exposure::look_through(&solver, s, d, unknown, it))?;
-        Ok((
-            l.equity.into_pyarray(py),
-            l.credit.into_pyarray(py),
-            l.commitment.into_pyarray(py),
-            l.direct.into_pyarray(py),
-            l.total.into_pyarray(py),
-        ))
+        columns!(py;
+            "equity" => l.equity.into_pyarray(py),
+            "credit" => l.credit.into_pyarray(py),
+            "commitment" => l.commitment.into_pyarray(py),
+            "direct" => l.direct.into_pyarray(py),
+            "total" => l.total.into_pyarray(py),
+        )
     })
 }
 
-/// Row `node` of the integrated-ownership matrix (walks): (issuers, direct, integrated).
+/// Row `node` of the integrated-ownership matrix (walks): {nodes (issuers), direct,
+/// integrated}.
 #[pyfunction]
-pub fn holdings_of<'py>(py: Python<'py>, graph: &CoreGraph, node: u32) -> PyResult<Line<'py>> {
+pub fn holdings_of<'py>(
+    py: Python<'py>,
+    graph: &CoreGraph,
+    node: u32,
+) -> PyResult<Bound<'py, PyDict>> {
     detach::guard(py, || {
         let solver = solver(py, graph)?;
         let entries = detach::run(py, |it| exposure::holdings_of(&solver, node, it))?;
@@ -98,23 +91,29 @@ pub fn holdings_of<'py>(py: Python<'py>, graph: &CoreGraph, node: u32) -> PyResu
             .iter()
             .filter(|e| e.kind == Kind::Equity)
             .map(|e| (e.target, e.share));
-        Ok(line(py, entries, direct))
+        line(py, entries, direct)
     })
 }
 
-/// Column `node` of the integrated-ownership matrix (walks): (holders, direct, integrated).
+/// Column `node` of the integrated-ownership matrix (walks): {nodes (holders), direct,
+/// integrated}.
 #[pyfunction]
-pub fn exposure_to<'py>(py: Python<'py>, graph: &CoreGraph, node: u32) -> PyResult<Line<'py>> {
+pub fn exposure_to<'py>(
+    py: Python<'py>,
+    graph: &CoreGraph,
+    node: u32,
+) -> PyResult<Bound<'py, PyDict>> {
     detach::guard(py, || {
         let solver = solver(py, graph)?;
         let entries = detach::run(py, |it| exposure::exposure_to(&solver, node, it))?;
         let g = &graph.inner;
-        Ok(line(py, entries, g.equity_holders(node)))
+        line(py, entries, g.equity_holders(node))
     })
 }
 
-/// (holder or -1 for the free float, issuer, value, error bound: 0 when exact, infinite
-/// when a simple-path bound cut paths).
+/// {holder (-1 for the free float), issuer, direct (the holder's direct share; for the free
+/// float, the part of the issuer nobody in this graph holds), integrated, bound (the largest
+/// error of a value: 0 when exact, infinite when a simple-path bound cut paths)}.
 #[pyfunction]
 #[pyo3(signature = (graph, method, threshold, max_depth=None, min_weight=0.0, held=None))]
 pub fn integrated<'py>(
@@ -125,7 +124,7 @@ pub fn integrated<'py>(
     max_depth: Option<usize>,
     min_weight: f64,
     held: Option<PyReadonlyArray1<'py, bool>>,
-) -> PyResult<Table<'py>> {
+) -> PyResult<Bound<'py, PyDict>> {
     detach::guard(py, || {
         // `held`: which nodes have an equity holder in the data (ultimate's roots), when the
         // graph is one bound of interval stakes and has left out the edges whose bound is 0.
@@ -181,48 +180,63 @@ pub fn integrated<'py>(
             .collect();
         let issuer: Vec<u32> = stakes.iter().map(|s| s.issuer).collect();
         let value: Vec<f64> = stakes.iter().map(|s| s.value).collect();
-        Ok((
-            holder.into_pyarray(py),
-            issuer.into_pyarray(py),
-            value.into_pyarray(py),
-            bound,
-        ))
+        let direct = detach::run_ok(py, || direct_shares(g, &stakes));
+        columns!(py;
+            "holder" => holder.into_pyarray(py),
+            "issuer" => issuer.into_pyarray(py),
+            "direct" => direct.into_pyarray(py),
+            "integrated" => value.into_pyarray(py),
+            "bound" => bound,
+        )
     })
 }
 
-/// The columns of a bounded result (`aiexposure_core::bounds`): (lo, hi, the value column's
-/// validity bitmap and null count, lo's and hi's validity bitmaps and null counts).
+/// The columns of a bounded result (`aiexposure_core::bounds`): {lo, hi, agree (the value
+/// column's validity bitmap), disagree (its null count), lo_valid, lo_nulls, hi_valid,
+/// hi_nulls}.
 #[pyfunction]
-#[allow(clippy::type_complexity)]
 pub fn bounded<'py>(
     py: Python<'py>,
     lo: PyReadonlyArray1<'py, f64>,
     hi: PyReadonlyArray1<'py, f64>,
-) -> PyResult<(
-    F64s<'py>,
-    F64s<'py>,
-    Bound<'py, PyArray1<u8>>,
-    usize,
-    Bound<'py, PyArray1<u8>>,
-    usize,
-    Bound<'py, PyArray1<u8>>,
-    usize,
-)> {
+) -> PyResult<Bound<'py, PyDict>> {
     detach::guard(py, || {
         let (lo, hi) = (slice(&lo, "lo")?, slice(&hi, "hi")?);
         if lo.len() != hi.len() {
             return Err(PyValueError::new_err("lo and hi differ in length"));
         }
-        let b = detach::run(py, |_| Ok(aiexposure_core::bounds::bounded(lo, hi)))?;
-        Ok((
-            b.lo.into_pyarray(py),
-            b.hi.into_pyarray(py),
-            b.agree.into_pyarray(py),
-            b.disagree,
-            b.lo_valid.into_pyarray(py),
-            b.lo_nulls,
-            b.hi_valid.into_pyarray(py),
-            b.hi_nulls,
-        ))
+        let b = detach::run_ok(py, || aiexposure_core::bounds::bounded(lo, hi));
+        columns!(py;
+            "lo" => b.lo.into_pyarray(py),
+            "hi" => b.hi.into_pyarray(py),
+            "agree" => b.agree.into_pyarray(py),
+            "disagree" => b.disagree,
+            "lo_valid" => b.lo_valid.into_pyarray(py),
+            "lo_nulls" => b.lo_nulls,
+            "hi_valid" => b.hi_valid.into_pyarray(py),
+            "hi_nulls" => b.hi_nulls,
+        )
     })
+}
+
+/// Each stake's direct share: W[holder, issuer] (0 when no equity edge), and for the free
+/// float 1 minus what the issuer's holders in this graph hold (at least 0).
+fn direct_shares(g: &Graph, stakes: &[Stake]) -> Vec<f64> {
+    stakes
+        .par_iter()
+        .map(|s| match s.holder {
+            Some(h) => {
+                // A row's edges are sorted by target: the pair's edges are one run of it.
+                let row = g.out_edges(h);
+                let from = row.partition_point(|e| e.target < s.issuer);
+                row[from..]
+                    .iter()
+                    .take_while(|e| e.target == s.issuer)
+                    .filter(|e| e.kind == Kind::Equity)
+                    .map(|e| e.share)
+                    .sum()
+            }
+            None => (1.0 - g.equity_holders(s.issuer).map(|(_, w)| w).sum::<f64>()).max(0.0),
+        })
+        .collect()
 }

@@ -6,9 +6,10 @@ use aiexposure_core::exposure::Plan;
 use aiexposure_core::graph::{EdgeInput, Graph};
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 
 use crate::arrays::slice;
-use crate::detach;
+use crate::{columns, detach};
 
 /// A validated investor graph in CSR form (forward and reverse), shared read-only.
 #[pyclass(frozen, module = "aiexposure._core")]
@@ -119,43 +120,29 @@ impl CoreGraph {
         detach::guard(py, || Ok(self.plan(py)?.divergent_components()))
     }
 
-    /// Forward CSR copies: (offsets u64, targets u32, kinds u8, shares f64, amounts f64);
-    /// amounts is empty when no amount is known.
-    #[allow(clippy::type_complexity)]
-    fn csr<'py>(
-        &self,
-        py: Python<'py>,
-    ) -> (
-        Bound<'py, PyArray1<u64>>,
-        Bound<'py, PyArray1<u32>>,
-        Bound<'py, PyArray1<u8>>,
-        Bound<'py, PyArray1<f64>>,
-        Bound<'py, PyArray1<f64>>,
-    ) {
-        let csr = self.inner.csr();
-        (
-            csr.offsets
-                .iter()
-                .map(|&o| o as u64)
-                .collect::<Vec<_>>()
-                .into_pyarray(py),
-            csr.edges
-                .iter()
-                .map(|e| e.target)
-                .collect::<Vec<_>>()
-                .into_pyarray(py),
-            csr.edges
-                .iter()
-                .map(|e| e.kind as u8)
-                .collect::<Vec<_>>()
-                .into_pyarray(py),
-            csr.edges
-                .iter()
-                .map(|e| e.share)
-                .collect::<Vec<_>>()
-                .into_pyarray(py),
-            PyArray1::from_slice(py, csr.amounts),
-        )
+    /// The forward CSR, copied out once (the Python layer caches it read-only): {offsets
+    /// (u64), targets (u32), kinds (u8), shares (f64), amounts (f64; empty when no amount is
+    /// known)}.
+    fn csr<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        detach::guard(py, || {
+            let csr = self.inner.csr();
+            // The edges are stored as records; the export splits them into columns.
+            let (offsets, targets, kinds, shares) = detach::run_ok(py, || {
+                (
+                    csr.offsets.iter().map(|&o| o as u64).collect::<Vec<_>>(),
+                    csr.edges.iter().map(|e| e.target).collect::<Vec<_>>(),
+                    csr.edges.iter().map(|e| e.kind as u8).collect::<Vec<_>>(),
+                    csr.edges.iter().map(|e| e.share).collect::<Vec<_>>(),
+                )
+            });
+            columns!(py;
+                "offsets" => offsets.into_pyarray(py),
+                "targets" => targets.into_pyarray(py),
+                "kinds" => kinds.into_pyarray(py),
+                "shares" => shares.into_pyarray(py),
+                "amounts" => PyArray1::from_slice(py, csr.amounts),
+            )
+        })
     }
 }
 

@@ -3,17 +3,22 @@
 use aiexposure_core::ids::{
     factorize_ints, factorize_strings, ArrowOffset, Factorized, StringChunk,
 };
-use numpy::{Element, IntoPyArray, PyArray1, PyReadonlyArray1};
+use numpy::{Element, IntoPyArray, PyReadonlyArray1};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 
 use crate::arrays::slice;
-use crate::detach;
+use crate::{columns, detach};
 
-type Codes<'py> = (Bound<'py, PyArray1<u32>>, Bound<'py, PyArray1<u64>>);
+type Codes<'py> = Bound<'py, PyDict>;
 
-fn into_arrays(py: Python<'_>, f: Factorized) -> Codes<'_> {
-    (f.codes.into_pyarray(py), f.first.into_pyarray(py))
+/// {codes (each id's dense index), first (each index's first position)}.
+fn into_arrays(py: Python<'_>, f: Factorized) -> PyResult<Codes<'_>> {
+    columns!(py;
+        "codes" => f.codes.into_pyarray(py),
+        "first" => f.first.into_pyarray(py),
+    )
 }
 
 /// Dense indices of int64 ids laid end to end over `chunks`, plus each index's first position.
@@ -28,7 +33,7 @@ pub fn factorize_int64<'py>(
             .map(|c| slice(c, "ids"))
             .collect::<PyResult<Vec<_>>>()?;
         let f = detach::run(py, |it| factorize_ints(&slices, it))?;
-        Ok(into_arrays(py, f))
+        into_arrays(py, f)
     })
 }
 
@@ -51,7 +56,7 @@ fn strings<'py, O: ArrowOffset + Element + Sync>(
         })
         .collect::<PyResult<Vec<_>>>()?;
     let f = detach::run(py, |it| factorize_strings(&chunks, it))?;
-    Ok(into_arrays(py, f))
+    into_arrays(py, f)
 }
 
 /// Like `factorize_int64` for Arrow utf8 chunks (int32 offsets, data bytes).

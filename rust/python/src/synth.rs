@@ -1,22 +1,15 @@
 //! The synthetic investor-graph generator.
 
 use aiexposure_core::synth::{investor_graph, SynthParams};
-use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
+use numpy::{IntoPyArray, PyReadonlyArray1};
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 
 use crate::arrays::slice;
-use crate::detach;
+use crate::{columns, detach};
 
-type Columns<'py> = (
-    Bound<'py, PyArray1<i64>>,
-    Bound<'py, PyArray1<i64>>,
-    Bound<'py, PyArray1<u8>>,
-    Bound<'py, PyArray1<f64>>,
-    Bound<'py, PyArray1<f64>>,
-);
-
-/// Edge columns (source, target, kind code, share, amount) of a synthetic investor graph;
-/// `amount` is empty without commitments.
+/// Edge columns {source, target, kind (codes), share, amount} of a synthetic investor
+/// graph; `amount` is empty without commitments.
 #[pyfunction]
 #[allow(clippy::too_many_arguments)]
 pub fn synthetic_investor_graph<'py>(
@@ -28,7 +21,7 @@ pub fn synthetic_investor_graph<'py>(
     commitments: f64,
     seed: u64,
     core_held: PyReadonlyArray1<'py, f64>,
-) -> PyResult<Columns<'py>> {
+) -> PyResult<Bound<'py, PyDict>> {
     detach::guard(py, || {
         let params = SynthParams {
             num_nodes,
@@ -40,12 +33,12 @@ pub fn synthetic_investor_graph<'py>(
             core_held: slice(&core_held, "core_held")?.to_vec(),
         };
         let edges = detach::run(py, |it| investor_graph(&params, it))?;
-        Ok((
-            edges.source.into_pyarray(py),
-            edges.target.into_pyarray(py),
-            edges.kind.into_pyarray(py),
-            edges.share.into_pyarray(py),
-            edges.amount.into_pyarray(py),
-        ))
+        columns!(py;
+            "source" => edges.source.into_pyarray(py),
+            "target" => edges.target.into_pyarray(py),
+            "kind" => edges.kind.into_pyarray(py),
+            "share" => edges.share.into_pyarray(py),
+            "amount" => edges.amount.into_pyarray(py),
+        )
     })
 }

@@ -85,14 +85,16 @@ fn shares_summing_to_one_within_tolerance_pass() {
 
 #[test]
 fn malformed_columns_are_errors_not_panics() {
+    // Bad data: told by its row.
     let bad_share = build(2, &[(0, 1, 0, 1.5, 0.0)]);
-    assert!(matches!(bad_share, Err(Error::InvalidArgument(_))));
-    let bad_node = build(2, &[(0, 2, 0, 0.5, 0.0)]);
-    assert!(matches!(bad_node, Err(Error::InvalidArgument(_))));
+    assert!(matches!(bad_share, Err(Error::InvalidRow { row: 0, .. })));
+    let bad_node = build(2, &[(0, 1, 0, 0.5, 0.0), (0, 2, 0, 0.5, 0.0)]);
+    assert!(matches!(bad_node, Err(Error::InvalidRow { row: 1, .. })));
     let bad_kind = build(2, &[(0, 1, 9, 0.5, 0.0)]);
-    assert!(matches!(bad_kind, Err(Error::InvalidArgument(_))));
+    assert!(matches!(bad_kind, Err(Error::InvalidRow { row: 0, .. })));
     let bad_amount = build(2, &[(0, 1, 1, f64::NAN, -1.0)]);
-    assert!(matches!(bad_amount, Err(Error::InvalidArgument(_))));
+    assert!(matches!(bad_amount, Err(Error::InvalidRow { row: 0, .. })));
+    // A broken contract (columns of different lengths): the caller's bug.
     let short = Graph::build(
         &EdgeInput {
             num_nodes: 2,

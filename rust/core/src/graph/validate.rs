@@ -48,33 +48,33 @@ pub(super) fn check_rows(input: &EdgeInput<'_>, interrupt: Interrupt) -> Result<
         })
         .collect::<Result<Vec<_>>>()?;
     match first_bad.into_iter().flatten().next() {
-        Some(msg) => Err(Error::InvalidArgument(msg)),
+        Some((row, problem)) => Err(Error::InvalidRow { row, problem }),
         None => Ok(()),
     }
 }
 
-fn row_problem(input: &EdgeInput<'_>, e: usize) -> Option<String> {
+fn row_problem(input: &EdgeInput<'_>, e: usize) -> Option<(usize, String)> {
     let n = input.num_nodes;
     if input.source[e] as usize >= n || input.target[e] as usize >= n {
-        return Some(format!("row {e}: node index out of range for {n} nodes"));
+        return Some((e, format!("node index out of range for {n} nodes")));
     }
     let kind = match input.kind.get(e) {
         None => Kind::Equity,
         Some(&code) => match Kind::from_code(code) {
             Some(k) => k,
-            None => return Some(format!("row {e}: unknown kind code {code}")),
+            None => return Some((e, format!("unknown kind code {code}"))),
         },
     };
     if kind == Kind::Equity {
         // 0 is the lower bound of a stake known only as an interval (an unknown one: (0, 1]).
         let s = input.share[e];
         if !(0.0..=1.0).contains(&s) {
-            return Some(format!("row {e}: equity share {s} is outside [0, 1]"));
+            return Some((e, format!("equity share {s} is outside [0, 1]")));
         }
     }
     match input.amount.get(e) {
         Some(&a) if a < 0.0 || a.is_infinite() => {
-            Some(format!("row {e}: amount {a} is negative or infinite"))
+            Some((e, format!("amount {a} is negative or infinite")))
         }
         _ => None,
     }
