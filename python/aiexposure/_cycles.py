@@ -20,7 +20,7 @@ from . import _core
 from ._handle import Handle
 from ._stakes import exposure_cores, value_and_bounds
 from ._stakes import metadata as bound_metadata
-from ._vocabulary import BOUNDS, KINDS, TRUNCATED, Kind
+from ._vocabulary import BOUNDS, KINDS, TRUNCATED, Kind, KindsArg
 from .errors import BoundWarning
 
 # Node slots the cycles found may hold in all: about 12 bytes each in the core, and as much
@@ -30,7 +30,7 @@ MAX_NODES = 50_000_000
 _KIND_NAMES = pa.array(KINDS, pa.string())
 
 
-def followed_kinds(kinds: str | Iterable[str] | None) -> list[int]:
+def followed_kinds(kinds: KindsArg) -> list[int]:
     """The kind codes a traversal follows: all kinds when None."""
     if kinds is None:
         return list(range(len(KINDS)))

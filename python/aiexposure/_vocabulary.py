@@ -7,8 +7,9 @@ the names more than one module needs, so that each is written once.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from enum import IntEnum
+from typing import Any, TypeAlias
 
 import pyarrow as pa
 
@@ -22,6 +23,10 @@ class Kind(IntEnum):
 
 
 KINDS = tuple(k.name.lower() for k in Kind)  # ("equity", "credit", "commitment")
+
+# Type aliases of the API's arguments.
+KindsArg: TypeAlias = "str | Iterable[str] | None"  # one kind, some, or None for all
+NodeId: TypeAlias = Any  # a label as the input gave it: str, int, bytes, ...
 
 # Schema metadata of result tables (bytes, as Arrow stores them).
 METHOD = b"aiexposure.method"

@@ -12,7 +12,7 @@ from . import _cycles, _exposure, _size
 from ._build import from_table, pinned
 from ._cycles import CircularFinancing
 from ._handle import Csr, Handle
-from ._vocabulary import KINDS, STAKE_RENAMES, with_old_names
+from ._vocabulary import KINDS, STAKE_RENAMES, KindsArg, NodeId, with_old_names
 from .errors import InvalidGraphError
 
 if TYPE_CHECKING:
@@ -426,7 +426,7 @@ class Graph:
         """
         return self._handle.csr
 
-    def node_index(self, node: Any) -> int:
+    def node_index(self, node: NodeId) -> int:
         """The index of a node (its row in :meth:`csr`, its position in :attr:`nodes`);
         :class:`UnknownNodeError` when absent, with the nearest label in ``suggestion``.
 
@@ -450,7 +450,7 @@ class Graph:
             indices = pa.array(np.asarray(indices, dtype=np.int64))
         return self._handle.nodes.take(indices)
 
-    def __contains__(self, node: Any) -> bool:
+    def __contains__(self, node: NodeId) -> bool:
         return self._handle.nodes.find(node) is not None
 
     def predicted_rows(
@@ -626,7 +626,7 @@ class Graph:
         """
         return _exposure.look_through(self._handle, value_loss, default, method, legacy_columns)
 
-    def exposure_to(self, node: Any) -> pa.Table:
+    def exposure_to(self, node: NodeId) -> pa.Table:
         """Every holder's integrated stake (walks) in one issuer: (``holder``, ``direct``,
         ``integrated``), one solve, without the whole matrix.
 
@@ -637,7 +637,7 @@ class Graph:
         """
         return _exposure.one_line(self._handle, node, column=True)
 
-    def holdings_of(self, node: Any) -> pa.Table:
+    def holdings_of(self, node: NodeId) -> pa.Table:
         """Everything one holder is exposed to through equity (walks): (``issuer``,
         ``direct``, ``integrated``), one solve, without the whole matrix.
 
@@ -648,7 +648,7 @@ class Graph:
         """
         return _exposure.one_line(self._handle, node, column=False)
 
-    def strongly_connected_components(self, kinds: str | Iterable[str] | None = None) -> pa.Table:
+    def strongly_connected_components(self, kinds: KindsArg = None) -> pa.Table:
         """Strongly connected components of the money-flow graph restricted to ``kinds``
         (``"equity"``, ``"credit"``, ``"commitment"``, a list of them, or None for all): a
         table (``node``, ``component``, ``size``), one row per node in node order.
@@ -664,7 +664,7 @@ class Graph:
         """
         return _cycles.strongly_connected_components(self._handle, kinds)
 
-    def has_cycle(self, kinds: str | Iterable[str] | None = None) -> bool:
+    def has_cycle(self, kinds: KindsArg = None) -> bool:
         """Whether the graph restricted to ``kinds`` has a cycle (self-loops count): a
         depth-first search that stops at the first one.
 
@@ -676,7 +676,7 @@ class Graph:
         """
         return self.find_cycle(kinds) is not None
 
-    def find_cycle(self, kinds: str | Iterable[str] | None = None) -> pa.Table | None:
+    def find_cycle(self, kinds: KindsArg = None) -> pa.Table | None:
         """One cycle of the graph restricted to ``kinds``, as a one-row table shaped like
         :meth:`simple_cycles`'s, or None when there is none. The witness is the first cycle a
         depth-first search from the first node meets (deterministic, not the shortest).
@@ -694,7 +694,7 @@ class Graph:
         max_length: int | None = None,
         min_weight: float | None = None,
         min_amount: float | None = None,
-        kinds: str | Iterable[str] | None = None,
+        kinds: KindsArg = None,
         limit: int = 1_000_000,
         max_nodes: int = 50_000_000,
     ) -> pa.Table:

@@ -82,17 +82,7 @@ pub fn holdings_of<'py>(
     graph: &CoreGraph,
     node: u32,
 ) -> PyResult<Bound<'py, PyDict>> {
-    detach::guard(py, || {
-        let solver = solver(py, graph)?;
-        let entries = detach::run(py, |it| exposure::holdings_of(&solver, node, it))?;
-        let g = &graph.inner;
-        let direct = g
-            .out_edges(node)
-            .iter()
-            .filter(|e| e.kind == Kind::Equity)
-            .map(|e| (e.target, e.share));
-        line(py, entries, direct)
-    })
+    one_line(py, graph, node, Side::Row)
 }
 
 /// Column `node` of the integrated-ownership matrix (walks): {nodes (holders), direct,
@@ -103,11 +93,40 @@ pub fn exposure_to<'py>(
     graph: &CoreGraph,
     node: u32,
 ) -> PyResult<Bound<'py, PyDict>> {
+    one_line(py, graph, node, Side::Column)
+}
+
+enum Side {
+    /// What the node holds.
+    Row,
+    /// Who holds the node.
+    Column,
+}
+
+fn one_line<'py>(
+    py: Python<'py>,
+    graph: &CoreGraph,
+    node: u32,
+    side: Side,
+) -> PyResult<Bound<'py, PyDict>> {
     detach::guard(py, || {
         let solver = solver(py, graph)?;
-        let entries = detach::run(py, |it| exposure::exposure_to(&solver, node, it))?;
         let g = &graph.inner;
-        line(py, entries, g.equity_holders(node))
+        match side {
+            Side::Row => {
+                let entries = detach::run(py, |it| exposure::holdings_of(&solver, node, it))?;
+                let direct = g
+                    .out_edges(node)
+                    .iter()
+                    .filter(|e| e.kind == Kind::Equity)
+                    .map(|e| (e.target, e.share));
+                line(py, entries, direct)
+            }
+            Side::Column => {
+                let entries = detach::run(py, |it| exposure::exposure_to(&solver, node, it))?;
+                line(py, entries, g.equity_holders(node))
+            }
+        }
     })
 }
 
