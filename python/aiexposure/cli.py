@@ -12,7 +12,9 @@ import argparse
 import math
 import os
 import sys
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -238,18 +240,32 @@ def generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def cycles(args: argparse.Namespace) -> int:
-    import warnings
-
-    from . import _text as tx
-    from .errors import BoundWarning
-
-    _check_out(args.out, CYCLE_FORMATS, "the cycles (their nodes and kinds are lists)")
+def _loaded(args: argparse.Namespace, formats: Any, what: str) -> tuple[Progress, Graph]:
+    """The output path checked before any work, then the graph loaded: step 1 of 2."""
+    _check_out(args.out, formats, what)
     progress = Progress(2)
     with progress.step("loading the graph"):
         graph = _load_file(args)
-    with progress.step("finding cycles"), warnings.catch_warnings(record=True) as caught:
+    return progress, graph
+
+
+@contextmanager
+def _bound_warnings() -> Iterator[list[warnings.WarningMessage]]:
+    """The BoundWarnings of the block, caught to be said in the command's own words."""
+    from .errors import BoundWarning
+
+    with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", BoundWarning)
+        yield caught
+
+
+def cycles(args: argparse.Namespace) -> int:
+    from . import _text as tx
+    from .errors import BoundWarning
+
+    what = "the cycles (their nodes and kinds are lists)"
+    progress, graph = _loaded(args, CYCLE_FORMATS, what)
+    with progress.step("finding cycles"), _bound_warnings() as caught:
         table = graph.simple_cycles(
             max_length=args.max_length,
             min_weight=args.min_weight,
@@ -285,17 +301,11 @@ def cycles(args: argparse.Namespace) -> int:
 
 
 def exposure(args: argparse.Namespace) -> int:
-    import warnings
-
     from . import _text as tx
     from .errors import BoundWarning
 
-    _check_out(args.out, OUT_FORMATS, "the table")
-    progress = Progress(2)
-    with progress.step("loading the graph"):
-        graph = _load_file(args)
-    with progress.step(f"solving ({args.method})"), warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", BoundWarning)
+    progress, graph = _loaded(args, OUT_FORMATS, "the table")
+    with progress.step(f"solving ({args.method})"), _bound_warnings() as caught:
         holder = None if args.holder is None else _node(graph, args.holder, "--holder")
         issuer = None if args.issuer is None else _node(graph, args.issuer, "--issuer")
         table = _ownership(graph, args, holder, issuer)
