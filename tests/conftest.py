@@ -3,6 +3,7 @@
 Test modules import the plain helpers (``from conftest import build``; pyproject puts tests/
 on the path) and take the fixtures as arguments."""
 
+import signal
 import subprocess
 import sys
 
@@ -89,3 +90,12 @@ def deals(tmp_path):
     path = tmp_path / "deals.parquet"
     pq.write_table(split_quantified(ai_funding_2026())[0], path)
     return str(path)
+
+
+@pytest.fixture
+def sigint():
+    """Ctrl-C raises KeyboardInterrupt during the test, whatever the process inherited: a
+    shell starts background jobs with SIGINT ignored, and Python then installs no handler."""
+    saved = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, saved)

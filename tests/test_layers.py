@@ -13,8 +13,8 @@ PACKAGE = Path(aiexposure.__file__).parent
 LAYERS = [
     {"errors", "_vocabulary", "_text", "_progress"},
     {"_core", "_io"},
-    {"_ids", "_nodes"},
-    {"_validate"},
+    {"_ids"},
+    {"_nodes", "_validate"},
     {"_stakes"},
     {"_handle"},
     {"_exposure", "_cycles", "_size", "_bods"},

@@ -60,7 +60,7 @@ def test_other_threads_run_during_a_real_graph_build():
 
 
 @pytest.mark.skipif(os.name != "posix", reason="SIGINT delivery via os.kill")
-def test_ctrl_c_interrupts_a_long_call_quickly():
+def test_ctrl_c_interrupts_a_long_call_quickly(sigint):
     sent = {}
 
     def interrupt():

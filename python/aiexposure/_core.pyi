@@ -8,6 +8,7 @@ import numpy.typing as npt
 
 __all__ = [
     "CoreGraph",
+    "NodeIndex",
     "__version__",
     "_panic_for_test",
     "_spin_for_test",
@@ -78,6 +79,15 @@ def build_graph(
     amount: _F64s,
     check_share_sums: bool,
 ) -> CoreGraph: ...
+
+@final
+class NodeIndex:
+    @staticmethod
+    def of_ints(labels: npt.NDArray[np.int64]) -> NodeIndex: ...
+    @staticmethod
+    def of_strings(offsets: npt.NDArray[np.int64], data: _U8s) -> NodeIndex: ...
+    def find_ints(self, keys: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]: ...
+    def find_strings(self, offsets: npt.NDArray[np.int64], data: _U8s) -> npt.NDArray[np.int64]: ...
 
 class _Codes(TypedDict):
     codes: _U32s  # each id's dense index

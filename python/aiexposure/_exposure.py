@@ -249,17 +249,13 @@ def _node_values(h: Handle, values: Any, name: str) -> np.ndarray:
         _check_default(name, vals, keys)
         return vals
     idx = h.nodes.positions(keys)
-    unknown = (
-        [keys[i].as_py() for i in np.flatnonzero(np.isnan(idx.astype(np.float64)))]
-        if len(idx)
-        else []
-    )
-    if unknown:
-        raise h.nodes.unknown(name, unknown)
+    unknown = np.flatnonzero(idx < 0)
+    if len(unknown):
+        raise h.nodes.unknown(name, [keys[int(i)].as_py() for i in unknown])
     if not np.isfinite(vals).all():
         raise AIExposureError(f"{name} values must be finite numbers")
     _check_default(name, vals, keys)
-    return out + np.bincount(idx.astype(np.int64), weights=vals, minlength=h.num_nodes)
+    return out + np.bincount(idx, weights=vals, minlength=h.num_nodes)
 
 
 def _check_default(name: str, vals: np.ndarray, keys: pa.Array) -> None:

@@ -105,11 +105,11 @@ def encode(columns: list[tuple[str, pa.ChunkedArray]]) -> NodeIds:
 
     if _is_string(work_type):
         offset_dtype = np.int64 if work_type == pa.large_string() else np.int32
-        buffers = [_string_buffers(c, offset_dtype) for c in chunks]
+        buffers = [string_buffers(c, offset_dtype) for c in chunks]
         fn = _core.factorize_large_utf8 if offset_dtype is np.int64 else _core.factorize_utf8
         found = fn([o for o, _ in buffers], [d for _, d in buffers])
     else:
-        found = _core.factorize_int64([_int64_view(c) for c in chunks])
+        found = _core.factorize_int64([int64_view(c) for c in chunks])
     codes, first = found["codes"], found["first"]
 
     labels = _take_first(chunks, first, work_type)
@@ -132,7 +132,7 @@ def _take_first(chunks: list[pa.Array], first: np.ndarray, type_: pa.DataType) -
     return pa.concat_arrays(pieces) if pieces else pa.array([], type_)
 
 
-def _string_buffers(chunk: pa.Array, offset_dtype: type) -> tuple[np.ndarray, np.ndarray]:
+def string_buffers(chunk: pa.Array, offset_dtype: type) -> tuple[np.ndarray, np.ndarray]:
     _, offsets_buf, data_buf = chunk.buffers()
     offsets: np.ndarray = np.frombuffer(offsets_buf, dtype=offset_dtype)[
         chunk.offset : chunk.offset + len(chunk) + 1
@@ -143,7 +143,7 @@ def _string_buffers(chunk: pa.Array, offset_dtype: type) -> tuple[np.ndarray, np
     return offsets, data
 
 
-def _int64_view(chunk: pa.Array) -> np.ndarray:
+def int64_view(chunk: pa.Array) -> np.ndarray:
     if chunk.type == pa.uint64():
         # Same bits, same identity: uint64 ids above 2**63 stay distinct.
         return chunk.to_numpy(zero_copy_only=True).view(np.int64)

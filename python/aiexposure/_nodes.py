@@ -15,6 +15,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from . import _core
+from ._ids import int64_view, string_buffers
 from .errors import AIExposureError, UnknownNodeError, name_nodes
 
 T = TypeVar("T")
@@ -25,11 +27,12 @@ FUZZY_LIMIT = 50_000
 class Nodes:
     """Node labels in index order (an Arrow array of the input's id type)."""
 
-    __slots__ = ("_lookup", "labels")
+    __slots__ = ("_index", "_lookup", "labels")
 
     def __init__(self, labels: pa.Array) -> None:
         self.labels = labels
         self._lookup: pa.Array | None = None
+        self._index: _core.NodeIndex | bool | None = False  # False: not built yet
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -123,34 +126,40 @@ class Nodes:
             raise TypeError(f"{name} must be a list of nodes, not one {type(nodes).__name__}")
         items = list(nodes)
         keys = self.key_array(items)
-        idx = None if keys is None else pc.index_in(keys, value_set=self.lookup)
-        if idx is None or idx.null_count:
-            if idx is None:
-                unknown = [v for v in items if self.find(v) is None]
+        if keys is None:
+            raise self.unknown(name, [v for v in items if self.find(v) is None])
+        found = self.positions(keys)
+        missing = np.flatnonzero(found < 0)
+        if len(missing):
+            raise self.unknown(name, [items[i] for i in missing])
+        return found.astype(np.uint32)
+
+    def _native(self) -> _core.NodeIndex | None:
+        """The Rust label -> index map, built on first use and kept (the graph is immutable);
+        None for id types it does not hold (binary ids)."""
+        if self._index is False:
+            lookup = self.lookup
+            if _native_ints(lookup.type):
+                self._index = _core.NodeIndex.of_ints(int64_view(lookup))
+            elif pa.types.is_string(lookup.type) or pa.types.is_large_string(lookup.type):
+                self._index = _core.NodeIndex.of_strings(*string_buffers(_large(lookup), np.int64))
             else:
-                missing = idx.is_null().to_numpy(zero_copy_only=False)
-                unknown = [items[i] for i in np.flatnonzero(missing)]
-            raise self.unknown(name, unknown)
-        return idx.to_numpy(zero_copy_only=False).astype(np.uint32)
+                self._index = None
+        return self._index if isinstance(self._index, _core.NodeIndex) else None
 
     def positions(self, keys: pa.Array) -> np.ndarray:
-        """Each key's node index (float64, NaN where the key is not a node). A few keys on a
-        big graph hash the keys and scan the labels once, rather than hash every label on each
-        call (about 90 ms at 1M nodes)."""
+        """Each key's node index (int64, -1 where the key is not a node): in parallel in Rust
+        against the graph's own index, built once (any order, any number of keys)."""
         lookup = self.lookup
         if keys.type != lookup.type:
             keys = keys.cast(lookup.type)
-        if len(keys) * 8 >= len(lookup):
-            found = pc.index_in(keys, value_set=lookup)
-            return found.to_numpy(zero_copy_only=False).astype(np.float64)
-        unique = pc.unique(keys)
-        of_label = pc.index_in(lookup, value_set=unique).to_numpy(zero_copy_only=False)
-        of_label = of_label.astype(np.float64)
-        labels = np.flatnonzero(~np.isnan(of_label))
-        node_of_unique = np.full(len(unique), np.nan)
-        node_of_unique[of_label[labels].astype(np.int64)] = labels
-        in_unique = pc.index_in(keys, value_set=unique).to_numpy(zero_copy_only=False)
-        return node_of_unique[in_unique.astype(np.int64)]
+        index = self._native() if keys.null_count == 0 else None
+        if index is not None:
+            if _native_ints(keys.type):
+                return index.find_ints(int64_view(keys))
+            return index.find_strings(*string_buffers(_large(keys), np.int64))
+        found = pc.index_in(keys, value_set=lookup)
+        return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 
     def key_array(self, items: list[Any]) -> pa.Array | None:
         """The keys as an array of the lookup type; None when one of them cannot be a node id
@@ -192,3 +201,12 @@ class Nodes:
         lowered = {label.lower(): label for label in reversed(labels)}
         found = difflib.get_close_matches(text.lower(), list(lowered), n=1, cutoff=0.75)
         return lowered[found[0]] if found else None
+
+
+def _native_ints(type_: pa.DataType) -> bool:
+    """Integer ids the Rust index holds as int64 without loss (uint64 by their bits)."""
+    return pa.types.is_integer(type_)
+
+
+def _large(strings: pa.Array) -> pa.Array:
+    return strings if pa.types.is_large_string(strings.type) else strings.cast(pa.large_string())

@@ -52,7 +52,7 @@ impl Factorized {
 /// FxHash-style multiply-rotate hasher with a final mix: ids are not attacker-chosen keys of
 /// a long-lived service, and SipHash would double the cost of the factorization.
 #[derive(Default, Clone, Copy)]
-struct FastHasher(u64);
+pub(crate) struct FastHasher(u64);
 
 const K: u64 = 0xf135_7aea_2e62_a9c5;
 
@@ -84,7 +84,7 @@ impl Hasher for FastHasher {
     }
 }
 
-type FastMap<KEY> = HashMap<KEY, u32, BuildHasherDefault<FastHasher>>;
+pub(crate) type FastMap<KEY> = HashMap<KEY, u32, BuildHasherDefault<FastHasher>>;
 
 /// Factorizes integer ids. Ids spanning a compact range (the usual 0..n) go through a direct
 /// lookup table; others through a hash map.
@@ -237,7 +237,7 @@ fn check_offsets<O: ArrowOffset>(chunk: &StringChunk<'_, O>) -> Result<()> {
 
 /// 64-bit hash of a byte string: multiply-rotate over 8-byte words, then murmur3's finalizer
 /// so that the low bits (the table index) and the high bits (tag, partition) are both good.
-fn hash_bytes(bytes: &[u8]) -> u64 {
+pub(crate) fn hash_bytes(bytes: &[u8]) -> u64 {
     let mut h = (bytes.len() as u64).wrapping_mul(K);
     let mut words = bytes.chunks_exact(8);
     for w in &mut words {

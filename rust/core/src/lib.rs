@@ -20,6 +20,7 @@ pub mod graph;
 pub mod ids;
 pub mod interrupt;
 pub mod kind;
+pub mod node_index;
 mod prefetch;
 pub mod rng;
 pub mod scc;

@@ -9,6 +9,7 @@ mod errors;
 mod exposure;
 mod graph;
 mod ids;
+mod node_index;
 mod synth;
 
 use pyo3::prelude::*;
@@ -25,6 +26,9 @@ mod _core {
 
     #[pymodule_export]
     use crate::ids::{factorize_int64, factorize_large_utf8, factorize_utf8};
+
+    #[pymodule_export]
+    use crate::node_index::NodeIndex;
 
     #[pymodule_export]
     use crate::exposure::{bounded, exposure_to, holdings_of, integrated, look_through};
