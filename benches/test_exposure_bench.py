@@ -61,7 +61,11 @@ def test_look_through_aiexposure(benchmark, system, bench_tools):
 def test_look_through_id_keyed(benchmark, system, bench_tools):
     """Goal (issue 15, item 1): an id-keyed 1M-row table in another order than the graph's
     within 1.2x of the graph-ordered call (the ids resolved in Rust against the graph's index,
-    built once)."""
+    built once). Measured 2026-12-02 (2 runs): small cores 76-81 ms against 49 ms (1.6x),
+    giant component 165-188 ms against 119-134 ms (1.2-1.6x): not met. Before the Rust index
+    it was 5x (214 ms against 43 ms, pyarrow's index_in). What is left is memory-bound: the
+    lookup (4-6 ms for 1M keys) and the sum by node (8 ms, random writes; a parallel sum by
+    node range was slower, 9.4 ms, on 2 cores)."""
     regime, g, _, s, _ = system
     order = np.random.default_rng(2).permutation(g.num_nodes)
     shuffled = pa.table({"node": g.nodes.take(pa.array(order)), "value": s[order]})

@@ -26,6 +26,7 @@ __all__ = [
     "num_threads",
     "reciprocity",
     "round_trips",
+    "scatter",
     "self_funded",
     "simple_cycles",
     "synthetic_investor_graph",
@@ -88,6 +89,12 @@ class NodeIndex:
     def of_strings(offsets: npt.NDArray[np.int64], data: _U8s) -> NodeIndex: ...
     def find_ints(self, keys: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]: ...
     def find_strings(self, offsets: npt.NDArray[np.int64], data: _U8s) -> npt.NDArray[np.int64]: ...
+
+class _Scattered(TypedDict):
+    values: _F64s
+    missing: npt.NDArray[np.int64]
+
+def scatter(found: npt.NDArray[np.int64], values: _F64s, num_nodes: int) -> _Scattered: ...
 
 class _Codes(TypedDict):
     codes: _U32s  # each id's dense index

@@ -212,7 +212,6 @@ def _node_values(h: Handle, values: Any, name: str) -> np.ndarray:
     """A per-node vector from a mapping {node: value} or a table with columns node, value."""
     if values is None:
         return np.empty(0)  # the core reads an empty vector as all zero, and skips its terms
-    out = np.zeros(h.num_nodes)
     if isinstance(values, Mapping):
         items = list(values.items())
         keys = h.nodes.key_array([k for k, _ in items])
@@ -248,14 +247,14 @@ def _node_values(h: Handle, values: Any, name: str) -> np.ndarray:
             raise AIExposureError(f"{name} values must be finite numbers")
         _check_default(name, vals, keys)
         return vals
-    idx = h.nodes.positions(keys)
-    unknown = np.flatnonzero(idx < 0)
-    if len(unknown):
-        raise h.nodes.unknown(name, [keys[int(i)].as_py() for i in unknown])
+    # Summed by node in Rust, in input order (a node given twice gets both values).
+    summed = h.call(_core.scatter, h.nodes.positions(keys), vals, h.num_nodes)
+    if len(summed["missing"]):
+        raise h.nodes.unknown(name, [keys[int(i)].as_py() for i in summed["missing"]])
     if not np.isfinite(vals).all():
         raise AIExposureError(f"{name} values must be finite numbers")
     _check_default(name, vals, keys)
-    return out + np.bincount(idx, weights=vals, minlength=h.num_nodes)
+    return summed["values"]
 
 
 def _check_default(name: str, vals: np.ndarray, keys: pa.Array) -> None:

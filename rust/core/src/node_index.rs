@@ -169,6 +169,29 @@ impl NodeIndex {
     }
 }
 
+/// The dense per-node vector of `values` added up by node (`found`: each value's node index,
+/// `MISSING` for none), in input order: the same bits as a sequential sum. The second vector
+/// lists the positions whose key named no node.
+pub fn scatter(found: &[i64], values: &[f64], num_nodes: usize) -> Result<(Vec<f64>, Vec<usize>)> {
+    if found.len() != values.len() {
+        return Err(Error::InvalidArgument(format!(
+            "{} positions for {} values",
+            found.len(),
+            values.len()
+        )));
+    }
+    let mut dense = vec![0.0; num_nodes];
+    let mut missing = Vec::new();
+    for (i, (&at, &v)) in found.iter().zip(values).enumerate() {
+        // `MISSING` (-1) wraps past every index: one bounds check tells both.
+        match dense.get_mut(at as usize) {
+            Some(sum) => *sum += v,
+            None => missing.push(i),
+        }
+    }
+    Ok((dense, missing))
+}
+
 /// The strings of an Arrow chunk, checked: offsets within the data and not decreasing.
 fn strings<'a, O: ArrowOffset>(
     chunk: &'a StringChunk<'a, O>,
@@ -230,6 +253,18 @@ mod tests {
         assert_eq!(index.find_ints(&[0], it).unwrap(), vec![MISSING]);
         let dup = NodeIndex::of_strings(&[chunk(&[0, 1, 2], b"aa")]);
         assert!(matches!(dup, Err(Error::InvalidArgument(_))));
+    }
+
+    #[test]
+    fn scatter_adds_in_order_and_lists_the_misses() {
+        let (dense, missing) =
+            scatter(&[2, MISSING, 0, 2, 7], &[1.0, 9.0, 3.0, 0.5, 4.0], 3).unwrap();
+        assert_eq!(dense, vec![3.0, 0.0, 1.5]);
+        assert_eq!(missing, vec![1, 4]);
+        assert!(matches!(
+            scatter(&[0], &[], 1),
+            Err(Error::InvalidArgument(_))
+        ));
     }
 
     #[test]

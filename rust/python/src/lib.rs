@@ -28,7 +28,7 @@ mod _core {
     use crate::ids::{factorize_int64, factorize_large_utf8, factorize_utf8};
 
     #[pymodule_export]
-    use crate::node_index::NodeIndex;
+    use crate::node_index::{scatter, NodeIndex};
 
     #[pymodule_export]
     use crate::exposure::{bounded, exposure_to, holdings_of, integrated, look_through};

@@ -2,12 +2,13 @@
 //! labels and built on first use.
 
 use aiexposure_core::ids::StringChunk;
-use aiexposure_core::node_index::NodeIndex as Index;
+use aiexposure_core::node_index::{scatter as scatter_values, NodeIndex as Index};
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 
 use crate::arrays::slice;
-use crate::detach;
+use crate::{columns, detach};
 
 /// Finds node indices by label: integer labels, or UTF-8 labels as Arrow large_utf8 buffers.
 #[pyclass(frozen, module = "aiexposure._core")]
@@ -73,4 +74,24 @@ impl NodeIndex {
             Ok(found.into_pyarray(py))
         })
     }
+}
+
+/// {values: the dense per-node sums of `values` by node index `found` (in input order),
+/// missing: the positions whose index is -1}.
+#[pyfunction]
+pub fn scatter<'py>(
+    py: Python<'py>,
+    found: PyReadonlyArray1<'py, i64>,
+    values: PyReadonlyArray1<'py, f64>,
+    num_nodes: usize,
+) -> PyResult<Bound<'py, PyDict>> {
+    detach::guard(py, || {
+        let (found, values) = (slice(&found, "found")?, slice(&values, "values")?);
+        let (dense, missing) = detach::run(py, |_| scatter_values(found, values, num_nodes))?;
+        let missing: Vec<i64> = missing.into_iter().map(|i| i as i64).collect();
+        columns!(py;
+            "values" => dense.into_pyarray(py),
+            "missing" => missing.into_pyarray(py),
+        )
+    })
 }
