@@ -140,9 +140,10 @@ class Nodes:
         if self._index is False:
             lookup = self.lookup
             if _native_ints(lookup.type):
-                self._index = _core.NodeIndex.of_ints(int64_view(lookup))
+                self._index = self.call(_core.NodeIndex.of_ints, int64_view(lookup))
             elif pa.types.is_string(lookup.type) or pa.types.is_large_string(lookup.type):
-                self._index = _core.NodeIndex.of_strings(*string_buffers(_large(lookup), np.int64))
+                buffers = string_buffers(_large(lookup), np.int64)
+                self._index = self.call(_core.NodeIndex.of_strings, *buffers)
             else:
                 self._index = None
         return self._index if isinstance(self._index, _core.NodeIndex) else None
@@ -156,8 +157,8 @@ class Nodes:
         index = self._native() if keys.null_count == 0 else None
         if index is not None:
             if _native_ints(keys.type):
-                return index.find_ints(int64_view(keys))
-            return index.find_strings(*string_buffers(_large(keys), np.int64))
+                return self.call(index.find_ints, int64_view(keys))
+            return self.call(index.find_strings, *string_buffers(_large(keys), np.int64))
         found = pc.index_in(keys, value_set=lookup)
         return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 
