@@ -1,6 +1,7 @@
 """Partial information: unknown and ranged stakes become bounds (docs/math.md)."""
 
 import math
+from unittest import mock
 
 import numpy as np
 import pyarrow as pa
@@ -9,7 +10,7 @@ from conftest import build, meta, row
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aiexposure import Graph, InvalidGraphError, UnknownNodeError
+from aiexposure import Graph, InvalidGraphError, UnknownNodeError, _size
 from aiexposure.datasets import ai_funding_2026
 
 OPENAI_FLOAT = 1 - 0.0684931506849315 - 2 * 0.0410958904109589
@@ -503,11 +504,14 @@ def test_thresholded_walks_keep_pairs_whose_upper_bound_passes():
             "share_max": [0.4, None, None],
         }
     )
-    t = g.integrated_ownership("walks", threshold=0.1)
+    with mock.patch.dict(_size.EXACT_PAIRS, {"walks": 0}):
+        t = g.integrated_ownership("walks", threshold=0.1)
     pairs = {(r["holder"], r["issuer"]): r for r in t.to_pylist()}
     # P in A: [0.01, 0.4]: the upper bound passes, the lower one is below the threshold.
     assert pairs[("P", "A")]["integrated_max"] == pytest.approx(0.4)
     assert pairs[("P", "A")]["integrated_min"] is None  # below the sparse table's threshold
+    exact = g.integrated_ownership("walks", threshold=0.1)  # small: solved exactly
+    assert row(exact, holder="P", issuer="A")["integrated_min"] == pytest.approx(0.01)
     assert pairs[("P", "B")]["integrated_max"] == pytest.approx(0.2)
     assert ("Q", "B") not in pairs  # 0.001 at most
     assert pairs[("A", "B")]["integrated"] == pytest.approx(0.5)

@@ -157,6 +157,7 @@ def integrated(
     max_depth: int | None = None,
     min_weight: float = 0.0,
     held: npt.NDArray[np.bool_] | None = None,
+    sparse: bool = False,
 ) -> _Integrated: ...
 
 class _Bounded(TypedDict):

@@ -98,18 +98,28 @@ def integrated_ownership(
     threshold: float = 0.0,
     max_depth: int | None = None,
     min_weight: float | None = None,
+    sparse: bool = False,
 ) -> pa.Table:
+    """``sparse``: walks and ultimate above ``threshold`` from the thresholded columns of every
+    issuer, each value within a stated bound (else every row exactly)."""
     _check_integrated_args(method, threshold, max_depth, min_weight)
     bounds = h.bounds()
     if bounds is not None:
-        return _integrated_bounds(h, bounds, method, threshold, max_depth, min_weight)
+        return _integrated_bounds(h, bounds, method, threshold, max_depth, min_weight, sparse)
     found = h.call(
-        _core.integrated, h.core, method, float(threshold), max_depth, float(min_weight or 0.0)
+        _core.integrated,
+        h.core,
+        method,
+        float(threshold),
+        max_depth,
+        float(min_weight or 0.0),
+        None,
+        sparse,
     )
     holder, issuer, bound = found["holder"], found["issuer"], found["bound"]
     cut = method == "simple_paths" and bound == math.inf
     metadata = {METHOD: method.encode(), TRUNCATED: b"true" if cut else b"false"}
-    if method == "walks":
+    if method != "simple_paths":
         metadata[ERROR_BOUND] = repr(float(bound)).encode()
     table = pa.table(
         {
@@ -131,6 +141,7 @@ def _integrated_bounds(
     threshold: float,
     max_depth: int | None,
     min_weight: float | None,
+    sparse: bool,
 ) -> pa.Table:
     """The table at the minimums and at the capped maximums, joined by (holder, issuer): the
     rows whose upper bound passes ``threshold``. The free float shrinks as stakes grow, so
@@ -139,12 +150,22 @@ def _integrated_bounds(
     n = h.num_nodes
     csr = h.csr
     held_in_data = np.bincount(csr.indices[csr.equity], minlength=n) > 0
-    sparse = method == "walks" and threshold > 0
     # Exact methods run in full and are cut after the join; sparse walks keep their
-    # threshold (a value at the minimums below it is left null).
+    # threshold (a value at the minimums below it is left null). Ultimate owners stay exact:
+    # the free float's bounds come from the other run, which a threshold would cut.
+    sparse = sparse and method == "walks" and threshold > 0
     t = float(threshold) if sparse else 0.0
     low, high = (
-        h.call(_core.integrated, core, method, t, max_depth, float(min_weight or 0.0), held_in_data)
+        h.call(
+            _core.integrated,
+            core,
+            method,
+            t,
+            max_depth,
+            float(min_weight or 0.0),
+            held_in_data,
+            sparse,
+        )
         for core in (lo_core, hi_core)
     )
     h_lo, i_lo, v_lo, b_lo = low["holder"], low["issuer"], low["integrated"], low["bound"]

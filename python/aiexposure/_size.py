@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 WARN_ROWS = 10_000_000
 ROW_BYTES = 56  # the core's row (24 bytes) and the Arrow row (two ids, two float64)
 SAMPLE = 32
+# A thresholded walks or ultimate table is solved exactly up to this many exact pairs
+# (predicted), past it from the sparse columns of every issuer, with a stated error bound. Exact
+# ultimate owners solve the roots' rows only, so they stay cheaper than every issuer's column
+# for far longer (60k nodes with a 20k-node component: 62M pairs, 11 s exact).
+EXACT_PAIRS = {"walks": 2_000_000, "ultimate": 100_000_000}
 
 
 def warn_if_large(h: Handle, method: str, max_depth: int | None, stacklevel: int) -> None:

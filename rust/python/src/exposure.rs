@@ -132,9 +132,11 @@ fn one_line<'py>(
 
 /// {holder (-1 for the free float), issuer, direct (the holder's direct share; for the free
 /// float, the part of the issuer nobody in this graph holds), integrated, bound (the largest
-/// error of a value: 0 when exact, infinite when a simple-path bound cut paths)}.
+/// error of a value: 0 when exact, infinite when a simple-path bound cut paths)}. `sparse` with
+/// `threshold` > 0: walks and ultimate from the thresholded columns of every issuer.
 #[pyfunction]
-#[pyo3(signature = (graph, method, threshold, max_depth=None, min_weight=0.0, held=None))]
+#[pyo3(signature = (graph, method, threshold, max_depth=None, min_weight=0.0, held=None, sparse=false))]
+#[allow(clippy::too_many_arguments)]
 pub fn integrated<'py>(
     py: Python<'py>,
     graph: &CoreGraph,
@@ -143,6 +145,7 @@ pub fn integrated<'py>(
     max_depth: Option<usize>,
     min_weight: f64,
     held: Option<PyReadonlyArray1<'py, bool>>,
+    sparse: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
     detach::guard(py, || {
         // `held`: which nodes have an equity holder in the data (ultimate's roots), when the
@@ -172,20 +175,17 @@ pub fn integrated<'py>(
         // `bound`: the largest error of a value (sparse walks), infinite when simple paths were cut.
         let (stakes, bound): (Vec<Stake>, f64) = detach::run(py, |it| -> Result<_, Error> {
             match (method, solver) {
-                (Method::Walks, Some(s)) if threshold > 0.0 => {
+                (Method::Walks, Some(s)) if sparse && threshold > 0.0 => {
                     let (stakes, bound) = exposure::integrated_walks_sparse(&s, threshold, it)?;
                     Ok((stakes, bound))
                 }
                 (Method::Walks, Some(s)) => {
                     Ok((exposure::integrated_walks(&s, threshold, it)?, 0.0))
                 }
-                (Method::Ultimate, Some(s)) => Ok((
-                    match held {
-                        Some(h) => exposure::ultimate_owners_with(&s, h, threshold, it)?,
-                        None => exposure::ultimate_owners(&s, threshold, it)?,
-                    },
-                    0.0,
-                )),
+                (Method::Ultimate, Some(s)) => match held {
+                    Some(h) => exposure::ultimate_owners_with(&s, h, threshold, sparse, it),
+                    None => exposure::ultimate_owners(&s, threshold, sparse, it),
+                },
                 _ => {
                     let (stakes, cut) =
                         exposure::simple_paths(g, max_depth, min_weight, threshold, it)?;

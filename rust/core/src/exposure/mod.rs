@@ -14,6 +14,7 @@ mod look_through;
 mod paths;
 mod plan;
 mod solve;
+mod sparse_columns;
 mod spectral;
 mod ultimate;
 

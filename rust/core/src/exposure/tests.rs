@@ -46,7 +46,7 @@ fn cross_holding_walks_and_ultimate() {
     assert!((value(&a, 0) - 1.5).abs() < 1e-12);
     let b = holdings_of(&s, 1, NEVER).unwrap();
     assert!((value(&b, 0) - 1.5).abs() < 1e-12);
-    let u = ultimate_owners(&s, 0.0, NEVER).unwrap();
+    let (u, _) = ultimate_owners(&s, 0.0, false, NEVER).unwrap();
     for company in [0, 1] {
         let p = u
             .iter()
@@ -131,4 +131,174 @@ fn simple_path_bounds_are_reported() {
         .iter()
         .any(|p| p.holder == Some(0) && p.issuer == 2 && p.value == 0.25));
     assert!(!light.iter().any(|p| p.holder == Some(0) && p.issuer == 3));
+}
+
+/// Random equity graphs: chains of holders (a DAG) plus cross-holdings closing cycles, with
+/// `ring` extra nodes on one ring (a component past `DENSE_LIMIT` when large) whose members
+/// also hold into the rest. Shares held in each issuer sum to at most 0.9 (1.0 for a few,
+/// fully owned subsidiaries).
+fn random_holdings(seed: u64, n: u32, ring: u32) -> Graph {
+    use crate::rng::Rng;
+    let mut rng = Rng::stream(seed, 7, 0);
+    let total = n + ring;
+    let mut room = vec![0.9f64; total as usize];
+    let mut edges: Vec<(u32, u32, f64)> = Vec::new();
+    let add = |edges: &mut Vec<(u32, u32, f64)>, room: &mut Vec<f64>, i: u32, j: u32, s: f64| {
+        let s = s.min(room[j as usize]);
+        if i != j && s > 0.0 && !edges.iter().any(|&(a, b, _)| (a, b) == (i, j)) {
+            room[j as usize] -= s;
+            edges.push((i, j, s));
+        }
+    };
+    for j in 1..n {
+        if rng.bernoulli(0.05) {
+            room[j as usize] = 1.0; // a fully owned subsidiary
+            let i = rng.below(j as u64) as u32;
+            add(&mut edges, &mut room, i, j, 1.0);
+            continue;
+        }
+        for _ in 0..1 + rng.below(3) {
+            let i = rng.below(j as u64) as u32;
+            add(&mut edges, &mut room, i, j, 0.6 * rng.open01());
+        }
+        if rng.bernoulli(0.1) {
+            // A cross-holding: j holds one of its ancestors (or anyone before it).
+            let a = rng.below(j as u64) as u32;
+            add(&mut edges, &mut room, j, a, 0.3 * rng.open01());
+        }
+    }
+    for r in 0..ring {
+        let (v, next) = (n + r, n + (r + 1) % ring);
+        add(&mut edges, &mut room, v, next, 0.5 + 0.3 * rng.open01());
+        let outside = rng.below(n as u64) as u32;
+        add(&mut edges, &mut room, v, outside, 0.2 * rng.open01());
+        add(&mut edges, &mut room, outside, v, 0.1 * rng.open01());
+    }
+    equity(total as usize, &edges)
+}
+
+/// Every row of W̃ exactly, as (holder, issuer) → value.
+fn exact_table(s: &Solver<'_>) -> std::collections::BTreeMap<(u32, u32), f64> {
+    let mut out = std::collections::BTreeMap::new();
+    for h in 0..s.g.num_nodes() as u32 {
+        for (j, v) in holdings_of(s, h, NEVER).unwrap() {
+            out.insert((h, j), v);
+        }
+    }
+    out
+}
+
+#[test]
+fn sparse_walks_meet_their_bound_and_miss_no_pair_above_the_threshold() {
+    let (mut blocks, mut checked) = (0, 0);
+    for seed in 0..12u64 {
+        let ring = if seed % 3 == 0 { 300 } else { 0 };
+        let g = random_holdings(seed, 150 + 40 * seed as u32, ring);
+        let plan = Plan::new(&g, NEVER).unwrap();
+        let s = Solver { g: &g, plan: &plan };
+        let exact = exact_table(&s);
+        for threshold in [0.002, 0.01, 0.05] {
+            let (stakes, bound) = integrated_walks_sparse(&s, threshold, NEVER).unwrap();
+            assert!(
+                bound <= SPARSE_BOUND_FRACTION * threshold,
+                "seed {seed}: {bound}"
+            );
+            let table: std::collections::BTreeMap<(u32, u32), f64> = stakes
+                .iter()
+                .map(|st| ((st.holder.unwrap(), st.issuer), st.value))
+                .collect();
+            assert_eq!(table.len(), stakes.len(), "one row per pair");
+            for (&(h, j), &v) in &table {
+                let truth = exact.get(&(h, j)).copied().unwrap_or(0.0);
+                // A lower bound, within the bound (and float rounding).
+                assert!(
+                    v <= truth + 1e-12 && truth - v <= bound + 1e-12,
+                    "seed {seed}"
+                );
+                assert!(v > threshold - bound, "seed {seed}: ({h}, {j}) = {v}");
+            }
+            for (&(h, j), &truth) in &exact {
+                if truth > threshold {
+                    assert!(
+                        table.contains_key(&(h, j)),
+                        "seed {seed}: ({h}, {j}) = {truth}"
+                    );
+                    checked += 1;
+                }
+            }
+            // Holder then issuer order.
+            assert!(stakes
+                .windows(2)
+                .all(|w| (w[0].holder, w[0].issuer) < (w[1].holder, w[1].issuer)));
+        }
+        blocks += plan
+            .components()
+            .component
+            .len()
+            .saturating_sub(plan.components().count());
+    }
+    assert!(
+        blocks > 300 && checked > 1000,
+        "{blocks} nodes in cycles, {checked} pairs"
+    );
+}
+
+#[test]
+fn sparse_ultimate_owners_match_the_exact_ones_within_the_bound() {
+    for seed in 0..6u64 {
+        let g = random_holdings(100 + seed, 300, if seed % 2 == 0 { 280 } else { 0 });
+        let plan = Plan::new(&g, NEVER).unwrap();
+        let s = Solver { g: &g, plan: &plan };
+        let (exact, zero) = ultimate_owners(&s, 0.0, false, NEVER).unwrap();
+        assert_eq!(zero, 0.0);
+        let threshold = 0.01;
+        let (sparse, bound) = ultimate_owners(&s, threshold, true, NEVER).unwrap();
+        assert!(bound > 0.0 && bound <= SPARSE_BOUND_FRACTION * threshold);
+        let key = |st: &Stake| (st.holder, st.issuer);
+        let found: std::collections::BTreeMap<_, f64> =
+            sparse.iter().map(|st| (key(st), st.value)).collect();
+        for st in &exact {
+            match found.get(&key(st)) {
+                Some(&v) if st.holder.is_none() => assert_eq!(v, st.value),
+                Some(&v) => assert!(v <= st.value + 1e-12 && st.value - v <= bound + 1e-12),
+                None => assert!(st.value <= threshold, "seed {seed}: {st:?} missing"),
+            }
+        }
+    }
+}
+
+#[test]
+fn sparse_tables_are_the_same_bits_on_any_thread_count() {
+    let g = random_holdings(5, 400, 300);
+    let plan = Plan::new(&g, NEVER).unwrap();
+    let s = Solver { g: &g, plan: &plan };
+    let run = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| integrated_walks_sparse(&s, 0.01, NEVER).unwrap())
+    };
+    let (one, b1) = run(1);
+    let bits = |t: &[Stake]| -> Vec<(Option<u32>, u32, u64)> {
+        t.iter()
+            .map(|st| (st.holder, st.issuer, st.value.to_bits()))
+            .collect()
+    };
+    for threads in [2, 3, 8] {
+        let (many, b) = run(threads);
+        assert_eq!(bits(&one), bits(&many));
+        assert_eq!(b1.to_bits(), b.to_bits());
+    }
+}
+
+#[test]
+fn sparse_walks_refuse_a_closed_cycle() {
+    let g = equity(3, &[(0, 1, 1.0), (1, 0, 1.0), (2, 0, 0.0)]);
+    let plan = Plan::new(&g, NEVER).unwrap();
+    let s = Solver { g: &g, plan: &plan };
+    assert!(matches!(
+        integrated_walks_sparse(&s, 0.01, NEVER),
+        Err(Error::ClosedCycle { size: 2, .. })
+    ));
 }

@@ -3,8 +3,9 @@
 
 use rayon::prelude::*;
 
-use super::integrated::{holdings_of, Stake};
+use super::integrated::{holdings_of, Stake, SPARSE_BOUND_FRACTION};
 use super::plan::{Direction, Solver};
+use super::sparse_columns::{sparse_columns, Wanted};
 use crate::error::{Error, Result};
 use crate::interrupt::Interrupt;
 use crate::kind::Kind;
@@ -12,11 +13,21 @@ use crate::kind::Kind;
 /// Ultimate owners (Dietzenbacher & Temurshoev): for every company with an equity holder,
 /// the part owned by each root (a node nobody holds) and by the free float (`holder` None),
 /// summing to 1 per company. Entries above `threshold`, by holder then issuer.
-pub fn ultimate_owners(s: &Solver<'_>, threshold: f64, interrupt: Interrupt) -> Result<Vec<Stake>> {
+///
+/// `sparse` with `threshold` > 0: the roots' rows come from the sparse columns of every issuer
+/// (`sparse_columns`), each value within the returned bound (at most `SPARSE_BOUND_FRACTION ·
+/// threshold`) of the exact one and every pair above `threshold` reported; otherwise each
+/// root's row is solved exactly (bound 0). The free float is always exact.
+pub fn ultimate_owners(
+    s: &Solver<'_>,
+    threshold: f64,
+    sparse: bool,
+    interrupt: Interrupt,
+) -> Result<(Vec<Stake>, f64)> {
     let held: Vec<bool> = (0..s.g.num_nodes() as u32)
         .map(|v| s.g.equity_holders(v).next().is_some())
         .collect();
-    ultimate_owners_with(s, &held, threshold, interrupt)
+    ultimate_owners_with(s, &held, threshold, sparse, interrupt)
 }
 
 /// `ultimate_owners` with the roots given by `held` (`held[v]`: v has an equity holder in the
@@ -30,8 +41,9 @@ pub fn ultimate_owners_with(
     s: &Solver<'_>,
     held: &[bool],
     threshold: f64,
+    sparse: bool,
     interrupt: Interrupt,
-) -> Result<Vec<Stake>> {
+) -> Result<(Vec<Stake>, f64)> {
     let g = s.g;
     let n = g.num_nodes();
     if held.len() != n {
@@ -52,21 +64,37 @@ pub fn ultimate_owners_with(
     let roots: Vec<u32> = (0..n as u32)
         .filter(|&v| is_root(v) && g.out_edges(v).iter().any(|e| e.kind == Kind::Equity))
         .collect();
-    let mut out = roots
-        .par_iter()
-        .map(|&r| {
-            Ok(holdings_of(s, r, interrupt)?
-                .into_iter()
-                .filter(|&(j, v)| v > threshold && !is_root(j))
-                .map(|(j, v)| Stake {
-                    holder: Some(r),
-                    issuer: j,
-                    value: v,
-                })
-                .collect::<Vec<_>>())
-        })
-        .collect::<Result<Vec<_>>>()?
-        .concat();
+    let (mut out, bound) = if sparse && threshold > 0.0 {
+        let mut root = vec![false; n];
+        for &r in &roots {
+            root[r as usize] = true;
+        }
+        let wanted = Wanted {
+            threshold,
+            holders: &root,
+            issuers: held,
+        };
+        let sparse = sparse_columns(s, SPARSE_BOUND_FRACTION * threshold, &wanted, interrupt)?;
+        let stakes = sparse.stakes(s.plan, &wanted);
+        (stakes, sparse.largest_bound())
+    } else {
+        let exact = roots
+            .par_iter()
+            .map(|&r| {
+                Ok(holdings_of(s, r, interrupt)?
+                    .into_iter()
+                    .filter(|&(j, v)| v > threshold && !is_root(j))
+                    .map(|(j, v)| Stake {
+                        holder: Some(r),
+                        issuer: j,
+                        value: v,
+                    })
+                    .collect::<Vec<_>>())
+            })
+            .collect::<Result<Vec<_>>>()?
+            .concat();
+        (exact, 0.0)
+    };
     let float: Vec<f64> = if upper {
         // Σ_roots U[r, ·] = (what the roots hold directly) (I − A)^-1; the float is the rest.
         let by_roots: Vec<f64> = (0..n as u32)
@@ -100,5 +128,5 @@ pub fn ultimate_owners_with(
                 value: float[v as usize],
             }),
     );
-    Ok(out)
+    Ok((out, bound))
 }
