@@ -6,6 +6,7 @@ import struct
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 from conftest import ok
@@ -276,16 +277,46 @@ def test_progress_bar_on_a_terminal_only():
         raise RuntimeError("boom")
 
 
+def test_report_on_a_big_graph_computes_every_payee_at_once(generated, monkeypatch):
+    # Past the exact tables' size, self-funded revenue comes for every payee from the sparse
+    # columns, with the bound said in the text.
+    from aiexposure import Graph, _report, _size
+
+    _, path = generated
+    monkeypatch.setattr(_report, "ALL_PAYEES_MAX_NODES", 100)
+    monkeypatch.setitem(_size.EXACT_PAIRS, "walks", 0)
+    graph = Graph.from_arrow(path)
+    report = _report.Report(graph, "g", Progress(5, io.StringIO()), _report.Scenario())
+    text = " ".join(report.text().split())
+    funded = report.circular.self_funded
+    bound = float(funded.schema.metadata[b"aiexposure.error_bound"])
+    assert 0 < bound <= 0.001
+    assert f"Computed for all {funded.num_rows:,} payees at once" in text
+    assert f"its share at most {bound:.2%} below the truth" in text
+    exact = graph.circular_financing(payees=funded["node"].to_pylist()).self_funded
+    gap = pc.subtract(exact["self_funded"], funded["self_funded"]).to_numpy()
+    assert (gap >= -1e-6).all() and (gap <= bound * exact["revenue"].to_numpy() + 1e-6).all()
+
+
 def test_report_on_a_big_graph_limits_the_costly_parts(generated, monkeypatch, tmp_path):
-    # Above ALL_PAYEES_MAX_NODES the report computes the self-funded revenue of the largest
-    # payees only; above OWNERSHIP_MAX_ROWS predicted rows it skips the exact ownership
-    # tables; it says so.
+    # Above ALL_PAYEES_MAX_NODES with interval stakes the report computes the self-funded
+    # revenue of the largest payees only; above OWNERSHIP_MAX_ROWS predicted rows it skips
+    # the exact ownership tables; it says so.
     from aiexposure import Graph, _report
 
     _, path = generated
     monkeypatch.setattr(_report, "ALL_PAYEES_MAX_NODES", 100)
     monkeypatch.setattr(_report, "OWNERSHIP_MAX_ROWS", 100)
-    graph = Graph.from_arrow(path)
+    table = pq.read_table(path)
+    uncertain = pa.array([i % 17 == 0 for i in range(table.num_rows)])
+    equity = pc.equal(table["kind"], "equity")
+    ranged = pc.and_(uncertain, equity)
+    share = pc.if_else(ranged, None, table["share"])
+    table = table.set_column(table.schema.get_field_index("share"), "share", share)
+    table = table.append_column("share_min", pc.if_else(ranged, 0.0, None))
+    table = table.append_column("share_max", pc.if_else(ranged, 0.2, None))
+    graph = Graph.from_arrow(table)
+    assert graph.has_interval_stakes
     report = _report.Report(graph, "g", Progress(5, io.StringIO()), _report.Scenario())
     text = report.text()
     assert "Computed for the 15 largest payees by known committed revenue only" in text

@@ -215,8 +215,11 @@ class _SelfFunded(TypedDict):
     self_funded: _F64s
     unknown: _U32s
     unknown_owned: _U32s
+    bound: _F64s
 
-def self_funded(graph: CoreGraph, payees: _U32s | None = None) -> _SelfFunded: ...
+def self_funded(
+    graph: CoreGraph, payees: _U32s | None = None, sparse: bool = False
+) -> _SelfFunded: ...
 
 class _Reciprocity(TypedDict):
     reciprocated: float

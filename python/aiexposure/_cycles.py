@@ -20,7 +20,7 @@ from . import _core
 from ._handle import Handle
 from ._stakes import exposure_cores, value_and_bounds
 from ._stakes import metadata as bound_metadata
-from ._vocabulary import BOUNDS, KINDS, TRUNCATED, Kind, KindsArg
+from ._vocabulary import BOUNDS, ERROR_BOUND, KINDS, TRUNCATED, Kind, KindsArg
 from .errors import BoundWarning
 
 # Node slots the cycles found may hold in all: about 12 bytes each in the core, and as much
@@ -233,7 +233,11 @@ class CircularFinancing:
     unknown_amounts: int
 
 
-def circular_financing(h: Handle, payees: Iterable[Any] | None = None) -> CircularFinancing:
+def circular_financing(
+    h: Handle, payees: Iterable[Any] | None = None, sparse: bool = False
+) -> CircularFinancing:
+    """``sparse`` (every payee, no interval stakes): self-funded revenue from the thresholded
+    columns of every issuer, each value a lower bound within a stated bound."""
     core = h.core
     r = h.call(_core.round_trips, core)
     source, target, kind = r["source"], r["target"], r["kind"]
@@ -251,7 +255,7 @@ def circular_financing(h: Handle, payees: Iterable[Any] | None = None) -> Circul
     stakes = h.stakes
     chosen = None if payees is None else h.nodes.indices(payees, "payees")
     if stakes is None:
-        low = h.call(_core.self_funded, core, chosen)
+        low = h.call(_core.self_funded, core, chosen, sparse and chosen is None)
     else:
         lo_core, hi_core = exposure_cores(stakes, core)
         low = h.call(_core.self_funded, lo_core, chosen)
@@ -273,6 +277,10 @@ def circular_financing(h: Handle, payees: Iterable[Any] | None = None) -> Circul
     if stakes is None:
         columns["self_funded"] = pa.array(funded)
         columns["self_funded_share"] = _nan_to_null(share_of(funded))
+        # How far a self-funded share may be below the truth: the largest bound / revenue.
+        shares = share_of(low["bound"])
+        worst = float(np.nanmax(shares)) if np.isfinite(shares).any() else 0.0
+        metadata = {ERROR_BOUND: repr(worst).encode()}
     else:
         columns |= value_and_bounds("self_funded", funded, funded_hi)
         columns |= value_and_bounds("self_funded_share", share_of(funded), share_of(funded_hi))

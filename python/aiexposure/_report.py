@@ -19,7 +19,7 @@ from . import _text as tx
 from ._cycles import CircularFinancing
 from ._progress import Progress
 from ._size import ROW_BYTES
-from ._vocabulary import KINDS, LOSS_COLUMNS, SCENARIO, TRUNCATED, Kind
+from ._vocabulary import ERROR_BOUND, KINDS, LOSS_COLUMNS, SCENARIO, TRUNCATED, Kind
 from .errors import ClosedCycleError, UnknownNodeError
 from .graph import Graph
 
@@ -27,7 +27,8 @@ from .graph import Graph
 # when the predicted rows (sampled, _size) are at most this, about 280 MB a table, else leaves
 # them to `aiexposure exposure FILE --threshold ...`.
 OWNERSHIP_MAX_ROWS = 5_000_000
-# Self-funded revenue costs one row solve per payee: past this, the largest payees only.
+# With interval stakes, self-funded revenue costs two row solves per payee (one per bound):
+# past this, the largest payees only. Without, every payee (large graphs: all at once, bounded).
 ALL_PAYEES_MAX_NODES = 20_000
 # Unbounded cycle search on big graphs can find astronomically many cycles.
 UNBOUNDED_CYCLES_MAX_NODES = 1_000
@@ -216,9 +217,13 @@ class Report:
                 warnings.simplefilter("ignore")  # truncation is reported in the text
                 self.cycles = graph.simple_cycles(max_length=max_length, limit=CYCLES_LIMIT)
         with progress.step("measuring circular financing"):
-            # Self-funded revenue costs one row solve per payee: on big graphs only the
-            # largest payees, said in the text.
-            self.payees = None if n <= ALL_PAYEES_MAX_NODES else largest_payees(graph, SHOWN)
+            # With interval stakes self-funded revenue costs row solves per payee: on big
+            # graphs only the largest payees, said in the text.
+            self.payees = (
+                largest_payees(graph, SHOWN)
+                if graph.has_interval_stakes and n > ALL_PAYEES_MAX_NODES
+                else None
+            )
             # A closed cycle (members 100% held inside it) makes every walk sum diverge: a
             # finding to report, not a reason to stop. Each section says what it skipped.
             self.closed: str | None = None
@@ -396,8 +401,18 @@ class Report:
             out.append(
                 tx.wrap(
                     f"Computed for the {len(self.payees)} largest payees by known committed "
-                    f"revenue only (graph over {ALL_PAYEES_MAX_NODES:,} nodes; each payee costs "
-                    "one solve over what it owns): Graph.circular_financing(payees=...) for others."
+                    f"revenue only (interval stakes on a graph over {ALL_PAYEES_MAX_NODES:,} "
+                    "nodes; each payee costs two solves over what it owns): "
+                    "Graph.circular_financing(payees=...) for others."
+                )
+            )
+        bound = float((cf.self_funded.schema.metadata or {}).get(ERROR_BOUND, b"0"))
+        if bound > 0:
+            out.append(
+                tx.wrap(
+                    f"Computed for all {cf.self_funded.num_rows:,} payees at once from thresholded "
+                    f"stakes: each self-funded value is a lower bound, its share at most "
+                    f"{bound:.2%} below the truth."
                 )
             )
         if self.self_funded_closed:

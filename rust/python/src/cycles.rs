@@ -155,13 +155,16 @@ pub fn round_trips<'py>(py: Python<'py>, graph: &CoreGraph) -> PyResult<Bound<'p
 }
 
 /// Self-funded revenue per payee: {node, revenue, self_funded, unknown (commitments of
-/// unknown amount), unknown_owned (those of them paid by a customer the payee owns)}.
+/// unknown amount), unknown_owned (those of them paid by a customer the payee owns), bound
+/// (how far self_funded may be below the truth: 0 when exact)}. `sparse` (every payee, no
+/// `payees`): from the thresholded columns of every issuer, each payee's bound stated.
 #[pyfunction]
-#[pyo3(signature = (graph, payees=None))]
+#[pyo3(signature = (graph, payees=None, sparse=false))]
 pub fn self_funded<'py>(
     py: Python<'py>,
     graph: &CoreGraph,
     payees: Option<PyReadonlyArray1<'py, u32>>,
+    sparse: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
     detach::guard(py, || {
         let solver = Solver {
@@ -169,7 +172,13 @@ pub fn self_funded<'py>(
             plan: graph.plan(py)?,
         };
         let payees = payees.as_ref().map(|p| p.as_slice()).transpose()?;
-        let rows = detach::run(py, |it| circular::self_funded_revenue(&solver, payees, it))?;
+        let (rows, bound) = detach::run(py, |it| match payees {
+            None if sparse => circular::self_funded_revenue_sparse(&solver, it),
+            _ => circular::self_funded_revenue(&solver, payees, it).map(|rows| {
+                let exact = vec![0.0; rows.len()];
+                (rows, exact)
+            }),
+        })?;
         let node: Vec<u32> = rows.iter().map(|r| r.node).collect();
         let revenue: Vec<f64> = rows.iter().map(|r| r.revenue).collect();
         let funded: Vec<f64> = rows.iter().map(|r| r.self_funded).collect();
@@ -181,6 +190,7 @@ pub fn self_funded<'py>(
             "self_funded" => funded.into_pyarray(py),
             "unknown" => unknown.into_pyarray(py),
             "unknown_owned" => owned.into_pyarray(py),
+            "bound" => bound.into_pyarray(py),
         )
     })
 }

@@ -95,6 +95,7 @@ pub fn integrated_walks_sparse(
         threshold,
         holders: &every,
         issuers: &every,
+        pairs: None,
     };
     let sparse = sparse_columns(s, SPARSE_BOUND_FRACTION * threshold, &wanted, interrupt)?;
     let stakes = sparse.stakes(s.plan, &wanted);

@@ -21,6 +21,7 @@ mod ultimate;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use self::sparse_columns::{sparse_columns, Wanted};
 pub use self::{
     integrated::{
         exposure_to, holdings_of, integrated_walks, integrated_walks_sparse, Entries, Stake,

@@ -196,15 +196,23 @@ pub(crate) struct Wanted<'a> {
     pub(crate) threshold: f64,
     pub(crate) holders: &'a [bool],
     pub(crate) issuers: &'a [bool],
+    /// Only these (holder, issuer) pairs (nodes), when given.
+    pub(crate) pairs: Option<&'a (dyn Fn(u32, u32) -> bool + Sync)>,
 }
 
 impl Wanted<'_> {
     fn entries(&self, plan: &Plan, c: usize, line: &Line, bound: f64) -> Line {
-        if !self.issuers[plan.order[c] as usize] {
+        if !self.issuers[plan.order[c] as usize] || line.at.is_empty() {
             return Line::default();
         }
         let cut = self.threshold - bound;
-        let keep = |(m, v): &(u32, f64)| *v > cut && self.holders[plan.order[*m as usize] as usize];
+        let issuer = plan.order[c];
+        let keep = |(m, v): &(u32, f64)| {
+            let holder = plan.order[*m as usize];
+            *v > cut
+                && self.holders[holder as usize]
+                && self.pairs.is_none_or(|pair| pair(holder, issuer))
+        };
         Line {
             at: line.entries().filter(keep).map(|(m, _)| m).collect(),
             vals: line.entries().filter(keep).map(|(_, v)| v).collect(),

@@ -73,6 +73,7 @@ pub fn ultimate_owners_with(
             threshold,
             holders: &root,
             issuers: held,
+            pairs: None,
         };
         let sparse = sparse_columns(s, SPARSE_BOUND_FRACTION * threshold, &wanted, interrupt)?;
         let stakes = sparse.stakes(s.plan, &wanted);
