@@ -7,13 +7,16 @@ under 5 s; `circular_financing()` with no payees at 1M nodes under 60 s. Peer at
 the exact table from scipy's dense inverse (I - W)^-1 - I, which also checks ours (every pair
 above the threshold present, every value a lower bound within the stated bound).
 
-Measured on the 2-core machine (2026-12-02, release build):
-* 10k nodes: small cores 0.11 s against the dense inverse's ~20 s; giant component 0.43 s;
-* 100k nodes, walks: small cores 3.5 s (goal met), giant component 8.3 s (goal 5 s, not met);
-* 1M nodes, walks: small cores 30 s and 2.6 GB (goal met), giant component 162 s and 6.5 GB
-  (goals not met: the component's columns hold ~1,000 entries each at the cutoff the bound
-  needs); self-funded revenue of all 378,606 payees (small cores, commitments 0.2) 25.7 s
-  and 2.2 GB (goal met).
+Measured on the 2-core machine (2026-12-02, release LTO build, one run):
+* 10k nodes, walks: small cores 92 ms against the dense inverse's 28.4 s (310x); giant
+  component 373 ms against 37.6 s (101x); both checked against it;
+* 100k nodes: small cores walks 1.49 s, ultimate 1.09 s (goal 5 s met); giant component
+  walks 7.55 s, ultimate 7.54 s (goal 5 s not met);
+* 1M nodes, small cores: walks 28.9 s and 2.73 GB, ultimate 20.2 s and 2.20 GB, self-funded
+  revenue of all 378,606 payees 21.3 s and 2.29 GB (goals met);
+* 1M nodes, giant component: walks 99.9 s and 6.79 GB, ultimate 95.9 s and 6.13 GB,
+  self-funded 113.5 s and 6.29 GB (goals not met: the component's 370k columns hold about
+  1,000 entries each at the cutoff the bound of tau/10 needs).
 The 1M runs are in fresh processes (peak resident memory of the whole process, VmHWM).
 """
 
@@ -45,7 +48,7 @@ def sparse_tables():
 def ten_k(request, bench_tools):
     n = int(10_000 * bench_tools.scale)
     g = Graph.from_arrow(investor_graph(n, cross_holding=REGIMES[request.param], seed=1))
-    g.look_through()  # the plan, built once per graph, is not timed
+    g.look_through(legacy_columns=False)  # the plan, built once per graph, is not timed
     return request.param, g
 
 
@@ -94,7 +97,7 @@ def test_table_10k_scipy_dense_inverse(benchmark, ten_k, bench_tools):
 def test_table_100k(benchmark, regime, method, bench_tools):
     n = int(100_000 * bench_tools.scale)
     g = Graph.from_arrow(investor_graph(n, cross_holding=REGIMES[regime], seed=1))
-    g.look_through()
+    g.look_through(legacy_columns=False)
     with sparse_tables():
         benchmark.pedantic(
             g.integrated_ownership, args=(method,), kwargs={"threshold": THRESHOLD}, **ONCE
@@ -108,7 +111,7 @@ from aiexposure import Graph
 from aiexposure.synthetic import investor_graph
 n, cross, job = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
 g = Graph.from_arrow(investor_graph(n, cross_holding=cross, commitments=0.2, seed=1))
-g.look_through()
+g.look_through(legacy_columns=False)
 start = time.perf_counter()
 if job == "self_funded":
     rows = g.circular_financing().self_funded.num_rows
