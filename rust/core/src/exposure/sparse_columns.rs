@@ -344,7 +344,8 @@ impl Component<'_> {
             .into_iter()
             .fold(1.0f64, f64::max);
         let room = self.target - carried.iter().fold(0.0f64, |m, &d| m.max(d));
-        let outside_part: Vec<Line> = lines.to_vec();
+        // Moved out (no copy): the columns are rebuilt from them.
+        let outside_part: Vec<Line> = lines.iter_mut().map(std::mem::take).collect();
         // No room left (what flows in already fills the target): a small cutoff still, so that
         // the changes die out; the bound then states how far past the target it is.
         let mut cutoff =
@@ -368,7 +369,9 @@ impl Component<'_> {
             let worst = total.iter().fold(0.0f64, |m, &d| m.max(d));
             if worst <= self.target || attempt == RETRIES || room.is_nan() || room <= 0.0 {
                 err.copy_from_slice(&total);
-                lines.clone_from_slice(&current);
+                for (line, c) in lines.iter_mut().zip(current) {
+                    *line = c;
+                }
                 return Ok(());
             }
             cutoff *= (0.5 * room / (worst - (self.target - room))).clamp(1.0 / 64.0, 0.5);
@@ -394,8 +397,8 @@ impl Component<'_> {
         let len = outside_part.len();
         let inside = &self.plan.holders.inside;
         let mut columns: Vec<Line> = outside_part.to_vec();
-        // D¹ carries the direct holdings inside (e_b); later changes carry only D^t.
-        let mut change: Vec<Line> = outside_part.to_vec();
+        // D¹ carries the direct holdings inside (e_b) and X⁰; later changes carry only D^t.
+        let mut change: Vec<Line> = Vec::new();
         let mut first = true;
         let mut tick = self.interrupt.ticker(1);
         for _ in 0..MAX_SWEEPS {
@@ -411,7 +414,7 @@ impl Component<'_> {
                         for (&b, &w) in at.iter().zip(vals) {
                             let b = b as usize;
                             if first {
-                                acc.add_holding((s + b) as u32, w, &change[b]);
+                                acc.add_holding((s + b) as u32, w, &outside_part[b]);
                             } else if w != 0.0 {
                                 for (m, v) in change[b].entries() {
                                     acc.add(m, w * v);
