@@ -25,23 +25,35 @@ pub(crate) struct Block<'a> {
     pub(crate) reverse: bool,
 }
 
+/// I − A, dense and row-major, for the `k` rows `s..s + k` of an inside CSR.
+pub(crate) fn i_minus(inside: &Csr, s: usize, k: usize) -> Vec<f64> {
+    let mut m = vec![0.0f64; k * k];
+    for a in 0..k {
+        m[a * k + a] += 1.0;
+        let (cols, vals) = inside.row(s + a);
+        for (&j, &w) in cols.iter().zip(vals) {
+            m[a * k + j as usize] -= w;
+        }
+    }
+    m
+}
+
+/// The partial pivot of column `col` of the `k`×`k` matrix `m`: the row at or below `col`
+/// with the largest magnitude there.
+pub(crate) fn pivot(m: &[f64], k: usize, col: usize) -> usize {
+    (col..k)
+        .max_by(|&p, &q| m[p * k + col].abs().total_cmp(&m[q * k + col].abs()))
+        .expect("non-empty")
+}
+
 impl Block<'_> {
     /// LU with partial pivoting on I − A.
     pub(crate) fn dense(&self, rhs: &[f64]) -> Vec<f64> {
         let k = rhs.len();
-        let mut m = vec![0.0f64; k * k];
-        for a in 0..k {
-            m[a * k + a] += 1.0;
-            let (cols, vals) = self.inside.row(self.s + a);
-            for (&j, &w) in cols.iter().zip(vals) {
-                m[a * k + j as usize] -= w;
-            }
-        }
+        let mut m = i_minus(self.inside, self.s, k);
         let mut x = rhs.to_vec();
         for col in 0..k {
-            let pivot = (col..k)
-                .max_by(|&p, &q| m[p * k + col].abs().total_cmp(&m[q * k + col].abs()))
-                .expect("non-empty");
+            let pivot = pivot(&m, k, col);
             if pivot != col {
                 for j in 0..k {
                     m.swap(col * k + j, pivot * k + j);

@@ -19,6 +19,7 @@ use std::cell::RefCell;
 use rayon::prelude::*;
 
 use super::integrated::Stake;
+use super::local_solve::{i_minus, pivot};
 use super::plan::{Direction, Plan, Solver, DENSE_LIMIT};
 use crate::csr::Csr;
 use crate::error::{Error, Result};
@@ -678,20 +679,13 @@ impl Accumulator {
 /// (I − A)^-1 for the `k` rows `s..s + k` of an inside CSR, row-major, by Gauss–Jordan with
 /// partial pivoting.
 fn inverse_of_i_minus(inside: &Csr, s: usize, k: usize) -> Vec<f64> {
-    let mut m = vec![0.0f64; k * k];
+    let mut m = i_minus(inside, s, k);
     let mut inv = vec![0.0f64; k * k];
     for a in 0..k {
-        m[a * k + a] += 1.0;
         inv[a * k + a] = 1.0;
-        let (cols, vals) = inside.row(s + a);
-        for (&j, &w) in cols.iter().zip(vals) {
-            m[a * k + j as usize] -= w;
-        }
     }
     for col in 0..k {
-        let pivot = (col..k)
-            .max_by(|&p, &q| m[p * k + col].abs().total_cmp(&m[q * k + col].abs()))
-            .expect("non-empty");
+        let pivot = pivot(&m, k, col);
         if pivot != col {
             for j in 0..k {
                 m.swap(col * k + j, pivot * k + j);
