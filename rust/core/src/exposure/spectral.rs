@@ -187,4 +187,35 @@ mod tests {
             .unwrap();
         assert_eq!(x, vec![f64::INFINITY; 3]);
     }
+
+    #[test]
+    fn sparse_tables_on_an_upper_plan_match_the_exact_rows() {
+        // Divergent (ρ² = 1.2): +inf wherever the exact rows are; convergent (ρ² = 0.6): finite
+        // values within the bound.
+        for back in [1.0, 0.5] {
+            let g = star(back);
+            let plan = Plan::upper(&g, NEVER).unwrap();
+            let s = Solver { g: &g, plan: &plan };
+            let (stakes, bound) =
+                crate::exposure::integrated_walks_sparse(&s, 0.01, NEVER).unwrap();
+            for h in 0..4u32 {
+                let exact = holdings_of(&s, h, NEVER).unwrap();
+                let mine: Vec<(u32, f64)> = stakes
+                    .iter()
+                    .filter(|st| st.holder == Some(h))
+                    .map(|st| (st.issuer, st.value))
+                    .collect();
+                let wanted: Vec<&(u32, f64)> = exact.iter().filter(|e| e.1 > 0.01).collect();
+                assert_eq!(mine.len(), wanted.len(), "back {back}, holder {h}");
+                for ((i, v), (j, x)) in mine.iter().zip(wanted) {
+                    assert_eq!(i, j);
+                    if x.is_infinite() {
+                        assert_eq!(*v, f64::INFINITY);
+                    } else {
+                        assert!(*v <= x + 1e-12 && x - v <= bound + 1e-12, "{v} {x}");
+                    }
+                }
+            }
+        }
+    }
 }
