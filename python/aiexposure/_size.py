@@ -29,6 +29,14 @@ SAMPLE = 32
 EXACT_PAIRS = {"walks": 2_000_000, "ultimate": 100_000_000}
 
 
+def past_exact(h: Handle, method: str) -> bool:
+    """Whether the exact ``method`` table is predicted to pass ``EXACT_PAIRS``: a thresholded
+    table (or every payee's self-funded revenue, over walks) then comes from the sparse
+    columns."""
+    bar = EXACT_PAIRS[method]
+    return rows_up_to(h, method, bar) > bar
+
+
 def warn_if_large(h: Handle, method: str, max_depth: int | None, stacklevel: int) -> None:
     rows = predicted_rows(h, method, max_depth)
     if rows > WARN_ROWS:

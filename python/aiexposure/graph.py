@@ -593,8 +593,7 @@ class Graph:
             method in ("walks", "ultimate")
             and isinstance(threshold, (int, float))
             and threshold > 0
-            and _size.rows_up_to(self._handle, method, _size.EXACT_PAIRS[method])
-            > _size.EXACT_PAIRS[method]
+            and _size.past_exact(self._handle, method)
         )
         return _exposure.integrated_ownership(
             self._handle, method, threshold, max_depth, min_weight, sparse
@@ -774,8 +773,7 @@ class Graph:
         sparse = (
             payees is None
             and not self.has_interval_stakes
-            and _size.rows_up_to(self._handle, "walks", _size.EXACT_PAIRS["walks"])
-            > _size.EXACT_PAIRS["walks"]
+            and _size.past_exact(self._handle, "walks")
         )
         return _cycles.circular_financing(self._handle, payees, sparse)
 
