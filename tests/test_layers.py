@@ -17,7 +17,7 @@ LAYERS = [
     {"_nodes", "_validate"},
     {"_stakes"},
     {"_handle"},
-    {"_exposure", "_cycles", "_size", "_bods"},
+    {"_exposure", "_cycles", "_size", "_bods", "_saved"},
     {"_build"},
     {"graph"},
     {"datasets"},
@@ -76,5 +76,14 @@ def test_imports_go_down_only():
 
 
 def test_method_modules_never_see_the_graph_class():
-    for name in ("_exposure", "_cycles", "_size", "_handle", "_nodes", "_build", "_stakes"):
+    for name in (
+        "_exposure",
+        "_cycles",
+        "_size",
+        "_handle",
+        "_nodes",
+        "_build",
+        "_stakes",
+        "_saved",
+    ):
         assert "graph" not in package_imports(modules()[name]), name

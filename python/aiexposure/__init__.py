@@ -21,6 +21,7 @@ from .errors import (
     InvalidBodsError,
     InvalidGraphError,
     LargeResultWarning,
+    SavedGraphError,
     UnknownNodeError,
 )
 from .graph import Graph
@@ -37,6 +38,7 @@ __all__ = [
     "InvalidBodsError",
     "InvalidGraphError",
     "LargeResultWarning",
+    "SavedGraphError",
     "UnknownNodeError",
     "__version__",
     "read_bods",

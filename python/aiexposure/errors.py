@@ -77,6 +77,24 @@ class InvalidGraphError(AIExposureError):
     """
 
 
+class SavedGraphError(AIExposureError):
+    """A file given to ``Graph.open`` (or bytes unpickled) that is not a graph written by
+    ``Graph.save``, is damaged, or was saved in another format version; the message says
+    which, and to save the graph again.
+
+    >>> import os, tempfile
+    >>> from aiexposure import Graph, SavedGraphError
+    >>> path = os.path.join(tempfile.mkdtemp(), "notes.arrow")
+    >>> with open(path, "w") as f:
+    ...     _ = f.write("not a graph")
+    >>> try:
+    ...     Graph.open(path)
+    ... except SavedGraphError as e:
+    ...     print("not an Arrow IPC file" in str(e))
+    True
+    """
+
+
 class InvalidBodsError(InvalidGraphError):
     """BODS input that cannot be read as v0.4 statements (broken JSON, v0.3 shapes, missing
     fields, dangling recordId references, bad shares); ``statement_ids`` names the statements

@@ -7,6 +7,7 @@
 
 use rayon::prelude::*;
 
+use crate::buffer::Buffer;
 use crate::error::Result;
 use crate::interrupt::Interrupt;
 
@@ -25,12 +26,20 @@ fn num_parts() -> usize {
 /// them in separate streams).
 #[derive(Default)]
 pub(crate) struct Csr {
-    pub(crate) offsets: Vec<usize>,
-    pub(crate) cols: Vec<u32>,
-    pub(crate) vals: Vec<f64>,
+    pub(crate) offsets: Buffer<usize>,
+    pub(crate) cols: Buffer<u32>,
+    pub(crate) vals: Buffer<f64>,
 }
 
 impl Csr {
+    pub(crate) fn new(offsets: Vec<usize>, cols: Vec<u32>, vals: Vec<f64>) -> Csr {
+        Csr {
+            offsets: offsets.into(),
+            cols: cols.into(),
+            vals: vals.into(),
+        }
+    }
+
     #[inline]
     pub(crate) fn row(&self, k: usize) -> (&[u32], &[f64]) {
         let r = self.offsets[k]..self.offsets[k + 1];
@@ -53,19 +62,17 @@ impl Csr {
     pub(crate) fn concat(parts: Vec<Csr>) -> Csr {
         let rows: usize = parts.iter().map(|p| p.offsets.len() - 1).sum();
         let nnz: usize = parts.iter().map(|p| p.cols.len()).sum();
-        let mut out = Csr {
-            offsets: Vec::with_capacity(rows + 1),
-            cols: Vec::with_capacity(nnz),
-            vals: Vec::with_capacity(nnz),
-        };
-        out.offsets.push(0);
+        let mut offsets = Vec::with_capacity(rows + 1);
+        let mut cols = Vec::with_capacity(nnz);
+        let mut vals = Vec::with_capacity(nnz);
+        offsets.push(0);
         for p in parts {
-            let base = out.cols.len();
-            out.offsets.extend(p.offsets[1..].iter().map(|o| o + base));
-            out.cols.extend_from_slice(&p.cols);
-            out.vals.extend_from_slice(&p.vals);
+            let base = cols.len();
+            offsets.extend(p.offsets[1..].iter().map(|o| o + base));
+            cols.extend_from_slice(&p.cols);
+            vals.extend_from_slice(&p.vals);
         }
-        out
+        Csr::new(offsets, cols, vals)
     }
 
     /// An `n`-row CSR where entry (row k, column c) is entry `at(k, c)` = (row, column): with
@@ -97,11 +104,7 @@ impl Csr {
             vals[i] = w;
         };
         scatter(&offsets, &parts, states, items, put, interrupt)?;
-        Ok(Csr {
-            offsets,
-            cols,
-            vals,
-        })
+        Ok(Csr::new(offsets, cols, vals))
     }
 }
 
@@ -221,7 +224,7 @@ mod tests {
         let parts = rows
             .iter()
             .map(|r| Csr {
-                offsets: vec![0, r.len()],
+                offsets: vec![0, r.len()].into(),
                 cols: r.iter().map(|e| e.0).collect(),
                 vals: r.iter().map(|e| e.1).collect(),
             })

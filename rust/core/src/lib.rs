@@ -11,6 +11,7 @@
 //! [`Error::Interrupted`]: error::Error::Interrupted
 
 pub mod bounds;
+pub mod buffer;
 pub mod circular;
 mod csr;
 pub mod cycles;
@@ -21,6 +22,7 @@ pub mod ids;
 pub mod interrupt;
 pub mod kind;
 pub mod node_index;
+pub mod parts;
 mod prefetch;
 pub mod rng;
 pub mod scc;

@@ -7,6 +7,7 @@
 
 use rayon::prelude::*;
 
+use crate::buffer::Buffer;
 use crate::error::Result;
 use crate::graph::Graph;
 use crate::interrupt::Interrupt;
@@ -16,9 +17,9 @@ use crate::kind::KindMask;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Components {
     /// Component number of each node.
-    pub component: Vec<u32>,
-    offsets: Vec<usize>,
-    members: Vec<u32>,
+    pub component: Buffer<u32>,
+    pub(crate) offsets: Buffer<usize>,
+    pub(crate) members: Buffer<u32>,
 }
 
 impl Components {
@@ -262,9 +263,9 @@ pub fn strongly_connected_components(
         single(&mut component, &mut members, &mut offsets, v);
     }
     Ok(Components {
-        component,
-        offsets,
-        members,
+        component: component.into(),
+        offsets: offsets.into(),
+        members: members.into(),
     })
 }
 

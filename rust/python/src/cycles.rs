@@ -35,7 +35,7 @@ pub fn components<'py>(
         let comps = detach::run(py, |it| scc::strongly_connected_components(g, kinds, it))?;
         let sizes: Vec<u32> = (0..comps.count()).map(|c| comps.size(c) as u32).collect();
         columns!(py;
-            "component" => comps.component.into_pyarray(py),
+            "component" => comps.component.into_vec().into_pyarray(py),
             "sizes" => sizes.into_pyarray(py),
         )
     })

@@ -1,15 +1,23 @@
 //! The graph handle held by `aiexposure.Graph`.
 
+use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
+use aiexposure_core::buffer::Foreign;
 use aiexposure_core::exposure::Plan;
 use aiexposure_core::graph::{EdgeInput, Graph};
-use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
+use aiexposure_core::parts::{Loader, Saved};
+use numpy::{IntoPyArray, PyArray1, PyArrayMethods, PyReadonlyArray1};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::arrays::slice;
 use crate::{columns, detach};
+
+type Numbers = HashMap<String, u64>;
+/// Saved arrays by name, each a uint8 array of its bytes.
+type Arrays<'py> = HashMap<String, Bound<'py, PyArray1<u8>>>;
 
 /// A validated investor graph in CSR form (forward and reverse), shared read-only.
 #[pyclass(frozen, module = "aiexposure._core")]
@@ -143,6 +151,85 @@ impl CoreGraph {
                 "amounts" => PyArray1::from_slice(py, csr.amounts),
             )
         })
+    }
+
+    /// The graph's arrays and numbers for `Graph.save`, with the plan's when it is built (or
+    /// built here when `build_plan`): ({name: number}, {name: uint8 array of the bytes}).
+    fn save_parts<'py>(
+        &self,
+        py: Python<'py>,
+        build_plan: bool,
+    ) -> PyResult<(Numbers, Arrays<'py>)> {
+        detach::guard(py, || {
+            let plan = if build_plan {
+                Some(self.plan(py)?)
+            } else {
+                self.plan.get()
+            };
+            let g = &*self.inner;
+            let saved = detach::run_ok(py, || {
+                let mut out = Saved::default();
+                g.save(&mut out);
+                if let Some(plan) = plan {
+                    plan.save(&mut out);
+                }
+                out
+            });
+            let mut numbers: Numbers = saved.numbers.into_iter().collect();
+            numbers.insert("upper".into(), self.upper as u64);
+            let arrays = saved
+                .arrays
+                .into_iter()
+                .map(|(name, bytes)| (name, bytes.into_pyarray(py)))
+                .collect();
+            Ok((numbers, arrays))
+        })
+    }
+
+    /// The graph saved by `save_parts`, its arrays borrowed from `arrays` (uint8 numpy
+    /// arrays over memory-mapped pages or bytes), which stay referenced for as long as the
+    /// graph lives. A writable array is copied: memory that can change is never borrowed.
+    #[staticmethod]
+    fn open_parts(py: Python<'_>, numbers: Numbers, arrays: Arrays<'_>) -> PyResult<CoreGraph> {
+        detach::guard(py, || {
+            let mut borrowed = HashMap::with_capacity(arrays.len());
+            for (name, array) in arrays {
+                let writeable: bool = array.getattr("flags")?.getattr("writeable")?.extract()?;
+                let view = array.readonly();
+                let bytes = view.as_slice().map_err(|_| {
+                    PyValueError::new_err(format!("saved array {name:?} is not contiguous"))
+                })?;
+                let foreign = if writeable {
+                    let copy = Arc::new(bytes.to_vec());
+                    // SAFETY: the copy lives in the Arc and is never changed.
+                    unsafe { Foreign::new(copy.as_ptr(), copy.len(), copy.clone()) }
+                } else {
+                    let (ptr, len) = (bytes.as_ptr(), bytes.len());
+                    // SAFETY: a read-only array's memory (mapped pages, bytes) stays put and
+                    // unchanged while the array object lives, and the Arc keeps it.
+                    unsafe { Foreign::new(ptr, len, Arc::new(array.clone().unbind())) }
+                };
+                borrowed.insert(name, foreign);
+            }
+            let upper = numbers.get("upper").copied().unwrap_or(0) != 0;
+            let mut loader = Loader::new(numbers, borrowed);
+            let (graph, plan) = detach::run(py, |_| {
+                let graph = Graph::load(&mut loader)?;
+                let plan = Plan::load(&mut loader, graph.num_nodes())?;
+                Ok((graph, plan))
+            })?;
+            let core = CoreGraph::new(graph, upper);
+            if let Some(plan) = plan {
+                let _ = core.plan.set(plan);
+            }
+            Ok(core)
+        })
+    }
+
+    /// Whether the plan is built (saved graphs carry it).
+    #[getter]
+    fn has_plan(&self) -> bool {
+        self.plan.get().is_some()
     }
 }
 

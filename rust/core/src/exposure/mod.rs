@@ -13,6 +13,7 @@ mod local_solve;
 mod look_through;
 mod paths;
 mod plan;
+mod plan_parts;
 mod solve;
 mod sparse_columns;
 mod spectral;

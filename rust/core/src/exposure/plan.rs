@@ -13,6 +13,7 @@
 
 use rayon::prelude::*;
 
+use crate::buffer::Buffer;
 use crate::csr::Csr;
 use crate::error::{Error, Result};
 use crate::graph::Graph;
@@ -50,27 +51,27 @@ pub(crate) struct Level {
 }
 
 pub struct Plan {
-    comps: Components,
+    pub(crate) comps: Components,
     /// Plan position → node, and node → plan position.
-    pub(crate) order: Vec<u32>,
-    pub(crate) pos: Vec<u32>,
+    pub(crate) order: Buffer<u32>,
+    pub(crate) pos: Buffer<u32>,
     /// Plan component ("slot", in plan order) of each position, and each slot's first
     /// position (`start[slot]..start[slot + 1]`).
-    pub(crate) slot_of: Vec<u32>,
-    pub(crate) start: Vec<usize>,
+    pub(crate) slot_of: Buffer<u32>,
+    pub(crate) start: Buffer<usize>,
     /// Slot is one node without a treasury self-loop: nothing to solve locally.
-    pub(crate) simple: Vec<bool>,
+    pub(crate) simple: Buffer<bool>,
     /// Slot is a closed cycle: every member 100% held inside it.
-    pub(crate) closed: Vec<bool>,
+    pub(crate) closed: Buffer<bool>,
     /// A plan of upper bounds (see `Plan::upper`): a component whose walk sum diverges gives
     /// +inf instead of an error.
     pub(crate) upper: bool,
     /// Slot's walk sum diverges (spectral radius of its block ≥ 1, or not shown below 1):
     /// closed components, and in an upper plan the blocks whose capped shares do not decay.
-    pub(crate) divergent: Vec<bool>,
+    pub(crate) divergent: Buffer<bool>,
     pub(crate) levels: Vec<Level>,
     /// The slots that need a local solve, in plan order.
-    pub(crate) blocks: Vec<u32>,
+    pub(crate) blocks: Buffer<u32>,
     pub(crate) holdings: Side,
     pub(crate) holders: Side,
 }
@@ -206,16 +207,16 @@ impl Plan {
         }
         Ok(Plan {
             comps,
-            order,
-            pos,
-            slot_of,
-            start,
-            simple,
-            closed,
+            order: order.into(),
+            pos: pos.into(),
+            slot_of: slot_of.into(),
+            start: start.into(),
+            simple: simple.into(),
+            closed: closed.into(),
             upper,
-            divergent,
+            divergent: divergent.into(),
             levels,
-            blocks,
+            blocks: blocks.into(),
             holdings,
             holders,
         })
@@ -345,10 +346,9 @@ impl Layout<'_> {
             .par_chunks(ROWS)
             .enumerate()
             .map(|(chunk, nodes)| {
-                let mut outside = Csr::default();
-                let mut inside = Csr::default();
-                outside.offsets.push(0);
-                inside.offsets.push(0);
+                // (offsets, columns, values) of each side.
+                let mut outside = (vec![0usize], Vec::new(), Vec::new());
+                let mut inside = (vec![0usize], Vec::new(), Vec::new());
                 for (i, &v) in nodes.iter().enumerate() {
                     let k = chunk * ROWS + i;
                     let slot = self.slot_of[k];
@@ -364,17 +364,18 @@ impl Layout<'_> {
                     for (u, share) in equity.map(|e| (e.target, e.share)) {
                         let j = self.pos[u as usize];
                         if self.slot_by_node[u as usize] == slot {
-                            inside.cols.push(j - s as u32);
-                            inside.vals.push(share);
+                            inside.1.push(j - s as u32);
+                            inside.2.push(share);
                         } else {
-                            outside.cols.push(j);
-                            outside.vals.push(share);
+                            outside.1.push(j);
+                            outside.2.push(share);
                         }
                     }
-                    outside.offsets.push(outside.cols.len());
-                    inside.offsets.push(inside.cols.len());
+                    outside.0.push(outside.1.len());
+                    inside.0.push(inside.1.len());
                 }
-                (outside, inside)
+                let csr = |(o, c, v)| Csr::new(o, c, v);
+                (csr(outside), csr(inside))
             })
             .collect();
         let (outside, inside): (Vec<_>, Vec<_>) = parts.into_iter().unzip();

@@ -302,3 +302,92 @@ fn sparse_walks_refuse_a_closed_cycle() {
         Err(Error::ClosedCycle { size: 2, .. })
     ));
 }
+
+/// Loader over saved arrays, each in its own allocation (borrowed, or copied if unaligned).
+fn loader(saved: crate::parts::Saved) -> crate::parts::Loader {
+    use crate::buffer::Foreign;
+    use std::sync::Arc;
+    let arrays = saved
+        .arrays
+        .into_iter()
+        .map(|(name, bytes)| {
+            let keep = Arc::new(bytes);
+            // SAFETY: the bytes live in the Arc, never changed.
+            let f = unsafe { Foreign::new(keep.as_ptr(), keep.len(), keep.clone()) };
+            (name, f)
+        })
+        .collect();
+    crate::parts::Loader::new(saved.numbers.into_iter().collect(), arrays)
+}
+
+fn saved(g: &Graph, plan: Option<&Plan>) -> crate::parts::Saved {
+    let mut out = crate::parts::Saved::default();
+    g.save(&mut out);
+    if let Some(plan) = plan {
+        plan.save(&mut out);
+    }
+    out
+}
+
+#[test]
+fn saved_graph_and_plan_open_to_the_same_bits() {
+    let g = random_holdings(11, 700, 400); // one component above DENSE_LIMIT
+    let plan = Plan::new(&g, NEVER).unwrap();
+    let mut parts = loader(saved(&g, Some(&plan)));
+    let g2 = Graph::load(&mut parts).unwrap();
+    let plan2 = Plan::load(&mut parts, g2.num_nodes()).unwrap().unwrap();
+    assert_eq!(g2.num_edges(), g.num_edges());
+    for u in 0..g.num_nodes() as u32 {
+        assert_eq!(g2.out_edges(u), g.out_edges(u));
+        assert_eq!(g2.in_edges(u), g.in_edges(u));
+    }
+    let b: Vec<f64> = (0..g.num_nodes()).map(|i| (i % 7) as f64 + 0.5).collect();
+    for dir in [Direction::Holdings, Direction::Holders] {
+        let x = plan.solve(dir, &b, NEVER).unwrap();
+        let y = plan2.solve(dir, &b, NEVER).unwrap();
+        assert!(x.iter().zip(&y).all(|(p, q)| p.to_bits() == q.to_bits()));
+    }
+    // Without a plan, none comes back.
+    let mut parts = loader(saved(&g, None));
+    let g3 = Graph::load(&mut parts).unwrap();
+    assert!(Plan::load(&mut parts, g3.num_nodes()).unwrap().is_none());
+}
+
+#[test]
+fn damaged_saved_graphs_are_errors() {
+    let g = random_holdings(12, 300, 0);
+    let plan = Plan::new(&g, NEVER).unwrap();
+    let edit = |name: &str, f: &dyn Fn(&mut Vec<u8>)| {
+        let mut out = saved(&g, Some(&plan));
+        let (_, bytes) = out.arrays.iter_mut().find(|(n, _)| n == name).unwrap();
+        f(bytes);
+        let mut parts = loader(out);
+        Graph::load(&mut parts).and_then(|g| Plan::load(&mut parts, g.num_nodes()).map(|_| g))
+    };
+    let message = |r: crate::error::Result<Graph>| r.expect_err("an error").to_string();
+    let bad_kind = message(edit("out_edges", &|b| b[12] = 9));
+    assert!(bad_kind.contains("out_edges"), "{bad_kind}");
+    let short = message(edit("in_edges", &|b| b.truncate(b.len() - 8)));
+    assert!(
+        short.contains("in_edges") && short.contains("expected"),
+        "{short}"
+    );
+    let odd = message(edit("out_amounts", &|b| b.truncate(b.len() - 3)));
+    assert!(odd.contains("whole number"), "{odd}");
+    let far = message(edit("out_edges", &|b| {
+        b[8..12].copy_from_slice(&u32::MAX.to_ne_bytes())
+    }));
+    assert!(far.contains("out of range"), "{far}");
+    let order = message(edit("out_offsets", &|b| {
+        b[8..16].copy_from_slice(&u64::MAX.to_ne_bytes())
+    }));
+    assert!(order.contains("out_offsets"), "{order}");
+    let plan_col = message(edit("plan.holders.outside.cols", &|b| {
+        b[0..4].copy_from_slice(&u32::MAX.to_ne_bytes())
+    }));
+    assert!(plan_col.contains("plan.holders.outside"), "{plan_col}");
+    let mut out = saved(&g, None);
+    out.arrays.retain(|(n, _)| n != "in_edges");
+    let missing = Graph::load(&mut loader(out)).err().unwrap().to_string();
+    assert!(missing.contains("no \"in_edges\""), "{missing}");
+}

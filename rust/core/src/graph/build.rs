@@ -5,6 +5,7 @@ use rayon::prelude::*;
 
 use super::validate::{check_columns, check_rows};
 use super::{Edge, EdgeInput, Graph, InEdge, SHARE_SUM_TOLERANCE};
+use crate::buffer::Buffer;
 use crate::csr::{balanced_parts, offsets, scatter, split_optional, split_parts};
 use crate::error::{Error, OverHeld, Result};
 use crate::interrupt::Interrupt;
@@ -76,11 +77,11 @@ impl Graph {
 
         let mut graph = Graph {
             num_nodes: n,
-            out_offsets,
-            out_edges: edges,
-            out_amounts: amounts,
-            in_offsets: Vec::new(),
-            in_edges: Vec::new(),
+            out_offsets: out_offsets.into(),
+            out_edges: edges.into(),
+            out_amounts: amounts.into(),
+            in_offsets: Buffer::default(),
+            in_edges: Buffer::default(),
             merged_duplicates: 0,
         };
         graph.sort_segments(&parts, &bounds, interrupt)?;
@@ -152,11 +153,11 @@ impl Graph {
         }
         Graph {
             num_nodes: self.num_nodes,
-            out_offsets,
-            out_edges,
-            out_amounts,
-            in_offsets: Vec::new(),
-            in_edges: Vec::new(),
+            out_offsets: out_offsets.into(),
+            out_edges: out_edges.into(),
+            out_amounts: out_amounts.into(),
+            in_offsets: Buffer::default(),
+            in_edges: Buffer::default(),
             merged_duplicates: self.merged_duplicates,
         }
         .finish(check_share_sums, interrupt)
@@ -232,9 +233,9 @@ impl Graph {
             start = end;
             self.out_offsets[u + 1] = write;
         }
-        self.out_edges.truncate(write);
+        self.out_edges.vec_mut().truncate(write);
         if has_amounts {
-            self.out_amounts.truncate(write);
+            self.out_amounts.vec_mut().truncate(write);
         }
         Ok(())
     }
@@ -274,8 +275,8 @@ impl Graph {
             }
         };
         scatter(&in_offsets, &parts, states, rows, put, interrupt)?;
-        self.in_offsets = in_offsets;
-        self.in_edges = in_edges;
+        self.in_offsets = in_offsets.into();
+        self.in_edges = in_edges.into();
         Ok(held)
     }
 

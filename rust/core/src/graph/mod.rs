@@ -6,10 +6,12 @@
 
 use rayon::prelude::*;
 
+use crate::buffer::{Buffer, Plain};
 use crate::error::{Error, Result};
 use crate::kind::Kind;
 
 mod build;
+mod parts;
 mod validate;
 
 #[cfg(test)]
@@ -34,8 +36,11 @@ pub struct EdgeInput<'a> {
     pub amount: &'a [f64],
 }
 
-/// One forward edge. Packed so that the build's random writes touch one cache line per edge.
+/// One forward edge. Packed so that the build's random writes touch one cache line per edge;
+/// `repr(C)` so that a saved graph's edges are read in place (share, target, kind, 3 bytes of
+/// padding).
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[repr(C)]
 pub struct Edge {
     /// Share of `target` held by the source; `NaN` on non-equity edges.
     pub share: f64,
@@ -51,9 +56,40 @@ impl Edge {
 
 /// One reverse entry: the source of an in-edge and the edge's forward position.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C)]
 pub struct InEdge {
     pub source: u32,
     pub edge: u32,
+}
+
+const EDGE_SIZE: usize = std::mem::size_of::<Edge>();
+const _: () = assert!(EDGE_SIZE == 16 && std::mem::align_of::<Edge>() == 8);
+
+// SAFETY: repr(C); valid when the kind byte (offset 12) is a `Kind` code.
+unsafe impl Plain for Edge {
+    fn valid(bytes: &[u8]) -> bool {
+        bytes
+            .chunks_exact(EDGE_SIZE)
+            .all(|e| Kind::from_code(e[12]).is_some())
+    }
+
+    fn write(items: &[Self], out: &mut Vec<u8>) {
+        for e in items {
+            out.extend_from_slice(&e.share.to_ne_bytes());
+            out.extend_from_slice(&e.target.to_ne_bytes());
+            out.extend_from_slice(&[e.kind as u8, 0, 0, 0]);
+        }
+    }
+}
+
+// SAFETY: repr(C), two u32 and no padding.
+unsafe impl Plain for InEdge {
+    fn write(items: &[Self], out: &mut Vec<u8>) {
+        for e in items {
+            out.extend_from_slice(&e.source.to_ne_bytes());
+            out.extend_from_slice(&e.edge.to_ne_bytes());
+        }
+    }
 }
 
 /// An investor graph. Edge positions `p` index the forward arrays; within a node's range the
@@ -61,12 +97,12 @@ pub struct InEdge {
 #[derive(Debug, Clone)]
 pub struct Graph {
     num_nodes: usize,
-    out_offsets: Vec<usize>,
-    out_edges: Vec<Edge>,
+    out_offsets: Buffer<usize>,
+    out_edges: Buffer<Edge>,
     /// Empty when no amount is known at all (saves 8 bytes an edge).
-    out_amounts: Vec<f64>,
-    in_offsets: Vec<usize>,
-    in_edges: Vec<InEdge>,
+    out_amounts: Buffer<f64>,
+    in_offsets: Buffer<usize>,
+    in_edges: Buffer<InEdge>,
     merged_duplicates: usize,
 }
 
