@@ -38,14 +38,15 @@ STAKES = {
 }
 
 
-def to_buffer(
+def to_batch(
     h: Handle,
     table: pa.Table,
     node_attrs: pa.Table | None,
     assumptions: pa.Table,
     plan: bool,
-) -> pa.Buffer:
-    """The graph as the bytes of an Arrow IPC file."""
+) -> pa.RecordBatch:
+    """The graph as the one-row record batch of a saved file (the core arrays viewed, not
+    copied)."""
     numbers, arrays = h.call(h.core.save_parts, plan)
     columns: dict[str, pa.Array] = {}
     for name, values in sorted(arrays.items()):
@@ -68,24 +69,33 @@ def to_buffer(
         [pa.field(name, col.type, metadata=fields.get(name)) for name, col in columns.items()],
         metadata={f"aiexposure.{k}": v for k, v in meta.items()},
     )
-    batch = pa.record_batch(list(columns.values()), schema=schema)
+    return pa.record_batch(list(columns.values()), schema=schema)
+
+
+def to_bytes(batch: pa.RecordBatch) -> pa.Buffer:
+    """The bytes of the saved file of ``batch`` (what a Graph pickles as)."""
     sink = pa.BufferOutputStream()
-    with pa.ipc.new_file(sink, batch.schema) as writer:
-        writer.write_batch(batch)
+    _write(sink, batch)
     return sink.getvalue()
 
 
-def write(path: str | os.PathLike[str], buffer: pa.Buffer) -> None:
-    """Writes ``buffer`` to ``path`` through a temporary file, so that a failed save never
-    leaves half a graph under the name."""
+def write(path: str | os.PathLike[str], batch: pa.RecordBatch) -> None:
+    """Streams the saved file of ``batch`` to ``path`` through a temporary file, so that a
+    failed save never leaves half a graph under the name, and a graph open on the old file
+    keeps its pages (the old file is replaced, never rewritten)."""
     path = Path(path)
     tmp = path.with_name(path.name + ".partial")
     try:
         with pa.OSFile(str(tmp), "wb") as f:
-            f.write(buffer)
+            _write(f, batch)
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _write(sink: Any, batch: pa.RecordBatch) -> None:
+    with pa.ipc.new_file(sink, batch.schema) as writer:
+        writer.write_batch(batch)
 
 
 def from_source(source: Any, where: str) -> tuple[Handle, pa.Table, pa.Table | None, list[tuple]]:

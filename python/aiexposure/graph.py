@@ -276,7 +276,7 @@ class Graph:
         >>> Graph.open(path).nodes.to_pylist()
         ['A', 'B']
         """
-        _saved.write(path, self._saved_bytes(plan))
+        _saved.write(path, self._saved_batch(plan))
 
     @classmethod
     def open(cls, path: str | os.PathLike[str]) -> Graph:
@@ -307,13 +307,13 @@ class Graph:
             raise FileNotFoundError(f"cannot open the saved graph {where}: {e}") from None
         return cls._wrap(*_saved.from_source(source, where))
 
-    def _saved_bytes(self, plan: bool = False) -> pa.Buffer:
-        return _saved.to_buffer(self._handle, self._table, self._node_attrs, self.assumptions, plan)
+    def _saved_batch(self, plan: bool = False) -> pa.RecordBatch:
+        return _saved.to_batch(self._handle, self._table, self._node_attrs, self.assumptions, plan)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Pickled as the bytes of the saved file (out of band with protocol 5), so that
         # multiprocessing, Dask and Ray ship a graph without rebuilding it.
-        return (_from_pickle, (self._saved_bytes(),))
+        return (_from_pickle, (_saved.to_bytes(self._saved_batch()),))
 
     @property
     def num_nodes(self) -> int:

@@ -51,6 +51,10 @@ impl Foreign {
 /// `Self` must be `repr(C)` or a primitive, and every byte string of its size for which
 /// `valid` returns true must be a valid value (padding bytes may hold anything).
 pub unsafe trait Plain: Copy + Send + Sync + 'static {
+    /// The type has padding bytes: its arrays are saved through `write`, never viewed as
+    /// bytes (padding is uninitialised memory).
+    const PADDED: bool = false;
+
     /// Whether `bytes` (a whole number of items) holds valid values.
     fn valid(_bytes: &[u8]) -> bool {
         true
@@ -244,6 +248,18 @@ impl<T: Plain> Buffer<T> {
         let mut out = Vec::with_capacity(std::mem::size_of_val(&**self));
         T::write(self, &mut out);
         out
+    }
+
+    /// The array's memory as bytes, without a copy; `None` for a type with padding.
+    pub fn as_bytes(&self) -> Option<&[u8]> {
+        if T::PADDED {
+            return None;
+        }
+        let items: &[T] = self;
+        // SAFETY: `T` has no padding (`Plain::PADDED`), so every byte is initialised.
+        Some(unsafe {
+            std::slice::from_raw_parts(items.as_ptr() as *const u8, std::mem::size_of_val(items))
+        })
     }
 
     /// Whether the array borrows its bytes (no copy was made).

@@ -13,20 +13,45 @@ use rayon::prelude::*;
 use crate::buffer::{Buffer, Foreign, Plain};
 use crate::error::{Error, Result};
 
-/// Named arrays and numbers to save.
-#[derive(Default)]
-pub struct Saved {
-    pub numbers: Vec<(String, u64)>,
-    pub arrays: Vec<(String, Vec<u8>)>,
+/// An array's bytes to save: a view of the array itself, or a copy (types with padding).
+pub enum Bytes<'a> {
+    View(&'a [u8]),
+    Copy(Vec<u8>),
 }
 
-impl Saved {
+impl Bytes<'_> {
+    pub fn as_slice(&self) -> &[u8] {
+        match self {
+            Bytes::View(b) => b,
+            Bytes::Copy(v) => v,
+        }
+    }
+}
+
+/// Named arrays and numbers to save, borrowing the arrays of what is saved.
+#[derive(Default)]
+pub struct Saved<'a> {
+    pub numbers: Vec<(String, u64)>,
+    pub arrays: Vec<(String, Bytes<'a>)>,
+}
+
+impl<'a> Saved<'a> {
     pub(crate) fn number(&mut self, name: &str, value: u64) {
         self.numbers.push((name.to_owned(), value));
     }
 
-    pub(crate) fn array<T: Plain>(&mut self, name: &str, values: &Buffer<T>) {
-        self.arrays.push((name.to_owned(), values.to_bytes()));
+    pub(crate) fn array<T: Plain>(&mut self, name: &str, values: &'a Buffer<T>) {
+        let bytes = match values.as_bytes() {
+            Some(view) => Bytes::View(view),
+            None => Bytes::Copy(values.to_bytes()),
+        };
+        self.arrays.push((name.to_owned(), bytes));
+    }
+
+    /// An array built for saving (not kept by the graph).
+    pub(crate) fn copied<T: Plain>(&mut self, name: &str, values: Vec<T>) {
+        let bytes = Buffer::from(values).to_bytes();
+        self.arrays.push((name.to_owned(), Bytes::Copy(bytes)));
     }
 }
 

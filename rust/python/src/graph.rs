@@ -6,7 +6,7 @@ use std::sync::{Arc, OnceLock};
 use aiexposure_core::buffer::Foreign;
 use aiexposure_core::exposure::Plan;
 use aiexposure_core::graph::{EdgeInput, Graph};
-use aiexposure_core::parts::{Loader, Saved};
+use aiexposure_core::parts::{Bytes, Loader, Saved};
 use numpy::{IntoPyArray, PyArray1, PyArrayMethods, PyReadonlyArray1};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -154,19 +154,22 @@ impl CoreGraph {
     }
 
     /// The graph's arrays and numbers for `Graph.save`, with the plan's when it is built (or
-    /// built here when `build_plan`): ({name: number}, {name: uint8 array of the bytes}).
+    /// built here when `build_plan`): ({name: number}, {name: read-only uint8 array of the
+    /// bytes}). The arrays view the graph's own memory (kept alive by this object), except
+    /// the edges, whose records are copied out with their padding zeroed.
     fn save_parts<'py>(
-        &self,
+        slf: &Bound<'py, Self>,
         py: Python<'py>,
         build_plan: bool,
     ) -> PyResult<(Numbers, Arrays<'py>)> {
+        let this = slf.get();
         detach::guard(py, || {
             let plan = if build_plan {
-                Some(self.plan(py)?)
+                Some(this.plan(py)?)
             } else {
-                self.plan.get()
+                this.plan.get()
             };
-            let g = &*self.inner;
+            let g = &*this.inner;
             let saved = detach::run_ok(py, || {
                 let mut out = Saved::default();
                 g.save(&mut out);
@@ -176,12 +179,26 @@ impl CoreGraph {
                 out
             });
             let mut numbers: Numbers = saved.numbers.into_iter().collect();
-            numbers.insert("upper".into(), self.upper as u64);
-            let arrays = saved
-                .arrays
-                .into_iter()
-                .map(|(name, bytes)| (name, bytes.into_pyarray(py)))
-                .collect();
+            numbers.insert("upper".into(), this.upper as u64);
+            let mut arrays = HashMap::with_capacity(saved.arrays.len());
+            for (name, bytes) in saved.arrays {
+                let array = match bytes {
+                    Bytes::Copy(v) => v.into_pyarray(py),
+                    Bytes::View(view) => {
+                        // SAFETY: the view is memory of the graph or its plan, which this
+                        // object owns and never changes or frees while it lives; the array
+                        // keeps it alive as its base, and is made read-only below.
+                        unsafe {
+                            PyArray1::borrow_from_array(
+                                &numpy::ndarray::ArrayView1::from(view),
+                                slf.clone().into_any(),
+                            )
+                        }
+                    }
+                };
+                array.getattr("flags")?.setattr("writeable", false)?;
+                arrays.insert(name, array);
+            }
             Ok((numbers, arrays))
         })
     }

@@ -9,7 +9,7 @@ use crate::parts::{check_below, damaged, Loader, Saved};
 use crate::scc::Components;
 
 impl Plan {
-    pub fn save(&self, out: &mut Saved) {
+    pub fn save<'a>(&'a self, out: &mut Saved<'a>) {
         out.number("plan.upper", self.upper as u64);
         out.number("plan.components", self.comps.count() as u64);
         out.number("plan.slots", self.simple.len() as u64);
@@ -29,7 +29,7 @@ impl Plan {
             .iter()
             .flat_map(|l| [l.rows.0, l.rows.1, l.blocks.0, l.blocks.1])
             .collect();
-        out.array("plan.levels", &levels.into());
+        out.copied("plan.levels", levels);
         out.array("plan.blocks", &self.blocks);
         for (name, side) in [("holdings", &self.holdings), ("holders", &self.holders)] {
             for (part, csr) in [("outside", &side.outside), ("inside", &side.inside)] {

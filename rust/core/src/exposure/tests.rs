@@ -311,7 +311,7 @@ fn loader(saved: crate::parts::Saved) -> crate::parts::Loader {
         .arrays
         .into_iter()
         .map(|(name, bytes)| {
-            let keep = Arc::new(bytes);
+            let keep = Arc::new(bytes.as_slice().to_vec());
             // SAFETY: the bytes live in the Arc, never changed.
             let f = unsafe { Foreign::new(keep.as_ptr(), keep.len(), keep.clone()) };
             (name, f)
@@ -320,7 +320,7 @@ fn loader(saved: crate::parts::Saved) -> crate::parts::Loader {
     crate::parts::Loader::new(saved.numbers.into_iter().collect(), arrays)
 }
 
-fn saved(g: &Graph, plan: Option<&Plan>) -> crate::parts::Saved {
+fn saved<'a>(g: &'a Graph, plan: Option<&'a Plan>) -> crate::parts::Saved<'a> {
     let mut out = crate::parts::Saved::default();
     g.save(&mut out);
     if let Some(plan) = plan {
@@ -360,7 +360,9 @@ fn damaged_saved_graphs_are_errors() {
     let edit = |name: &str, f: &dyn Fn(&mut Vec<u8>)| {
         let mut out = saved(&g, Some(&plan));
         let (_, bytes) = out.arrays.iter_mut().find(|(n, _)| n == name).unwrap();
-        f(bytes);
+        let mut copy = bytes.as_slice().to_vec();
+        f(&mut copy);
+        *bytes = crate::parts::Bytes::Copy(copy);
         let mut parts = loader(out);
         Graph::load(&mut parts).and_then(|g| Plan::load(&mut parts, g.num_nodes()).map(|_| g))
     };

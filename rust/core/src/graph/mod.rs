@@ -67,6 +67,8 @@ const _: () = assert!(EDGE_SIZE == 16 && std::mem::align_of::<Edge>() == 8);
 
 // SAFETY: repr(C); valid when the kind byte (offset 12) is a `Kind` code.
 unsafe impl Plain for Edge {
+    const PADDED: bool = true;
+
     fn valid(bytes: &[u8]) -> bool {
         bytes
             .chunks_exact(EDGE_SIZE)

@@ -7,7 +7,7 @@ use crate::error::Result;
 use crate::parts::{damaged, Loader, Saved};
 
 impl Graph {
-    pub fn save(&self, out: &mut Saved) {
+    pub fn save<'a>(&'a self, out: &mut Saved<'a>) {
         out.number("num_nodes", self.num_nodes as u64);
         out.number("num_edges", self.out_edges.len() as u64);
         out.number("merged_duplicates", self.merged_duplicates as u64);
