@@ -11,6 +11,8 @@
 //! each row are split in two CSRs: those leaving the row's component (read from finished
 //! levels) and those inside it (local indices, read by the component's own solve).
 
+use std::sync::OnceLock;
+
 use rayon::prelude::*;
 
 use crate::buffer::Buffer;
@@ -21,7 +23,7 @@ use crate::interrupt::Interrupt;
 use crate::kind::Kind;
 use crate::kind::KindMask;
 use crate::prefetch::prefetch;
-use crate::scc::{strongly_connected_components, Components};
+use crate::scc::strongly_connected_components;
 
 /// Components up to this size are solved by dense LU, larger ones iteratively.
 pub const DENSE_LIMIT: usize = 256;
@@ -51,7 +53,6 @@ pub(crate) struct Level {
 }
 
 pub struct Plan {
-    pub(crate) comps: Components,
     /// Plan position → node, and node → plan position.
     pub(crate) order: Buffer<u32>,
     pub(crate) pos: Buffer<u32>,
@@ -73,7 +74,9 @@ pub struct Plan {
     /// The slots that need a local solve, in plan order.
     pub(crate) blocks: Buffer<u32>,
     pub(crate) holdings: Side,
-    pub(crate) holders: Side,
+    /// The transpose of `holdings`, built on the first Holders solve: a plan used only for
+    /// look-through (Holdings) never holds it (at 10M nodes it is 0.6 GB).
+    pub(crate) holders: OnceLock<Side>,
 }
 
 impl Plan {
@@ -170,24 +173,27 @@ impl Plan {
             start: &start,
         };
         let holdings = layout.holdings(g);
+        drop(slot_by_node);
         interrupt.check()?;
-        let holders = layout.transpose(&holdings, interrupt)?;
         let simple: Vec<bool> = (0..count)
             .map(|slot| {
                 start[slot + 1] - start[slot] == 1 && holdings.inside.row(start[slot]).0.is_empty()
             })
             .collect();
-        let closed: Vec<bool> = (0..count)
-            .map(|slot| {
-                !simple[slot]
-                    && (start[slot]..start[slot + 1])
-                        .all(|k| holders.inside.row(k).1.iter().sum::<f64>() >= CLOSED)
-            })
-            .collect();
+        let closed = closed_slots(&holdings.inside, &start, &simple);
+        let holders = OnceLock::new();
         let divergent = if upper {
-            super::spectral::divergent_blocks(
-                &holdings, &holders, &start, &simple, &closed, interrupt,
-            )?
+            let transposed = transpose(&holdings, &start, &slot_of, interrupt)?;
+            let divergent = super::spectral::divergent_blocks(
+                &holdings,
+                &transposed,
+                &start,
+                &simple,
+                &closed,
+                interrupt,
+            )?;
+            let _ = holders.set(transposed);
+            divergent
         } else {
             closed.clone()
         };
@@ -206,7 +212,6 @@ impl Plan {
             });
         }
         Ok(Plan {
-            comps,
             order: order.into(),
             pos: pos.into(),
             slot_of: slot_of.into(),
@@ -222,18 +227,27 @@ impl Plan {
         })
     }
 
-    pub fn components(&self) -> &Components {
-        &self.comps
+    /// The number of equity components (slots).
+    pub fn num_components(&self) -> usize {
+        self.simple.len()
     }
 
     pub fn num_levels(&self) -> usize {
         self.levels.len()
     }
 
-    pub(crate) fn side(&self, dir: Direction) -> &Side {
+    /// One direction's entries; the Holders side is built on first use.
+    pub(crate) fn side(&self, dir: Direction, interrupt: Interrupt) -> Result<&Side> {
         match dir {
-            Direction::Holdings => &self.holdings,
-            Direction::Holders => &self.holders,
+            Direction::Holdings => Ok(&self.holdings),
+            Direction::Holders => {
+                if let Some(side) = self.holders.get() {
+                    return Ok(side);
+                }
+                let side = transpose(&self.holdings, &self.start, &self.slot_of, interrupt)?;
+                // Another thread may have built it first: the same arrays.
+                Ok(self.holders.get_or_init(|| side))
+            }
         }
     }
 
@@ -386,32 +400,52 @@ impl Layout<'_> {
     }
 }
 
-impl Layout<'_> {
-    /// The other direction's CSRs: entry (row k, column j) becomes (row j, column k), inside
-    /// entries staying inside with local columns; each row's entries by increasing column.
-    fn transpose(&self, side: &Side, interrupt: Interrupt) -> Result<Side> {
-        let n = self.order.len();
-        // Inside entries never leave their component: row k's local column a is the row
-        // start(k) + a, where start(k) is the first position of k's component.
-        let base = |k: usize| self.start[self.slot_of[k] as usize];
-        let (outside, inside) = rayon::join(
-            || {
-                side.outside
-                    .transpose_with(n, |k, j| (j as usize, k as u32), interrupt)
-            },
-            || {
-                side.inside.transpose_with(
-                    n,
-                    |k, a| (base(k) + a as usize, (k - base(k)) as u32),
-                    interrupt,
-                )
-            },
-        );
-        Ok(Side {
-            outside: outside?,
-            inside: inside?,
+/// The other direction's CSRs: entry (row k, column j) becomes (row j, column k), inside
+/// entries staying inside with local columns; each row's entries by increasing column.
+fn transpose(side: &Side, start: &[usize], slot_of: &[u32], interrupt: Interrupt) -> Result<Side> {
+    let n = slot_of.len();
+    // Inside entries never leave their component: row k's local column a is the row
+    // start(k) + a, where start(k) is the first position of k's component.
+    let base = |k: usize| start[slot_of[k] as usize];
+    let (outside, inside) = rayon::join(
+        || {
+            side.outside
+                .transpose_with(n, |k, j| (j as usize, k as u32), interrupt)
+        },
+        || {
+            side.inside.transpose_with(
+                n,
+                |k, a| (base(k) + a as usize, (k - base(k)) as u32),
+                interrupt,
+            )
+        },
+    );
+    Ok(Side {
+        outside: outside?,
+        inside: inside?,
+    })
+}
+
+/// Closed slots: every member held at least `CLOSED` from inside its component (the column
+/// sums of the inside block, added in row order as the transpose's rows would add them).
+fn closed_slots(inside: &Csr, start: &[usize], simple: &[bool]) -> Vec<bool> {
+    (0..simple.len())
+        .into_par_iter()
+        .map(|slot| {
+            if simple[slot] {
+                return false;
+            }
+            let (s, e) = (start[slot], start[slot + 1]);
+            let mut held = vec![0.0f64; e - s];
+            for k in s..e {
+                let (cols, vals) = inside.row(k);
+                for (&a, &w) in cols.iter().zip(vals) {
+                    held[a as usize] += w;
+                }
+            }
+            held.iter().all(|&h| h >= CLOSED)
         })
-    }
+        .collect()
 }
 
 /// Prefetches for the level pass: offsets of member `at + 16`, out-edges of `at + 8`, the
@@ -545,7 +579,7 @@ mod tests {
                 .filter(|e| e.kind == Kind::Equity)
                 .count();
             assert_eq!(forward.len(), edges, "seed {seed}");
-            let mut backward = entries(&plan.holders, false);
+            let mut backward = entries(plan.side(Direction::Holders, Interrupt::never()).unwrap(), false);
             forward.sort_unstable();
             backward.sort_unstable();
             assert_eq!(forward, backward, "seed {seed}");

@@ -1,21 +1,18 @@
 //! A solve plan's arrays saved and opened (`crate::parts`), under names starting "plan.".
 
+use std::sync::OnceLock;
+
 use rayon::prelude::*;
 
 use super::plan::{Level, Plan, Side};
 use crate::csr::Csr;
 use crate::error::Result;
 use crate::parts::{check_below, damaged, Loader, Saved};
-use crate::scc::Components;
 
 impl Plan {
     pub fn save<'a>(&'a self, out: &mut Saved<'a>) {
         out.number("plan.upper", self.upper as u64);
-        out.number("plan.components", self.comps.count() as u64);
         out.number("plan.slots", self.simple.len() as u64);
-        out.array("plan.component", &self.comps.component);
-        out.array("plan.component_offsets", &self.comps.offsets);
-        out.array("plan.members", &self.comps.members);
         for (name, values) in [("plan.order", &self.order), ("plan.pos", &self.pos)] {
             out.array(name, values);
         }
@@ -31,7 +28,8 @@ impl Plan {
             .collect();
         out.copied("plan.levels", levels);
         out.array("plan.blocks", &self.blocks);
-        for (name, side) in [("holdings", &self.holdings), ("holders", &self.holders)] {
+        let sides = [("holdings", Some(&self.holdings)), ("holders", self.holders.get())];
+        for (name, side) in sides.into_iter().filter_map(|(n, s)| Some((n, s?))) {
             for (part, csr) in [("outside", &side.outside), ("inside", &side.inside)] {
                 out.array(&format!("plan.{name}.{part}.offsets"), &csr.offsets);
                 out.array(&format!("plan.{name}.{part}.cols"), &csr.cols);
@@ -45,17 +43,6 @@ impl Plan {
         if !parts.has("plan.order") {
             return Ok(None);
         }
-        let count = parts.count("plan.components")?;
-        let component = parts.array("plan.component", Some(n))?;
-        check_below("plan.component", &component, count)?;
-        let offsets = parts.offsets("plan.component_offsets", count, Some(n))?;
-        let members = parts.array("plan.members", Some(n))?;
-        check_below("plan.members", &members, n)?;
-        let comps = Components {
-            component,
-            offsets,
-            members,
-        };
         let order = parts.array("plan.order", Some(n))?;
         check_below("plan.order", &order, n)?;
         let pos = parts.array("plan.pos", Some(n))?;
@@ -88,40 +75,44 @@ impl Plan {
         }) {
             return Err(damaged("plan.levels", "holds a range out of bounds"));
         }
-        // A row's inside columns are local to its component: below the component's size.
-        let size = |k: usize| {
-            let slot = slot_of[k] as usize;
-            start[slot + 1] - start[slot]
-        };
-        let mut side = |name: &str| -> Result<Side> {
-            let mut csr = |part: &str, bound: &(dyn Fn(usize) -> usize + Sync)| -> Result<Csr> {
+        let slots_count = start.len() - 1;
+        let side = |parts: &mut Loader, name: &str| -> Result<Side> {
+            let mut csr = |part: &str| -> Result<Csr> {
                 let name = format!("plan.{name}.{part}");
                 let offsets = parts.offsets(&format!("{name}.offsets"), n, None)?;
                 let nnz = offsets[n];
                 let cols = parts.array::<u32>(&format!("{name}.cols"), Some(nnz))?;
                 let vals = parts.array::<f64>(&format!("{name}.vals"), Some(nnz))?;
-                let csr = Csr {
-                    offsets,
-                    cols,
-                    vals,
+                let in_range = if part == "outside" {
+                    cols.par_iter().all(|&c| (c as usize) < n)
+                } else {
+                    // Inside columns are local to the row's component: below its size.
+                    (0..slots_count).into_par_iter().all(|slot| {
+                        let (a, b) = (start[slot], start[slot + 1]);
+                        let size = (b - a) as u32;
+                        cols[offsets[a]..offsets[b]].iter().all(|&c| c < size)
+                    })
                 };
-                let in_range = (0..n)
-                    .into_par_iter()
-                    .all(|k| csr.row(k).0.iter().all(|&c| (c as usize) < bound(k)));
                 if !in_range {
                     return Err(damaged(&name, "holds a column out of range"));
                 }
-                Ok(csr)
+                Ok(Csr {
+                    offsets,
+                    cols,
+                    vals,
+                })
             };
             Ok(Side {
-                outside: csr("outside", &|_| n)?,
-                inside: csr("inside", &size)?,
+                outside: csr("outside")?,
+                inside: csr("inside")?,
             })
         };
-        let holdings = side("holdings")?;
-        let holders = side("holders")?;
+        let holdings = side(parts, "holdings")?;
+        let holders = OnceLock::new();
+        if parts.has("plan.holders.outside.offsets") {
+            let _ = holders.set(side(parts, "holders")?);
+        }
         Ok(Some(Plan {
-            comps,
             order,
             pos,
             slot_of,

@@ -90,7 +90,7 @@ impl Plan {
         interrupt: Interrupt,
     ) -> Result<Option<(usize, V)>> {
         let mut overlapped = None;
-        let outside = &self.side(dir).outside;
+        let outside = &self.side(dir, interrupt)?.outside;
         let count = self.levels.len();
         for step in 0..count {
             interrupt.check()?;
@@ -220,7 +220,7 @@ impl Plan {
             return Err(self.closed_error(slot));
         }
         let block = Block {
-            inside: &self.side(dir).inside,
+            inside: &self.side(dir, interrupt)?.inside,
             s: self.start[slot],
             reverse: dir == Direction::Holders,
         };
@@ -289,9 +289,9 @@ impl Plan {
         interrupt: Interrupt,
     ) -> Result<Vec<(u32, f64)>> {
         use std::collections::{HashMap, HashSet};
-        let side = self.side(dir);
+        let side = self.side(dir, interrupt)?;
         let spread = match dir {
-            Direction::Holdings => &self.holders,
+            Direction::Holdings => self.side(Direction::Holders, interrupt)?,
             Direction::Holders => &self.holdings,
         };
         let mut b: HashMap<usize, f64> = HashMap::new();

@@ -20,7 +20,7 @@ use rayon::prelude::*;
 
 use super::integrated::Stake;
 use super::local_solve::{i_minus, pivot};
-use super::plan::{Direction, Plan, Solver, DENSE_LIMIT};
+use super::plan::{Direction, Plan, Side, Solver, DENSE_LIMIT};
 use crate::csr::Csr;
 use crate::error::{Error, Result};
 use crate::interrupt::Interrupt;
@@ -73,7 +73,8 @@ pub(crate) fn sparse_columns(
         plan.check_no_closed_cycle()?;
     }
     let n = plan.order.len();
-    let outside = &plan.holders.outside;
+    let holders = plan.side(Direction::Holders, interrupt)?;
+    let outside = &holders.outside;
     let mut columns: Vec<Line> = vec![Line::default(); n];
     let mut bound = vec![0.0f64; n];
     let last_use = last_use(plan);
@@ -128,6 +129,7 @@ pub(crate) fn sparse_columns(
         }
         let block = Component {
             plan,
+            holders,
             target,
             interrupt,
             n,
@@ -247,6 +249,7 @@ fn last_use(plan: &Plan) -> Vec<Vec<u32>> {
 /// What a component's solve reads.
 struct Component<'a> {
     plan: &'a Plan,
+    holders: &'a Side,
     target: f64,
     interrupt: Interrupt<'a>,
     n: usize,
@@ -287,7 +290,7 @@ impl Component<'_> {
     /// the columns above; what they carry in error reaches c as (Z δ_in)_c, Z = (I − W_CCᵀ)^-1;
     /// each column is then pruned with the room left.
     fn dense(&self, s: usize, lines: &mut [Line], err: &mut [f64]) {
-        let inside = &self.plan.holders.inside;
+        let inside = &self.holders.inside;
         let k = lines.len();
         let z = inverse_of_i_minus(inside, s, k);
         let base: Vec<Line> = (0..k)
@@ -386,7 +389,7 @@ impl Component<'_> {
         for (m, v) in base.entries() {
             acc.add(m, v);
         }
-        let (at, vals) = self.plan.holders.inside.row(s + a);
+        let (at, vals) = self.holders.inside.row(s + a);
         for (&b, &w) in at.iter().zip(vals) {
             acc.add_holding((s + b as usize) as u32, w, &lines[b as usize]);
         }
@@ -396,7 +399,7 @@ impl Component<'_> {
     /// dropped from every change.
     fn iterate(&self, s: usize, outside_part: &[Line], cutoff: f64) -> Result<Vec<Line>> {
         let len = outside_part.len();
-        let inside = &self.plan.holders.inside;
+        let inside = &self.holders.inside;
         let mut columns: Vec<Line> = outside_part.to_vec();
         // D¹ carries the direct holdings inside (e_b) and X⁰; later changes carry only D^t.
         let mut change: Vec<Line> = Vec::new();

@@ -231,11 +231,7 @@ fn sparse_walks_meet_their_bound_and_miss_no_pair_above_the_threshold() {
                 .windows(2)
                 .all(|w| (w[0].holder, w[0].issuer) < (w[1].holder, w[1].issuer)));
         }
-        blocks += plan
-            .components()
-            .component
-            .len()
-            .saturating_sub(plan.components().count());
+        blocks += g.num_nodes().saturating_sub(plan.num_components());
     }
     assert!(
         blocks > 300 && checked > 1000,
@@ -333,9 +329,15 @@ fn saved<'a>(g: &'a Graph, plan: Option<&'a Plan>) -> crate::parts::Saved<'a> {
 fn saved_graph_and_plan_open_to_the_same_bits() {
     let g = random_holdings(11, 700, 400); // one component above DENSE_LIMIT
     let plan = Plan::new(&g, NEVER).unwrap();
+    // The Holders side is built on first use: saved (and opened) only once built.
+    let mut parts = loader(saved(&g, Some(&plan)));
+    let g2 = Graph::load(&mut parts).unwrap();
+    assert!(Plan::load(&mut parts, g2.num_nodes()).unwrap().unwrap().holders.get().is_none());
+    plan.side(Direction::Holders, NEVER).unwrap();
     let mut parts = loader(saved(&g, Some(&plan)));
     let g2 = Graph::load(&mut parts).unwrap();
     let plan2 = Plan::load(&mut parts, g2.num_nodes()).unwrap().unwrap();
+    assert!(plan2.holders.get().is_some());
     assert_eq!(g2.num_edges(), g.num_edges());
     for u in 0..g.num_nodes() as u32 {
         assert_eq!(g2.out_edges(u), g.out_edges(u));
@@ -357,6 +359,7 @@ fn saved_graph_and_plan_open_to_the_same_bits() {
 fn damaged_saved_graphs_are_errors() {
     let g = random_holdings(12, 300, 0);
     let plan = Plan::new(&g, NEVER).unwrap();
+    plan.side(Direction::Holders, NEVER).unwrap(); // saved too once built
     let edit = |name: &str, f: &dyn Fn(&mut Vec<u8>)| {
         let mut out = saved(&g, Some(&plan));
         let (_, bytes) = out.arrays.iter_mut().find(|(n, _)| n == name).unwrap();

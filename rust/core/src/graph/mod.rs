@@ -70,9 +70,10 @@ unsafe impl Plain for Edge {
     const PADDED: bool = true;
 
     fn valid(bytes: &[u8]) -> bool {
-        bytes
-            .chunks_exact(EDGE_SIZE)
-            .all(|e| Kind::from_code(e[12]).is_some())
+        bytes.par_chunks(EDGE_SIZE << 12).all(|part| {
+            part.chunks_exact(EDGE_SIZE)
+                .all(|e| Kind::from_code(e[12]).is_some())
+        })
     }
 
     fn write(items: &[Self], out: &mut Vec<u8>) {
