@@ -16,6 +16,7 @@ mod plan;
 mod solve;
 mod sparse_columns;
 mod spectral;
+mod sweep_order;
 mod ultimate;
 
 #[cfg(test)]

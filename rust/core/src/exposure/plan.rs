@@ -22,6 +22,8 @@ use crate::kind::KindMask;
 use crate::prefetch::prefetch;
 use crate::scc::{strongly_connected_components, Components};
 
+use super::sweep_order::sweep_layout;
+
 /// Components up to this size are solved by dense LU, larger ones iteratively.
 pub const DENSE_LIMIT: usize = 256;
 /// A component is closed when every member is held inside it at least this much.
@@ -73,6 +75,8 @@ pub struct Plan {
     pub(crate) blocks: Vec<u32>,
     pub(crate) holdings: Side,
     pub(crate) holders: Side,
+    /// The sweep levels of each large component (`sweep_order`), by slot.
+    sweeps: Vec<(u32, Vec<u32>)>,
 }
 
 impl Plan {
@@ -140,12 +144,16 @@ impl Plan {
         }
         let mut order = Vec::with_capacity(n);
         let mut start = Vec::with_capacity(count + 1);
-        let mut seen = vec![false; n];
-        for &c in &slot_comp {
+        let mut local = vec![0u32; n];
+        let mut sweeps = Vec::new();
+        for (slot, &c) in slot_comp.iter().enumerate() {
             start.push(order.len());
             let members = comps.members(c as usize);
             if members.len() > DENSE_LIMIT {
-                postorder(g, comp, c, members, &mut seen, &mut order);
+                let layout = sweep_layout(g, comp, c, members, &mut local);
+                order.extend_from_slice(&layout.order);
+                sweeps.push((slot as u32, layout.bounds));
+                interrupt.check()?;
             } else {
                 order.extend_from_slice(members);
             }
@@ -218,6 +226,7 @@ impl Plan {
             blocks,
             holdings,
             holders,
+            sweeps,
         })
     }
 
@@ -234,6 +243,16 @@ impl Plan {
             Direction::Holdings => &self.holdings,
             Direction::Holders => &self.holders,
         }
+    }
+
+    /// The sweep level boundaries of a large component (`sweep_order`), relative to its first
+    /// row; None for a component of at most `DENSE_LIMIT` rows.
+    pub(crate) fn sweep_levels(&self, slot: usize) -> Option<&[u32]> {
+        let i = self
+            .sweeps
+            .binary_search_by_key(&(slot as u32), |s| s.0)
+            .ok()?;
+        Some(&self.sweeps[i].1)
     }
 
     pub(crate) fn range(&self, slot: usize) -> (usize, usize) {
@@ -425,42 +444,6 @@ fn prefetch_ahead(g: &Graph, flat: &[u32], at: usize, comp: &[u32], level: &[u32
     if let Some(&a) = flat.get(at + 2) {
         for e in g.out_edges(a) {
             prefetch(level, comp[e.target as usize] as usize);
-        }
-    }
-}
-
-/// Appends the members of component `c` in DFS postorder over its internal equity edges
-/// (holder → issuer): issuers come before their holders except across the edges that close
-/// cycles, so a Gauss–Seidel sweep in that order solves every other dependency exactly.
-/// `seen` marks visited nodes; components are disjoint, so it is never reset.
-fn postorder(
-    g: &Graph,
-    component: &[u32],
-    c: u32,
-    members: &[u32],
-    seen: &mut [bool],
-    out: &mut Vec<u32>,
-) {
-    let mut stack: Vec<(u32, usize)> = Vec::new();
-    for &root in members {
-        if std::mem::replace(&mut seen[root as usize], true) {
-            continue;
-        }
-        stack.push((root, 0));
-        while let Some(&mut (v, ref mut i)) = stack.last_mut() {
-            let edges = g.out_edges(v);
-            if *i < edges.len() {
-                let e = edges[*i];
-                *i += 1;
-                let t = e.target as usize;
-                if e.kind == Kind::Equity && component[t] == c && !seen[t] {
-                    seen[t] = true;
-                    stack.push((e.target, 0));
-                }
-            } else {
-                out.push(v);
-                stack.pop();
-            }
         }
     }
 }
