@@ -133,10 +133,12 @@ impl Block<'_> {
         let mut scratch = vec![0.0f64; widest.unwrap_or(0)];
         let mut residual = f64::INFINITY;
         let mut tick = interrupt.ticker(4);
-        for _ in 1..=MAX_SWEEPS {
+        for sweep in 1..=MAX_SWEEPS {
             tick.tick()?;
             let slot = ring.open();
-            ring.g[slot].copy_from_slice(&x);
+            if sweep == 1 {
+                ring.g[slot].copy_from_slice(&x); // later sweeps' starts: `extrapolate`
+            }
             self.sweep(rhs, &mut ring.g[slot], &mut scratch);
             let (change, scale) = ring.record(slot, &x);
             residual = if scale > 0.0 { change / scale } else { 0.0 };
@@ -243,8 +245,8 @@ impl Anderson {
         (0..count).map(move |i| (newest + KEPT + 1 + i - count) % KEPT)
     }
 
-    /// Writes the next iterate, Σ c_i G(x_i), into `x`.
-    fn extrapolate(&self, x: &mut [f64]) {
+    /// Writes the next iterate, Σ c_i G(x_i), into `x` and into the slot the next sweep opens.
+    fn extrapolate(&mut self, x: &mut [f64]) {
         let slots: Vec<usize> = self.slots().collect();
         let m = slots.len() - 1;
         let mut coef = vec![0.0f64; slots.len()];
@@ -266,16 +268,30 @@ impl Anderson {
                 }
             }
         }
-        let g: Vec<&[f64]> = slots.iter().map(|&s| self.g[s].as_slice()).collect();
+        // The next sweep starts from x in the slot it opens (the oldest, once the ring is
+        // full): written here beside x, saving a pass, after its own value is read.
+        let next = (self.newest + 1) % KEPT;
+        let mut start = std::mem::take(&mut self.g[next]);
+        let g: Vec<Option<&[f64]>> = slots
+            .iter()
+            .map(|&s| (s != next).then(|| self.g[s].as_slice()))
+            .collect();
         x.par_chunks_mut(VECTOR_CHUNK)
+            .zip(start.par_chunks_mut(VECTOR_CHUNK))
             .enumerate()
-            .for_each(|(c, out)| {
+            .for_each(|(c, (out, own))| {
                 let at = c * VECTOR_CHUNK;
-                for (i, v) in out.iter_mut().enumerate() {
+                for (i, (v, o)) in out.iter_mut().zip(own).enumerate() {
                     let e = at + i;
-                    *v = g.iter().zip(&coef).map(|(g, c)| c * g[e]).sum();
+                    *v = g
+                        .iter()
+                        .zip(&coef)
+                        .map(|(g, c)| c * g.map_or(*o, |g| g[e]))
+                        .sum();
+                    *o = *v;
                 }
             });
+        self.g[next] = start;
     }
 }
 
