@@ -9,7 +9,19 @@ Measured on the 2-core machine (2026-12-01, three runs, best of rounds, same run
 vary by about 30% between runs): small cores 35-49 ms, 1.3-2.0x one SpMV and 26-37x faster than
 bicgstab (goal met); giant component 101-124 ms, 5.6-6.7x one SpMV and 9-16x faster than
 bicgstab (goal not met: its Gauss-Seidel sweeps, ~15 over 850k entries, run on one thread).
-The solve plan (built once per graph, not timed here) takes about 1 s at this size.
+
+Issue 15, item 4 (2026-12-02, sweep levels: a weighted greedy feedback-arc order cut into
+levels whose rows sweep in parallel, 13 sweeps instead of 15). Three runs with another
+engineer's tests on the same 2 cores (bicgstab itself 0.85-2.0 s, so the ratios swing): giant
+component 81-120 ms, 4.3-6.0x one SpMV and 9.0-25.1x faster than bicgstab; small cores 33-62 ms,
+1.8-3.3x one SpMV and 14-43x faster than bicgstab. A quieter run (dev build): giant 90 ms
+against bicgstab 938 ms (10.5x) and one SpMV 17 ms (5.3x), before the change 105 ms against
+861 ms (8.2x). The core harness alternated with the previous build under the same load:
+giant 117-119 -> 93-96 ms, small cores 48-51 -> 44-45 ms. The 20x goal for the giant component
+is not met: its 13 sweeps take ~40 ms (memory-bound, the second core rarely free here), the
+rest of the pass ~40 ms.
+The solve plan (built once per graph, not timed here) takes about 1.2 s at this size (the
+sweep order's heap adds ~0.3 s on the giant component).
 """
 
 from __future__ import annotations

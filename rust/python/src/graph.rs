@@ -154,7 +154,7 @@ impl CoreGraph {
     }
 
     /// The graph's arrays and numbers for `Graph.save`, with the plan's when it is built (or
-    /// built here when `build_plan`): ({name: number}, {name: read-only uint8 array of the
+    /// built here, both directions, when `build_plan`): ({name: number}, {name: read-only uint8 array of the
     /// bytes}). The arrays view the graph's own memory (kept alive by this object), except
     /// the edges, whose records are copied out with their padding zeroed.
     fn save_parts<'py>(
@@ -165,7 +165,9 @@ impl CoreGraph {
         let this = slf.get();
         detach::guard(py, || {
             let plan = if build_plan {
-                Some(this.plan(py)?)
+                let plan = this.plan(py)?;
+                detach::run(py, |it| plan.build_all(it))?;
+                Some(plan)
             } else {
                 this.plan.get()
             };

@@ -19,11 +19,18 @@ const DEPTH: usize = 2;
 pub(crate) struct Block<'a> {
     pub(crate) inside: &'a Csr,
     pub(crate) s: usize,
-    /// Sweep from the end (Holders): large components are laid out in DFS postorder of the
-    /// holdings edges, so a sweep in that order (Holdings) or its reverse (Holders) solves
-    /// every dependency exactly but those across the edges that close cycles.
+    /// Sweep from the last level (Holders): large components are laid out in sweep levels
+    /// (`sweep_order`) whose holdings are on lower levels but for the few that close cycles,
+    /// so a sweep in level order (Holdings) or its reverse (Holders) solves every other
+    /// dependency exactly.
     pub(crate) reverse: bool,
+    /// The sweep level boundaries, relative to `s`: `0, …, len`.
+    pub(crate) levels: &'a [u32],
 }
+
+/// Rows per parallel task of a sweep level (fixed: which rows a task sums does not change
+/// what they read); a level of fewer than `2 * SWEEP_CHUNK` rows runs on the calling thread.
+pub(crate) const SWEEP_CHUNK: usize = 1024;
 
 /// I − A, dense and row-major, for the `k` rows `s..s + k` of an inside CSR.
 pub(crate) fn i_minus(inside: &Csr, s: usize, k: usize) -> Vec<f64> {
@@ -81,17 +88,37 @@ impl Block<'_> {
         x
     }
 
-    /// One Gauss–Seidel sweep in place.
-    fn sweep(&self, rhs: &[f64], x: &mut [f64]) {
-        let len = x.len();
-        for step in 0..len {
-            let a = if self.reverse { len - 1 - step } else { step };
-            let (cols, vals) = self.inside.row(self.s + a);
-            let mut acc = rhs[a];
-            for (&j, &w) in cols.iter().zip(vals) {
-                acc += w * x[j as usize];
+    /// One sweep in place, level by level: a row reads the new value of an entry on a level
+    /// already swept and the old value of any other (its own level's, or one not swept yet).
+    /// A level's rows are summed into `scratch` and copied back once the level is done, so
+    /// they never read each other's new values: they run in parallel and the result does
+    /// not depend on the thread count.
+    fn sweep(&self, rhs: &[f64], x: &mut [f64], scratch: &mut [f64]) {
+        let count = self.levels.len().saturating_sub(1);
+        for step in 0..count {
+            let l = if self.reverse { count - 1 - step } else { step };
+            let (ls, le) = (self.levels[l] as usize, self.levels[l + 1] as usize);
+            let out = &mut scratch[..le - ls];
+            let read: &[f64] = x;
+            let rows = |first: usize, out: &mut [f64]| {
+                for (i, v) in out.iter_mut().enumerate() {
+                    let a = first + i;
+                    let (cols, vals) = self.inside.row(self.s + a);
+                    let mut acc = rhs[a];
+                    for (&j, &w) in cols.iter().zip(vals) {
+                        acc += w * read[j as usize];
+                    }
+                    *v = acc;
+                }
+            };
+            if le - ls >= 2 * SWEEP_CHUNK {
+                out.par_chunks_mut(SWEEP_CHUNK)
+                    .enumerate()
+                    .for_each(|(c, out)| rows(ls + c * SWEEP_CHUNK, out));
+            } else {
+                rows(ls, out);
             }
-            x[a] = acc;
+            x[ls..le].copy_from_slice(out);
         }
     }
 
@@ -102,13 +129,17 @@ impl Block<'_> {
         let n = rhs.len();
         let mut x = rhs.to_vec();
         let mut ring = Anderson::new(n);
+        let widest = self.levels.windows(2).map(|w| (w[1] - w[0]) as usize).max();
+        let mut scratch = vec![0.0f64; widest.unwrap_or(0)];
         let mut residual = f64::INFINITY;
         let mut tick = interrupt.ticker(4);
-        for _ in 1..=MAX_SWEEPS {
+        for sweep in 1..=MAX_SWEEPS {
             tick.tick()?;
             let slot = ring.open();
-            ring.g[slot].copy_from_slice(&x);
-            self.sweep(rhs, &mut ring.g[slot]);
+            if sweep == 1 {
+                ring.g[slot].copy_from_slice(&x); // later sweeps' starts: `extrapolate`
+            }
+            self.sweep(rhs, &mut ring.g[slot], &mut scratch);
             let (change, scale) = ring.record(slot, &x);
             residual = if scale > 0.0 { change / scale } else { 0.0 };
             if residual <= TOLERANCE {
@@ -214,8 +245,8 @@ impl Anderson {
         (0..count).map(move |i| (newest + KEPT + 1 + i - count) % KEPT)
     }
 
-    /// Writes the next iterate, Σ c_i G(x_i), into `x`.
-    fn extrapolate(&self, x: &mut [f64]) {
+    /// Writes the next iterate, Σ c_i G(x_i), into `x` and into the slot the next sweep opens.
+    fn extrapolate(&mut self, x: &mut [f64]) {
         let slots: Vec<usize> = self.slots().collect();
         let m = slots.len() - 1;
         let mut coef = vec![0.0f64; slots.len()];
@@ -237,16 +268,30 @@ impl Anderson {
                 }
             }
         }
-        let g: Vec<&[f64]> = slots.iter().map(|&s| self.g[s].as_slice()).collect();
+        // The next sweep starts from x in the slot it opens (the oldest, once the ring is
+        // full): written here beside x, saving a pass, after its own value is read.
+        let next = (self.newest + 1) % KEPT;
+        let mut start = std::mem::take(&mut self.g[next]);
+        let g: Vec<Option<&[f64]>> = slots
+            .iter()
+            .map(|&s| (s != next).then(|| self.g[s].as_slice()))
+            .collect();
         x.par_chunks_mut(VECTOR_CHUNK)
+            .zip(start.par_chunks_mut(VECTOR_CHUNK))
             .enumerate()
-            .for_each(|(c, out)| {
+            .for_each(|(c, (out, own))| {
                 let at = c * VECTOR_CHUNK;
-                for (i, v) in out.iter_mut().enumerate() {
+                for (i, (v, o)) in out.iter_mut().zip(own).enumerate() {
                     let e = at + i;
-                    *v = g.iter().zip(&coef).map(|(g, c)| c * g[e]).sum();
+                    *v = g
+                        .iter()
+                        .zip(&coef)
+                        .map(|(g, c)| c * g.map_or(*o, |g| g[e]))
+                        .sum();
+                    *o = *v;
                 }
             });
+        self.g[next] = start;
     }
 }
 

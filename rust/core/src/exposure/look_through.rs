@@ -134,19 +134,34 @@ pub fn look_through(
             [x[S], d[D] + tsum]
         },
         |slot, values, direct| {
-            // The component's own holdings add to d and to the right-hand side of t.
+            // The component's own holdings add to d and to the right-hand side of t: a pass
+            // over its inside entries, in parallel row chunks for a large one (each row's sum
+            // in its own fixed order, whatever the thread count).
+            const ROWS: usize = 4096;
             let first = plan.range(slot).0;
-            let mut rhs = Vec::with_capacity(values.len());
-            for a in 0..values.len() {
-                let (cols, vals) = inside.row(first + a);
-                let own: f64 = cols
-                    .iter()
-                    .zip(vals)
-                    .map(|(&j, &w)| w * values[j as usize][S])
-                    .sum();
-                direct[a][E] += own;
-                direct[a][D] += own;
-                rhs.push(values[a][T] + own);
+            let read: &[Pair] = values;
+            let mut rhs = vec![0.0f64; read.len()];
+            let fill = |at: usize, direct: &mut [[f64; 2]], rhs: &mut [f64]| {
+                for (i, (d, r)) in direct.iter_mut().zip(rhs).enumerate() {
+                    let (cols, vals) = inside.row(first + at + i);
+                    let own: f64 = cols
+                        .iter()
+                        .zip(vals)
+                        .map(|(&j, &w)| w * read[j as usize][S])
+                        .sum();
+                    d[E] += own;
+                    d[D] += own;
+                    *r = read[at + i][T] + own;
+                }
+            };
+            if read.len() >= 2 * ROWS {
+                direct
+                    .par_chunks_mut(ROWS)
+                    .zip(rhs.par_chunks_mut(ROWS))
+                    .enumerate()
+                    .for_each(|(c, (d, r))| fill(c * ROWS, d, r));
+            } else {
+                fill(0, direct, &mut rhs);
             }
             let t = plan.solve_block(Direction::Holdings, slot, &rhs, interrupt)?;
             for (v, t) in values.iter_mut().zip(t) {

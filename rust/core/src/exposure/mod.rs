@@ -17,6 +17,7 @@ mod plan_parts;
 mod solve;
 mod sparse_columns;
 mod spectral;
+mod sweep_order;
 mod ultimate;
 
 #[cfg(test)]

@@ -25,6 +25,8 @@ use crate::kind::KindMask;
 use crate::prefetch::prefetch;
 use crate::scc::strongly_connected_components;
 
+use super::sweep_order::sweep_layout;
+
 /// Components up to this size are solved by dense LU, larger ones iteratively.
 pub const DENSE_LIMIT: usize = 256;
 /// A component is closed when every member is held inside it at least this much.
@@ -77,6 +79,8 @@ pub struct Plan {
     /// The transpose of `holdings`, built on the first Holders solve: a plan used only for
     /// look-through (Holdings) never holds it (at 10M nodes it is 0.6 GB).
     pub(crate) holders: OnceLock<Side>,
+    /// The sweep levels of each large component (`sweep_order`), by slot.
+    pub(crate) sweeps: Vec<(u32, Vec<u32>)>,
 }
 
 impl Plan {
@@ -144,12 +148,16 @@ impl Plan {
         }
         let mut order = Vec::with_capacity(n);
         let mut start = Vec::with_capacity(count + 1);
-        let mut seen = vec![false; n];
-        for &c in &slot_comp {
+        let mut local = vec![0u32; n];
+        let mut sweeps = Vec::new();
+        for (slot, &c) in slot_comp.iter().enumerate() {
             start.push(order.len());
             let members = comps.members(c as usize);
             if members.len() > DENSE_LIMIT {
-                postorder(g, comp, c, members, &mut seen, &mut order);
+                let layout = sweep_layout(g, comp, c, members, &mut local);
+                order.extend_from_slice(&layout.order);
+                sweeps.push((slot as u32, layout.bounds));
+                interrupt.check()?;
             } else {
                 order.extend_from_slice(members);
             }
@@ -224,6 +232,7 @@ impl Plan {
             blocks: blocks.into(),
             holdings,
             holders,
+            sweeps,
         })
     }
 
@@ -249,6 +258,21 @@ impl Plan {
                 Ok(self.holders.get_or_init(|| side))
             }
         }
+    }
+
+    /// Builds what is built on first use (the Holders side), e.g. before saving the plan.
+    pub fn build_all(&self, interrupt: Interrupt) -> Result<()> {
+        self.side(Direction::Holders, interrupt).map(|_| ())
+    }
+
+    /// The sweep level boundaries of a large component (`sweep_order`), relative to its first
+    /// row; None for a component of at most `DENSE_LIMIT` rows.
+    pub(crate) fn sweep_levels(&self, slot: usize) -> Option<&[u32]> {
+        let i = self
+            .sweeps
+            .binary_search_by_key(&(slot as u32), |s| s.0)
+            .ok()?;
+        Some(&self.sweeps[i].1)
     }
 
     pub(crate) fn range(&self, slot: usize) -> (usize, usize) {
@@ -464,42 +488,6 @@ fn prefetch_ahead(g: &Graph, flat: &[u32], at: usize, comp: &[u32], level: &[u32
     }
 }
 
-/// Appends the members of component `c` in DFS postorder over its internal equity edges
-/// (holder → issuer): issuers come before their holders except across the edges that close
-/// cycles, so a Gauss–Seidel sweep in that order solves every other dependency exactly.
-/// `seen` marks visited nodes; components are disjoint, so it is never reset.
-fn postorder(
-    g: &Graph,
-    component: &[u32],
-    c: u32,
-    members: &[u32],
-    seen: &mut [bool],
-    out: &mut Vec<u32>,
-) {
-    let mut stack: Vec<(u32, usize)> = Vec::new();
-    for &root in members {
-        if std::mem::replace(&mut seen[root as usize], true) {
-            continue;
-        }
-        stack.push((root, 0));
-        while let Some(&mut (v, ref mut i)) = stack.last_mut() {
-            let edges = g.out_edges(v);
-            if *i < edges.len() {
-                let e = edges[*i];
-                *i += 1;
-                let t = e.target as usize;
-                if e.kind == Kind::Equity && component[t] == c && !seen[t] {
-                    seen[t] = true;
-                    stack.push((e.target, 0));
-                }
-            } else {
-                out.push(v);
-                stack.pop();
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -579,7 +567,10 @@ mod tests {
                 .filter(|e| e.kind == Kind::Equity)
                 .count();
             assert_eq!(forward.len(), edges, "seed {seed}");
-            let mut backward = entries(plan.side(Direction::Holders, Interrupt::never()).unwrap(), false);
+            let mut backward = entries(
+                plan.side(Direction::Holders, Interrupt::never()).unwrap(),
+                false,
+            );
             forward.sort_unstable();
             backward.sort_unstable();
             assert_eq!(forward, backward, "seed {seed}");

@@ -27,8 +27,28 @@ impl Plan {
             .flat_map(|l| [l.rows.0, l.rows.1, l.blocks.0, l.blocks.1])
             .collect();
         out.copied("plan.levels", levels);
+        // The sweep levels of the large components: slots, offsets into one flat array.
+        out.copied(
+            "plan.sweep_slots",
+            self.sweeps.iter().map(|s| s.0).collect(),
+        );
+        let mut offsets = vec![0usize];
+        for (_, bounds) in &self.sweeps {
+            offsets.push(offsets.last().copied().unwrap_or(0) + bounds.len());
+        }
+        out.copied("plan.sweep_offsets", offsets);
+        out.copied(
+            "plan.sweep_bounds",
+            self.sweeps
+                .iter()
+                .flat_map(|s| s.1.iter().copied())
+                .collect(),
+        );
         out.array("plan.blocks", &self.blocks);
-        let sides = [("holdings", Some(&self.holdings)), ("holders", self.holders.get())];
+        let sides = [
+            ("holdings", Some(&self.holdings)),
+            ("holders", self.holders.get()),
+        ];
         for (name, side) in sides.into_iter().filter_map(|(n, s)| Some((n, s?))) {
             for (part, csr) in [("outside", &side.outside), ("inside", &side.inside)] {
                 out.array(&format!("plan.{name}.{part}.offsets"), &csr.offsets);
@@ -107,6 +127,7 @@ impl Plan {
                 inside: csr("inside")?,
             })
         };
+        let sweeps = sweeps(parts, &start)?;
         let holdings = side(parts, "holdings")?;
         let holders = OnceLock::new();
         if parts.has("plan.holders.outside.offsets") {
@@ -125,6 +146,33 @@ impl Plan {
             blocks,
             holdings,
             holders,
+            sweeps,
         }))
     }
+}
+
+/// The sweep levels of the large components: slots increasing, each component's boundaries
+/// non-decreasing and within its rows (copied: a few numbers per large component).
+fn sweeps(parts: &mut Loader, start: &[usize]) -> Result<Vec<(u32, Vec<u32>)>> {
+    let slots = parts.array::<u32>("plan.sweep_slots", None)?;
+    let offsets = parts.offsets("plan.sweep_offsets", slots.len(), None)?;
+    let flat = parts.array::<u32>("plan.sweep_bounds", Some(offsets[slots.len()]))?;
+    let num_slots = start.len() - 1;
+    let mut out = Vec::with_capacity(slots.len());
+    for (i, &slot) in slots.iter().enumerate() {
+        let bounds = &flat[offsets[i]..offsets[i + 1]];
+        let ok = (slot as usize) < num_slots
+            && out
+                .last()
+                .is_none_or(|&(prev, _): &(u32, Vec<u32>)| prev < slot)
+            && bounds.windows(2).all(|w| w[0] <= w[1])
+            && bounds
+                .last()
+                .is_none_or(|&b| b as usize <= start[slot as usize + 1] - start[slot as usize]);
+        if !ok {
+            return Err(damaged("plan.sweep_bounds", "holds levels out of range"));
+        }
+        out.push((slot, bounds.to_vec()));
+    }
+    Ok(out)
 }

@@ -219,10 +219,12 @@ impl Plan {
             }
             return Err(self.closed_error(slot));
         }
+        let whole = [0, rhs.len() as u32];
         let block = Block {
             inside: &self.side(dir, interrupt)?.inside,
             s: self.start[slot],
             reverse: dir == Direction::Holders,
+            levels: self.sweep_levels(slot).unwrap_or(&whole),
         };
         if rhs.len() <= DENSE_LIMIT {
             Ok(block.dense(rhs))
