@@ -263,10 +263,10 @@ class Graph:
     def save(self, path: str | os.PathLike[str], *, plan: bool = False) -> None:
         """Write the built graph to ``path`` as one Arrow IPC file: the core's arrays (the
         forward and reverse CSR, and the solve plan as far as it is built, or all of it when
-        ``plan=True`` builds it here), the node labels and attributes, the edge table, interval stakes
-        and pinned assumptions (docs/saved.md). :meth:`open` maps it back without copying.
-        The file is written beside ``path`` first and renamed, so a failed save leaves no
-        partial graph.
+        ``plan=True`` builds it here), the node labels and attributes, the edge table,
+        interval stakes and pinned assumptions (docs/saved.md). :meth:`open` maps it back
+        without copying. The file is written beside ``path`` first and renamed, so a failed
+        save leaves no partial graph.
 
         >>> import os, tempfile
         >>> from aiexposure import Graph
