@@ -212,6 +212,68 @@ def _bool_column(column: pa.ChunkedArray | None, name: str, m: int) -> np.ndarra
     return column.fill_null(False).to_numpy(zero_copy_only=False).astype(bool, copy=False)
 
 
+def _exact_or_unknown(
+    share: np.ndarray,
+    share_null: np.ndarray,
+    is_equity: np.ndarray,
+    has_kinds: bool,
+    names: dict[str, Any],
+) -> RowStakes:
+    """``stake_values`` without range columns (the common case, in a few passes): each equity
+    stake is the share, or unknown ((0, 1]) where it is null."""
+    with np.errstate(invalid="ignore"):
+        has_share = ~np.isnan(share)
+        nan_share = ~has_share & ~share_null
+        if nan_share.any():
+            fail(
+                f"equity share in column {names['share']!r} is NaN at {{rows}}; use null for "
+                "a stake the data do not give",
+                np.flatnonzero(nan_share),
+            )
+        if has_kinds:
+            stray = np.flatnonzero(~is_equity & has_share)
+            if len(stray):
+                fail(
+                    f"column {names['share']!r} gives a share on non-equity edges at {{rows}}; "
+                    "shares are for equity only: set them to null or mark those edges "
+                    "kind='equity'",
+                    stray,
+                )
+        in_range = (share > 0.0) & (share <= 1.0)
+    bad = np.flatnonzero(has_share & ~in_range)  # non-equity rows have no share (above)
+    if len(bad):
+        values = share[bad]
+        reasons = []
+        if (values <= 0).any():
+            reasons.append("zero or negative")
+        if (values > 1).any():
+            reasons.append(f"above 1 (e.g. {float(values[values > 1][0])!r})")
+        fail(
+            f"equity share in column {names['share']!r} is {' / '.join(reasons)} at {{rows}}; "
+            "a share is the fraction of the target held, in (0, 1] (write 25% as 0.25; leave "
+            "it null when the stake is unknown)",
+            bad,
+        )
+    if not is_equity.any():
+        empty_f = np.empty(0, dtype=np.float64)
+        empty_b = np.empty(0, dtype=bool)
+        return RowStakes(empty_f, empty_f, empty_b, empty_b)
+    unknown = ~has_share
+    no_bounds = np.zeros(len(share), dtype=bool)
+    if not unknown.any():
+        # Every stake exact: one array serves as both bounds (read-only from here on; each
+        # fresh 8-byte-per-row array costs a page fault every 512 rows).
+        lo = share if not has_kinds or is_equity.all() else np.where(is_equity, share, np.nan)
+        return RowStakes(lo, lo, no_bounds, no_bounds)
+    lo = np.where(has_share, share, 0.0)
+    hi = np.where(has_share, share, 1.0)
+    if has_kinds and not is_equity.all():
+        lo[~is_equity] = np.nan
+        hi[~is_equity] = np.nan
+        unknown &= is_equity
+    return RowStakes(lo, hi, unknown, no_bounds)
+
+
 def stake_values(cols: Columns, codes: np.ndarray) -> RowStakes:
     """Each equity row's stake: exact (``share``), a declared range (``share_min`` /
     ``share_max``, a missing side being 0 (open) or 1), or unknown ((0, 1]); checked row by
@@ -240,6 +302,9 @@ def stake_values(cols: Columns, codes: np.ndarray) -> RowStakes:
         if cols.share is not None and cols.share.null_count
         else np.zeros(m, dtype=bool)
     )
+    ranged = (cols.share_min, cols.share_max, cols.share_min_exclusive, cols.share_max_exclusive)
+    if all(c is None for c in ranged):
+        return _exact_or_unknown(share, share_null, is_equity, bool(len(codes)), names)
     bounds = {}
     for role in ("share_min", "share_max"):
         column = getattr(cols, role)
