@@ -163,6 +163,8 @@ impl Plan {
             }
         }
         start.push(order.len());
+        // The components and the scratch are laid out: free them before the CSRs are built.
+        drop((local, slot_comp, placed, fill, level, comps));
         let mut pos = vec![0u32; n];
         for (k, &v) in order.iter().enumerate() {
             pos[v as usize] = k as u32;
