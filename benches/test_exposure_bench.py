@@ -20,8 +20,14 @@ against bicgstab 938 ms (10.5x) and one SpMV 17 ms (5.3x), before the change 105
 giant 117-119 -> 93-96 ms, small cores 48-51 -> 44-45 ms. The 20x goal for the giant component
 is not met: its 13 sweeps take ~40 ms (memory-bound, the second core rarely free here), the
 rest of the pass ~40 ms.
-The solve plan (built once per graph, not timed here) takes about 1.2 s at this size (the
-sweep order's heap adds ~0.3 s on the giant component).
+Quiet machine, release LTO build, after merging (2026-12-02, two runs): small cores 42-43 ms,
+2.3-2.4x one SpMV, 20.3-20.4x faster than bicgstab (853-869 ms; goal met, narrowly); giant
+component 86-87 ms, 4.6-4.7x one SpMV, 10.4-10.8x faster than bicgstab (899-928 ms; goal not
+met). Also in that run: scipy gmres (rtol 1e-12, restart 30) 2.0-2.1 s, 24-50x slower than
+ours; one python-graphblas SpMV (SuiteSparse, both cores) 9-10 ms, so ours is 4.2x (small
+cores) and 8.4x (giant) that floor. The solve plan (built once per graph, not timed here)
+takes about 0.8 s on the giant component at this size (the sweep order's bucket queue; a
+binary heap took 1.05 s).
 """
 
 from __future__ import annotations
@@ -73,7 +79,9 @@ def test_look_through_aiexposure(benchmark, system, bench_tools):
 def test_look_through_id_keyed(benchmark, system, bench_tools):
     """Goal (issue 15, item 1): an id-keyed 1M-row table in another order than the graph's
     within 1.2x of the graph-ordered call (the ids resolved in Rust against the graph's index,
-    built once). Measured 2026-12-02 (2 runs): small cores 76-81 ms against 49 ms (1.6x),
+    built once). Quiet run after the sweep-level merge (2026-12-02): small cores 53-57 ms
+    against 42-43 ms (1.3x, not met), giant component 97-101 ms against 86-87 ms (1.1-1.2x,
+    met). Earlier (2 runs, busier machine): small cores 76-81 ms against 49 ms (1.6x),
     giant component 165-188 ms against 119-134 ms (1.2-1.6x): not met. Before the Rust index
     it was 5x (214 ms against 43 ms, pyarrow's index_in). What is left is memory-bound: the
     lookup (4-6 ms for 1M keys) and the sum by node (8 ms, random writes; a parallel sum by
@@ -105,6 +113,32 @@ def test_look_through_scipy_bicgstab(benchmark, system, bench_tools):
     _x, info = benchmark.pedantic(solve, **ROUNDS)
     bench_tools.record(f"look_through, 1M nodes, {regime}", "scipy bicgstab", benchmark)
     assert info == 0
+
+
+def test_look_through_scipy_gmres(benchmark, system, bench_tools):
+    import scipy.sparse as sp
+    import scipy.sparse.linalg as spla
+
+    regime, _g, W, s, _ = system
+    A = (sp.identity(W.shape[0], format="csr") - W).tocsr()
+    rhs = W @ s
+
+    def solve():
+        return spla.gmres(A, rhs, rtol=1e-12, restart=30, maxiter=200)
+
+    _x, info = benchmark.pedantic(solve, rounds=1, iterations=1, warmup_rounds=0)
+    bench_tools.record(f"look_through, 1M nodes, {regime}", "scipy gmres", benchmark)
+    assert info == 0, "gmres did not reach rtol 1e-12"
+
+
+def test_look_through_graphblas_spmv(benchmark, system, bench_tools):
+    """One W @ s in python-graphblas (SuiteSparse:GraphBLAS), the floor of a solve."""
+    gb = pytest.importorskip("graphblas")
+    regime, _g, W, s, _ = system
+    M = gb.io.from_scipy_sparse(W.tocsr())
+    v = gb.Vector.from_dense(s)
+    benchmark.pedantic(lambda: M.mxv(v).new(), rounds=20, iterations=1, warmup_rounds=2)
+    bench_tools.record(f"look_through, 1M nodes, {regime}", "python-graphblas SpMV", benchmark)
 
 
 def test_look_through_scipy_spmv(benchmark, system, bench_tools):

@@ -212,6 +212,28 @@ def _bool_column(column: pa.ChunkedArray | None, name: str, m: int) -> np.ndarra
     return column.fill_null(False).to_numpy(zero_copy_only=False).astype(bool, copy=False)
 
 
+def _no_equity() -> RowStakes:
+    empty_f = np.empty(0, dtype=np.float64)
+    empty_b = np.empty(0, dtype=bool)
+    return RowStakes(empty_f, empty_f, empty_b, empty_b)
+
+
+def _bad_shares(share: np.ndarray, bad: np.ndarray, names: dict[str, Any]) -> None:
+    """Fails naming the equity rows whose share is outside (0, 1]."""
+    values = share[bad]
+    reasons = []
+    if (values <= 0).any():
+        reasons.append("zero or negative")
+    if (values > 1).any():
+        reasons.append(f"above 1 (e.g. {float(values[values > 1][0])!r})")
+    fail(
+        f"equity share in column {names['share']!r} is {' / '.join(reasons)} at {{rows}}; "
+        "a share is the fraction of the target held, in (0, 1] (write 25% as 0.25; leave "
+        "it null when the stake is unknown)",
+        bad,
+    )
+
+
 def _exact_or_unknown(
     share: np.ndarray,
     share_null: np.ndarray,
@@ -242,22 +264,9 @@ def _exact_or_unknown(
         in_range = (share > 0.0) & (share <= 1.0)
     bad = np.flatnonzero(has_share & ~in_range)  # non-equity rows have no share (above)
     if len(bad):
-        values = share[bad]
-        reasons = []
-        if (values <= 0).any():
-            reasons.append("zero or negative")
-        if (values > 1).any():
-            reasons.append(f"above 1 (e.g. {float(values[values > 1][0])!r})")
-        fail(
-            f"equity share in column {names['share']!r} is {' / '.join(reasons)} at {{rows}}; "
-            "a share is the fraction of the target held, in (0, 1] (write 25% as 0.25; leave "
-            "it null when the stake is unknown)",
-            bad,
-        )
+        _bad_shares(share, bad, names)
     if not is_equity.any():
-        empty_f = np.empty(0, dtype=np.float64)
-        empty_b = np.empty(0, dtype=bool)
-        return RowStakes(empty_f, empty_f, empty_b, empty_b)
+        return _no_equity()
     unknown = ~has_share
     no_bounds = np.zeros(len(share), dtype=bool)
     if not unknown.any():
@@ -289,9 +298,7 @@ def stake_values(cols: Columns, codes: np.ndarray) -> RowStakes:
                 "is unknown), pass share='<column>', or give those {rows} another kind",
                 np.flatnonzero(is_equity),
             )
-        empty_f = np.empty(0, dtype=np.float64)
-        empty_b = np.empty(0, dtype=bool)
-        return RowStakes(empty_f, empty_f, empty_b, empty_b)
+        return _no_equity()
     share = (
         _float_column(cols.share, names["share"], "share")
         if cols.share is not None
@@ -358,18 +365,7 @@ def stake_values(cols: Columns, codes: np.ndarray) -> RowStakes:
             )
     bad = np.flatnonzero(is_equity & has_share & ~((share > 0.0) & (share <= 1.0)))
     if len(bad):
-        values = share[bad]
-        reasons = []
-        if (values <= 0).any():
-            reasons.append("zero or negative")
-        if (values > 1).any():
-            reasons.append(f"above 1 (e.g. {float(values[values > 1][0])!r})")
-        fail(
-            f"equity share in column {names['share']!r} is {' / '.join(reasons)} at {{rows}}; "
-            "a share is the fraction of the target held, in (0, 1] (write 25% as 0.25; leave "
-            "it null when the stake is unknown)",
-            bad,
-        )
+        _bad_shares(share, bad, names)
     lo = np.where(np.isnan(lo_given), 0.0, lo_given)
     hi = np.where(np.isnan(hi_given), 1.0, hi_given)
     lo_open = _bool_column(cols.share_min_exclusive, names["share_min_exclusive"], m)
@@ -407,9 +403,7 @@ def stake_values(cols: Columns, codes: np.ndarray) -> RowStakes:
     lo = np.where(is_equity, lo, np.nan)
     hi = np.where(is_equity, hi, np.nan)
     if not is_equity.any():
-        empty_f = np.empty(0, dtype=np.float64)
-        empty_b = np.empty(0, dtype=bool)
-        return RowStakes(empty_f, empty_f, empty_b, empty_b)
+        return _no_equity()
     return RowStakes(lo, hi, lo_open & is_equity, hi_open & is_equity)
 
 
