@@ -658,7 +658,24 @@ impl Accumulator {
     /// The entries of the sum at or above `cutoff`, in order, and the largest one dropped (0
     /// when none was).
     fn pruned(&mut self, cutoff: f64) -> (Line, f64) {
-        self.settle();
+        if self.dense {
+            // Drop before sorting: a column keeps a small part of what it touched.
+            let (vals, mut dropped) = (&self.vals, 0.0f64);
+            self.touched.retain(|&c| {
+                let v = vals[c as usize];
+                let keep = v >= cutoff;
+                if !keep {
+                    dropped = dropped.max(v);
+                }
+                keep
+            });
+            self.settle();
+            let line = Line {
+                at: self.at.as_slice().into(),
+                vals: self.out.as_slice().into(),
+            };
+            return (line, dropped);
+        }
         let kept = self.out.iter().filter(|&&v| v >= cutoff).count();
         let mut at = Vec::with_capacity(kept);
         let mut vals = Vec::with_capacity(kept);
