@@ -17,7 +17,8 @@ LAYERS = [
     {"_nodes", "_validate"},
     {"_stakes"},
     {"_handle"},
-    {"_exposure", "_cycles", "_size", "_bods", "_saved"},
+    {"_inputs"},
+    {"_exposure", "_cycles", "_size", "_bods", "_saved", "_contagion"},
     {"_build"},
     {"graph"},
     {"datasets"},
@@ -85,5 +86,7 @@ def test_method_modules_never_see_the_graph_class():
         "_build",
         "_stakes",
         "_saved",
+        "_inputs",
+        "_contagion",
     ):
         assert "graph" not in package_imports(modules()[name]), name

@@ -10,6 +10,7 @@ Graph(num_nodes=2, num_edges=1, equity=1, credit=0, commitment=0)
 """
 
 from ._bods import BodsData, read_bods
+from ._contagion import DebtRankResult
 from ._core import __version__
 from ._cycles import CircularFinancing
 from .errors import (
@@ -33,6 +34,7 @@ __all__ = [
     "CircularFinancing",
     "ClosedCycleError",
     "ConvergenceError",
+    "DebtRankResult",
     "Graph",
     "InternalError",
     "InvalidBodsError",

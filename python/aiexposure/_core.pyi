@@ -15,6 +15,7 @@ __all__ = [
     "bounded",
     "build_graph",
     "components",
+    "debtrank",
     "exposure_to",
     "factorize_int64",
     "factorize_large_utf8",
@@ -239,3 +240,16 @@ def reciprocity(graph: CoreGraph) -> _Reciprocity: ...
 def _spin_for_test(seconds: float) -> int: ...
 def _panic_for_test(where_: str = "work") -> int: ...
 def num_threads() -> int: ...
+
+class _DebtRank(TypedDict):
+    distress: npt.NDArray[np.float64]
+    rounds: int
+
+def debtrank(
+    graph: CoreGraph,
+    kinds: list[int],
+    equity: _F64s,
+    shock: _F64s,
+    variant: str,
+    alpha: float,
+) -> _DebtRank: ...

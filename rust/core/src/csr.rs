@@ -25,7 +25,7 @@ fn num_parts() -> usize {
 /// Rows of (column, value) entries, columns and values in separate arrays (the solves read
 /// them in separate streams).
 #[derive(Default)]
-pub(crate) struct Csr {
+pub struct Csr {
     pub(crate) offsets: Buffer<usize>,
     pub(crate) cols: Buffer<u32>,
     pub(crate) vals: Buffer<f64>,

@@ -13,6 +13,7 @@
 pub mod bounds;
 pub mod buffer;
 pub mod circular;
+pub mod contagion;
 mod csr;
 pub mod cycles;
 pub mod error;

@@ -15,7 +15,7 @@ use crate::graph::CoreGraph;
 use crate::{columns, detach};
 
 /// The mask of the kind codes the Python layer passes (0 equity, 1 credit, 2 commitment).
-fn mask(kinds: Vec<u8>) -> PyResult<KindMask> {
+pub(crate) fn mask(kinds: Vec<u8>) -> PyResult<KindMask> {
     let kinds = kinds
         .into_iter()
         .map(|k| Kind::from_code(k).ok_or_else(|| PyValueError::new_err(format!("kind code {k}"))))

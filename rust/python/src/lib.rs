@@ -3,6 +3,7 @@
 //! `detach::run`, which releases the GIL and turns Ctrl-C into `KeyboardInterrupt`.
 
 mod arrays;
+mod contagion;
 mod cycles;
 mod detach;
 mod errors;
@@ -37,6 +38,9 @@ mod _core {
     use crate::cycles::{
         components, find_cycle, reciprocity, round_trips, self_funded, simple_cycles,
     };
+
+    #[pymodule_export]
+    use crate::contagion::debtrank;
 
     #[pymodule_export]
     use crate::synth::synthetic_investor_graph;

@@ -1,0 +1,158 @@
+"""Contagion over claims (docs/math.md, "DebtRank"): functions of a Handle."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from . import _core
+from ._handle import Handle
+from ._inputs import node_values
+from ._io import read_table
+from ._vocabulary import KINDS
+from .errors import AIExposureError
+
+CLAIM_KINDS = ("credit", "commitment")
+VARIANTS = ("single_hit", "linear", "nonlinear")
+
+
+@dataclass(frozen=True)
+class DebtRankResult:
+    """What :meth:`Graph.debtrank` found: ``table`` (``node``, ``initial``, ``distress``: the
+    relative equity loss before and after the cascade, in [0, 1]), ``relative_loss`` R =
+    Σ (h − h0) w / Σ w, the weighted distress the cascade added, and ``rounds`` (the shock is
+    round 1).
+
+    >>> from aiexposure import Graph
+    >>> g = Graph.from_arrow({"source": ["bank"], "target": ["lab"], "kind": ["credit"],
+    ...                       "amount": [30.0]})
+    >>> r = g.debtrank({"lab": 0.5}, equity={"bank": 60.0, "lab": 10.0})
+    >>> r.table["distress"].to_pylist(), r.rounds
+    ([0.25, 0.5], 3)
+    """
+
+    table: pa.Table
+    relative_loss: float
+    rounds: int
+
+
+def claim_kinds(kinds: str | Iterable[str]) -> list[int]:
+    """The kind codes whose amounts are claims: credit and commitment edges."""
+    names = [kinds] if isinstance(kinds, str) else list(kinds)
+    if not names:
+        raise ValueError("kinds is empty: give 'credit', 'commitment' or both")
+    for k in names:
+        if k == "equity":
+            raise ValueError(
+                "equity edges carry no claim amount for contagion: kinds are 'credit' "
+                "(the lender's claim on its borrower) and 'commitment' (the supplier's claim "
+                "on its customer); equity exposure is look_through's"
+            )
+        if k not in CLAIM_KINDS:
+            raise ValueError(f"unknown edge kind {k!r}: kinds are {', '.join(CLAIM_KINDS)}")
+    return sorted({KINDS.index(k) for k in names})
+
+
+def _given(h: Handle, values: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """The values per node (0 where not given) and which nodes were given."""
+    vals = node_values(h, values, name)
+    if isinstance(values, Mapping):
+        ones: Any = dict.fromkeys(values, 1.0)
+    else:
+        table = read_table(values, f"{name} table")
+        ones = pa.table({"node": table["node"], "value": np.ones(table.num_rows)})
+    return vals, node_values(h, ones, name) > 0
+
+
+def debtrank(
+    h: Handle,
+    shock: Any,
+    equity: Any,
+    weight: Any,
+    variant: str,
+    alpha: float,
+    kinds: str | Iterable[str],
+) -> DebtRankResult:
+    if variant not in VARIANTS:
+        raise ValueError(f"variant must be one of {', '.join(map(repr, VARIANTS))}")
+    if variant != "nonlinear" and alpha != 0.0:
+        raise ValueError(
+            f"alpha={alpha!r} is the non-linear DebtRank's parameter: pass "
+            "variant='nonlinear' (alpha=0 is the linear DebtRank)"
+        )
+    codes = claim_kinds(kinds)
+    n = h.num_nodes
+    if shock is None:
+        raise ValueError("shock is required: the initial relative equity loss per node")
+    s = node_values(h, shock, "shock")
+    if len(s) == 0:
+        s = np.zeros(n)
+    bad = np.flatnonzero((s < 0) | (s > 1))
+    if len(bad):
+        who = h.nodes.labels[int(bad[0])].as_py()
+        raise AIExposureError(
+            f"the shock on {who!r} is {float(s[bad[0]])!r}; a shock is a relative equity loss "
+            "in [0, 1]",
+            nodes=[h.nodes.labels[int(i)].as_py() for i in bad[:10]],
+        )
+    _check_amounts(h, codes)
+    e, listed = _given(h, equity, "equity")
+    core_variant = "single_hit" if variant == "single_hit" else "nonlinear"
+    # Every node that holds a claim, or is shocked, needs its equity.
+    claims_held = _holds_claims(h, codes)
+    missing = np.flatnonzero(~listed & (claims_held | (s > 0)))
+    if len(missing):
+        names = [h.nodes.labels[int(i)].as_py() for i in missing[:10]]
+        more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+        raise AIExposureError(
+            f"equity is not given for {', '.join(map(repr, names))}{more}, which hold claims "
+            "or are shocked: DebtRank needs the equity of every such node (no default is "
+            "assumed)",
+            nodes=names,
+        )
+    out = h.call(_core.debtrank, h.core, codes, e, s, core_variant, float(alpha))
+    distress = out["distress"]
+    if weight is None:
+        w = np.where(listed, e, 0.0)
+    else:
+        w, _ = _given(h, weight, "weight")
+    if (w < 0).any() or not np.isfinite(w).all():
+        raise AIExposureError("weights must be finite and non-negative (equity by default)")
+    total = float(w.sum())
+    relative = float(((distress - s) * w).sum() / total) if total > 0 else float("nan")
+    table = pa.table(
+        {"node": h.nodes.labels, "initial": pa.array(s), "distress": pa.array(distress)}
+    )
+    return DebtRankResult(table=table, relative_loss=relative, rounds=int(out["rounds"]))
+
+
+def _check_amounts(h: Handle, codes: list[int]) -> None:
+    """Every claim DebtRank reads is known: an unknown (or negative) amount is an error."""
+    csr = h.csr
+    read = np.isin(csr.kind, codes)
+    bad = np.flatnonzero(read & ~(csr.amount >= 0))
+    if len(bad):
+        p = int(bad[0])
+        u, v = (h.nodes.labels[int(x)].as_py() for x in (csr.sources[p], csr.indices[p]))
+        what = "an unknown" if np.isnan(csr.amount[p]) else "a negative"
+        raise AIExposureError(
+            f"the {KINDS[int(csr.kind[p])]} edge {u!r} -> {v!r} has {what} amount"
+            f"{f' (and {len(bad) - 1} more edges)' if len(bad) > 1 else ''}: a claim must be "
+            "known to spread distress; give its amount, or leave its kind out of `kinds`",
+            nodes=[u, v],
+        )
+
+
+def _holds_claims(h: Handle, codes: list[int]) -> np.ndarray:
+    """Nodes with a claim: lenders of credit edges, suppliers of commitment edges."""
+    csr = h.csr
+    held = np.zeros(h.num_nodes, dtype=bool)
+    if KINDS.index("credit") in codes:
+        held[csr.sources[csr.kind == KINDS.index("credit")]] = True
+    if KINDS.index("commitment") in codes:
+        held[csr.indices[csr.kind == KINDS.index("commitment")]] = True
+    return held
