@@ -10,7 +10,7 @@ Graph(num_nodes=2, num_edges=1, equity=1, credit=0, commitment=0)
 """
 
 from ._bods import BodsData, read_bods
-from ._contagion import DebtRankResult
+from ._contagion import ClearingResult, DebtRankResult, FurfineResult
 from ._core import __version__
 from ._cycles import CircularFinancing
 from .errors import (
@@ -32,9 +32,11 @@ __all__ = [
     "BodsData",
     "BoundWarning",
     "CircularFinancing",
+    "ClearingResult",
     "ClosedCycleError",
     "ConvergenceError",
     "DebtRankResult",
+    "FurfineResult",
     "Graph",
     "InternalError",
     "InvalidBodsError",

@@ -40,6 +40,41 @@ class DebtRankResult:
     rounds: int
 
 
+@dataclass(frozen=True)
+class FurfineResult:
+    """What :meth:`Graph.furfine` found: ``table`` (``node``, ``round``: the round it failed
+    in, 0 for the shocked nodes, null for survivors) and ``rounds`` (rounds after round 0).
+
+    >>> from aiexposure import Graph
+    >>> g = Graph.from_arrow({"source": ["bank"], "target": ["lab"], "kind": ["credit"],
+    ...                       "amount": [30.0]})
+    >>> r = g.furfine(["lab"], equity={"bank": 20.0})
+    >>> r.table["round"].to_pylist(), r.rounds
+    ([1, 0], 1)
+    """
+
+    table: pa.Table
+    rounds: int
+
+
+@dataclass(frozen=True)
+class ClearingResult:
+    """What :meth:`Graph.clearing` found: ``table`` (``node``, ``obligation``, ``payment``,
+    ``recovery`` = payment / obligation (null when nothing is owed), ``defaulted``,
+    ``equity`` = max(0, assets − obligation)) and ``rounds`` (rounds of the default set).
+
+    >>> from aiexposure import Graph
+    >>> g = Graph.from_arrow({"source": ["bank"], "target": ["lab"], "kind": ["credit"],
+    ...                       "amount": [10.0]})
+    >>> r = g.clearing({"lab": 4.0, "bank": 0.0})
+    >>> r.table.select(["node", "payment", "defaulted"]).to_pylist()[1]
+    {'node': 'lab', 'payment': 4.0, 'defaulted': True}
+    """
+
+    table: pa.Table
+    rounds: int
+
+
 def claim_kinds(kinds: str | Iterable[str]) -> list[int]:
     """The kind codes whose amounts are claims: credit and commitment edges."""
     names = [kinds] if isinstance(kinds, str) else list(kinds)
@@ -156,3 +191,103 @@ def _holds_claims(h: Handle, codes: list[int]) -> np.ndarray:
     if KINDS.index("commitment") in codes:
         held[csr.indices[csr.kind == KINDS.index("commitment")]] = True
     return held
+
+
+def _labels(h: Handle, idx: np.ndarray) -> list[Any]:
+    return [h.nodes.labels[int(i)].as_py() for i in idx[:10]]
+
+
+def _require(h: Handle, listed: np.ndarray, needed: np.ndarray, what: str, why: str) -> None:
+    missing = np.flatnonzero(~listed & needed)
+    if len(missing):
+        names = _labels(h, missing)
+        more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+        raise AIExposureError(
+            f"{what} is not given for {', '.join(map(repr, names))}{more}, which {why} (no "
+            "default is assumed)",
+            nodes=names,
+        )
+
+
+def furfine(
+    h: Handle,
+    shock: Any,
+    equity: Any,
+    lgd: float,
+    at_threshold: str,
+    kinds: str | Iterable[str],
+) -> FurfineResult:
+    if at_threshold not in ("default", "survive"):
+        raise ValueError(
+            "at_threshold must be 'default' (a loss equal to equity fails) or 'survive'"
+        )
+    if not 0.0 <= lgd <= 1.0:
+        raise ValueError(f"lgd is {lgd!r}; the loss given default is a fraction in [0, 1]")
+    codes = claim_kinds(kinds)
+    if shock is None or not isinstance(shock, Iterable):
+        raise TypeError("shock is the list of node ids failed in round 0")
+    shocked = np.unique(h.nodes.indices(shock, "shock")).astype(np.uint32)
+    _check_amounts(h, codes)
+    e, listed = _given(h, equity, "equity")
+    _require(h, listed, _holds_claims(h, codes), "equity", "hold claims")
+    out = h.call(_core.furfine, h.core, codes, e, shocked, float(lgd), at_threshold)
+    rounds = out["round"]
+    table = pa.table(
+        {"node": h.nodes.labels, "round": pa.array(rounds, pa.int64(), mask=rounds < 0)}
+    )
+    return FurfineResult(table=table, rounds=int(out["rounds"]))
+
+
+def clearing(
+    h: Handle,
+    external_assets: Any,
+    external_liabilities: Any,
+    alpha: float,
+    beta: float,
+    kinds: str | Iterable[str],
+) -> ClearingResult:
+    for name, x in (("alpha", alpha), ("beta", beta)):
+        if not 0.0 <= x <= 1.0:
+            raise ValueError(
+                f"{name} is {x!r}; the share of assets a defaulting node realises is in [0, 1]"
+            )
+    codes = claim_kinds(kinds)
+    _check_amounts(h, codes)
+    e, listed = _given(h, external_assets, "external_assets")
+    liab = (
+        np.zeros(h.num_nodes)
+        if external_liabilities is None
+        else node_values(h, external_liabilities, "external_liabilities")
+    )
+    for name, v in (("external_assets", e), ("external_liabilities", liab)):
+        if (v < 0).any():
+            bad = _labels(h, np.flatnonzero(v < 0))
+            raise AIExposureError(f"{name} must be >= 0; negative for {bad!r}", nodes=bad)
+    owes = _owes(h, codes) | (liab > 0)
+    _require(h, listed, owes, "external_assets", "owe something")
+    out = h.call(_core.clearing, h.core, codes, e, liab, float(alpha), float(beta))
+    owed, paid = out["obligation"], out["payment"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        recovery = np.where(owed > 0, paid / owed, np.nan)
+    table = pa.table(
+        {
+            "node": h.nodes.labels,
+            "obligation": pa.array(owed),
+            "payment": pa.array(paid),
+            "recovery": pa.array(recovery, mask=owed <= 0),
+            "defaulted": pa.array(out["defaulted"]),
+            "equity": pa.array(np.maximum(0.0, out["assets"] - owed)),
+        }
+    )
+    return ClearingResult(table=table, rounds=int(out["rounds"]))
+
+
+def _owes(h: Handle, codes: list[int]) -> np.ndarray:
+    """Nodes with an obligation: borrowers of credit edges, customers of commitment edges."""
+    csr = h.csr
+    owes = np.zeros(h.num_nodes, dtype=bool)
+    if KINDS.index("credit") in codes:
+        owes[csr.indices[csr.kind == KINDS.index("credit")]] = True
+    if KINDS.index("commitment") in codes:
+        owes[csr.sources[csr.kind == KINDS.index("commitment")]] = True
+    return owes

@@ -14,6 +14,7 @@ __all__ = [
     "_spin_for_test",
     "bounded",
     "build_graph",
+    "clearing",
     "components",
     "debtrank",
     "exposure_to",
@@ -21,6 +22,7 @@ __all__ = [
     "factorize_large_utf8",
     "factorize_utf8",
     "find_cycle",
+    "furfine",
     "holdings_of",
     "integrated",
     "look_through",
@@ -253,3 +255,32 @@ def debtrank(
     variant: str,
     alpha: float,
 ) -> _DebtRank: ...
+
+class _Furfine(TypedDict):
+    round: npt.NDArray[np.int64]
+    rounds: int
+
+def furfine(
+    graph: CoreGraph,
+    kinds: list[int],
+    equity: _F64s,
+    shocked: _U32s,
+    lgd: float,
+    at_threshold: str,
+) -> _Furfine: ...
+
+class _Clearing(TypedDict):
+    obligation: npt.NDArray[np.float64]
+    payment: npt.NDArray[np.float64]
+    assets: npt.NDArray[np.float64]
+    defaulted: npt.NDArray[np.bool_]
+    rounds: int
+
+def clearing(
+    graph: CoreGraph,
+    kinds: list[int],
+    external_assets: _F64s,
+    external_liabilities: _F64s,
+    alpha: float,
+    beta: float,
+) -> _Clearing: ...

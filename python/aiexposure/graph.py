@@ -11,7 +11,7 @@ import pyarrow as pa
 
 from . import _contagion, _cycles, _exposure, _saved, _size
 from ._build import from_table, pinned
-from ._contagion import DebtRankResult
+from ._contagion import ClearingResult, DebtRankResult, FurfineResult
 from ._cycles import CircularFinancing
 from ._handle import Csr, Handle
 from ._vocabulary import KINDS, STAKE_RENAMES, KindsArg, NodeId, with_old_names
@@ -751,6 +751,56 @@ class Graph:
         ([0.15, 0.26, 0.3], 0.160714)
         """
         return _contagion.debtrank(self._handle, shock, equity, weight, variant, alpha, kinds)
+
+    def furfine(
+        self,
+        shock: Iterable[Any],
+        *,
+        equity: Any,
+        lgd: float = 1.0,
+        at_threshold: Literal["default", "survive"] = "default",
+        kinds: str | Iterable[str] = ("credit", "commitment"),
+    ) -> FurfineResult:
+        """Sequential defaults (Furfine 2003; docs/math.md, "Furfine"): the nodes ``shock``
+        fail in round 0; in each later round a node fails when ``lgd`` times its claims on
+        the nodes failed so far reaches its equity (``at_threshold="survive"``: exceeds it).
+        Claims as in :meth:`debtrank`; ``equity`` must give every node that holds a claim.
+        A node with no loss never fails.
+
+        >>> from aiexposure import Graph
+        >>> g = Graph.from_arrow({"source": ["a", "b"], "target": ["b", "c"],
+        ...                       "kind": ["credit", "credit"], "amount": [5.0, 4.0]})
+        >>> g.furfine(["c"], equity={"a": 5, "b": 4}).table["round"].to_pylist()
+        [2, 1, 0]
+        """
+        return _contagion.furfine(self._handle, shock, equity, lgd, at_threshold, kinds)
+
+    def clearing(
+        self,
+        external_assets: Any,
+        external_liabilities: Any = None,
+        *,
+        alpha: float = 1.0,
+        beta: float = 1.0,
+        kinds: str | Iterable[str] = ("credit", "commitment"),
+    ) -> ClearingResult:
+        """The greatest clearing vector (Eisenberg–Noe 2001; with ``alpha`` / ``beta`` < 1
+        the default costs of Rogers–Veraart 2013; docs/math.md, "Clearing"). Obligations
+        come from the edges of ``kinds`` (a borrower owes its lender the credit amount, a
+        customer its supplier the committed amount) plus ``external_liabilities`` (None: no
+        outside creditors); every obligation is paid pari passu. ``external_assets`` must
+        give every node that owes something. A defaulting node pays ``alpha`` of its
+        external assets plus ``beta`` of what it receives.
+
+        >>> from aiexposure import Graph
+        >>> g = Graph.from_arrow({"source": ["a", "b"], "target": ["b", "a"],
+        ...                       "kind": ["credit", "credit"], "amount": [10.0, 10.0]})
+        >>> g.clearing({"a": 0.0, "b": 0.0}).table["payment"].to_pylist()  # a closed ring
+        [10.0, 10.0]
+        """
+        return _contagion.clearing(
+            self._handle, external_assets, external_liabilities, alpha, beta, kinds
+        )
 
     def strongly_connected_components(self, kinds: KindsArg = None) -> pa.Table:
         """Strongly connected components of the money-flow graph restricted to ``kinds``

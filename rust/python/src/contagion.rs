@@ -1,6 +1,6 @@
 //! Contagion models over the graph's claims.
 
-use aiexposure_core::contagion::{self, Variant};
+use aiexposure_core::contagion::{self, AtThreshold, Variant};
 use numpy::{IntoPyArray, PyReadonlyArray1};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -38,6 +38,70 @@ pub fn debtrank<'py>(
         })?;
         columns!(py;
             "distress" => r.distress.into_pyarray(py),
+            "rounds" => r.rounds,
+        )
+    })
+}
+
+/// {round (per node, -1 for survivors), rounds}: sequential defaults from the nodes
+/// `shocked` over the claims of `kinds`; `at_threshold` "default" (a loss equal to the equity
+/// fails) or "survive".
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+pub fn furfine<'py>(
+    py: Python<'py>,
+    graph: &CoreGraph,
+    kinds: Vec<u8>,
+    equity: PyReadonlyArray1<'py, f64>,
+    shocked: PyReadonlyArray1<'py, u32>,
+    lgd: f64,
+    at_threshold: &str,
+) -> PyResult<Bound<'py, PyDict>> {
+    detach::guard(py, || {
+        let at = match at_threshold {
+            "default" => AtThreshold::Default,
+            "survive" => AtThreshold::Survive,
+            other => return Err(PyValueError::new_err(format!("at_threshold {other:?}"))),
+        };
+        let (kinds, g) = (mask(kinds)?, &*graph.inner);
+        let (e, s) = (slice(&equity, "equity")?, slice(&shocked, "shocked")?);
+        let r = detach::run(py, |it| {
+            let a = contagion::claims(g, kinds)?;
+            contagion::furfine(&a, e, s, lgd, at, it)
+        })?;
+        let round: Vec<i64> = r.round.iter().map(|x| x.map_or(-1, i64::from)).collect();
+        columns!(py;
+            "round" => round.into_pyarray(py),
+            "rounds" => r.rounds,
+        )
+    })
+}
+
+/// {obligation, payment, assets, defaulted, rounds}: the greatest clearing vector over the
+/// obligations of `kinds` (a debtor owes its creditor the amount) and the external ones.
+#[pyfunction]
+pub fn clearing<'py>(
+    py: Python<'py>,
+    graph: &CoreGraph,
+    kinds: Vec<u8>,
+    external_assets: PyReadonlyArray1<'py, f64>,
+    external_liabilities: PyReadonlyArray1<'py, f64>,
+    alpha: f64,
+    beta: f64,
+) -> PyResult<Bound<'py, PyDict>> {
+    detach::guard(py, || {
+        let (kinds, g) = (mask(kinds)?, &*graph.inner);
+        let e = slice(&external_assets, "external_assets")?;
+        let l = slice(&external_liabilities, "external_liabilities")?;
+        let r = detach::run(py, |it| {
+            let a = contagion::claims(g, kinds)?;
+            contagion::clearing(&a, e, l, alpha, beta, it)
+        })?;
+        columns!(py;
+            "obligation" => r.obligation.into_pyarray(py),
+            "payment" => r.payment.into_pyarray(py),
+            "assets" => r.assets.into_pyarray(py),
+            "defaulted" => r.defaulted.into_pyarray(py),
             "rounds" => r.rounds,
         )
     })

@@ -40,7 +40,7 @@ mod _core {
     };
 
     #[pymodule_export]
-    use crate::contagion::debtrank;
+    use crate::contagion::{clearing, debtrank, furfine};
 
     #[pymodule_export]
     use crate::synth::synthetic_investor_graph;

@@ -1,5 +1,10 @@
-//! Contagion over claims (credit and commitment amounts): DebtRank (`debtrank`).
+//! Contagion over claims (credit and commitment amounts): DebtRank (`debtrank`), sequential
+//! defaults (`furfine`) and clearing (`clearing`).
 
+mod clearing;
 mod debtrank;
+mod furfine;
 
+pub use self::clearing::{clearing, Clearing, MAX_ROUNDS as CLEARING_MAX_ROUNDS};
 pub use self::debtrank::{claims, debtrank, DebtRank, Variant, MAX_ROUNDS, TOLERANCE};
+pub use self::furfine::{furfine, AtThreshold, Furfine};
