@@ -1,0 +1,146 @@
+"""DebtRank, Furfine and clearing on a 1,000,000-node graph, against the plain scipy.sparse
+fixed-point iterations of the same models (what a Python user would write), one run each.
+
+Claims: the generator's commitment edges (a supplier's claim on its customer), amounts
+known; equity per node uniform in [0.5, 2] times the node's total claims (at least 1); the
+shocked set: 1% of the nodes at random. Goal (issue 16, item 7): the ratios, stated.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from aiexposure import Graph
+from aiexposure.synthetic import investor_graph
+
+ONCE = {"rounds": 1, "iterations": 1, "warmup_rounds": 0}
+
+
+@pytest.fixture(scope="module")
+def model(bench_tools):
+    import scipy.sparse as sp
+
+    n = int(1_000_000 * bench_tools.scale)
+    table = investor_graph(n, commitments=1.0, seed=0)
+    g = Graph.from_arrow(table)
+    index = np.full(int(table["source"].to_numpy().max()) + 2 + n, -1)
+    ids = g.nodes.to_numpy()
+    index[ids] = np.arange(g.num_nodes)
+    t = table.filter(table["kind"].cast("string").to_numpy(zero_copy_only=False) == "commitment")
+    supplier = index[t["target"].to_numpy()]
+    customer = index[t["source"].to_numpy()]
+    m = g.num_nodes
+    A = sp.csr_array((t["amount"].to_numpy(), (supplier, customer)), shape=(m, m))
+    rng = np.random.default_rng(0)
+    equity = np.maximum(1.0, A.sum(axis=1)) * rng.uniform(0.5, 2.0, m)
+    shocked = rng.choice(m, size=max(1, m // 100), replace=False)
+    return g, A, equity, shocked
+
+
+def _impacts(A, equity):
+    W = A.multiply(1.0 / equity[:, None]).tocsr()
+    W.data = np.minimum(W.data, 1.0)
+    return W
+
+
+def scipy_single_hit(A, equity, h0):
+    W = _impacts(A, equity)
+    h = h0.copy()
+    state = np.where(h > 0, 1, 0)
+    while (state == 1).any():
+        new = np.minimum(1.0, h + W @ np.where(state == 1, h, 0.0))
+        state = np.where(state == 1, 2, np.where((state == 0) & (new > 0), 1, state))
+        h = new
+    return h
+
+
+def scipy_linear(A, equity, h0):
+    W = _impacts(A, equity)
+    h, dh = h0.copy(), h0.copy()
+    while np.abs(dh).max() > 1e-12:
+        new = np.minimum(1.0, h + W @ dh)
+        dh, h = new - h, new
+    return h
+
+
+def test_debtrank_single_hit(benchmark, model, bench_tools):
+    g, A, equity, shocked = model
+    shock = pa.table({"node": g.nodes.take(shocked), "value": np.ones(len(shocked))})
+    eq = pa.table({"node": g.nodes, "value": equity})
+    r = benchmark.pedantic(
+        g.debtrank, args=(shock,), kwargs={"equity": eq, "kinds": "commitment"}, **ONCE
+    )
+    bench_tools.record("DebtRank single-hit, 1M nodes", "aiexposure", benchmark)
+    h0 = np.zeros(g.num_nodes)
+    h0[shocked] = 1.0
+    np.testing.assert_allclose(
+        r.table["distress"].to_numpy(), scipy_single_hit(A, equity, h0), atol=1e-9
+    )
+
+
+def test_debtrank_single_hit_scipy(benchmark, model, bench_tools):
+    g, A, equity, shocked = model
+    h0 = np.zeros(g.num_nodes)
+    h0[shocked] = 1.0
+    benchmark.pedantic(scipy_single_hit, args=(A, equity, h0), **ONCE)
+    bench_tools.record("DebtRank single-hit, 1M nodes", "scipy.sparse iteration", benchmark)
+
+
+def test_debtrank_linear(benchmark, model, bench_tools):
+    g, A, equity, shocked = model
+    shock = pa.table({"node": g.nodes.take(shocked), "value": np.full(len(shocked), 0.5)})
+    eq = pa.table({"node": g.nodes, "value": equity})
+    kwargs = {"equity": eq, "kinds": "commitment", "variant": "linear"}
+    r = benchmark.pedantic(g.debtrank, args=(shock,), kwargs=kwargs, **ONCE)
+    bench_tools.record("DebtRank linear, 1M nodes", "aiexposure", benchmark)
+    h0 = np.zeros(g.num_nodes)
+    h0[shocked] = 0.5
+    np.testing.assert_allclose(
+        r.table["distress"].to_numpy(), scipy_linear(A, equity, h0), atol=1e-9
+    )
+
+
+def test_debtrank_linear_scipy(benchmark, model, bench_tools):
+    g, A, equity, shocked = model
+    h0 = np.zeros(g.num_nodes)
+    h0[shocked] = 0.5
+    benchmark.pedantic(scipy_linear, args=(A, equity, h0), **ONCE)
+    bench_tools.record("DebtRank linear, 1M nodes", "scipy.sparse iteration", benchmark)
+
+
+def scipy_clearing(A, ext_assets):
+    owed = np.asarray(A.sum(axis=0)).ravel()
+    scale = np.divide(1.0, owed, out=np.zeros_like(owed), where=owed > 0)
+    Pi = A.multiply(scale[None, :]).tocsr()
+    p = owed.copy()
+    while True:
+        new = np.minimum(owed, ext_assets + Pi @ p)
+        if np.abs(new - p).max() <= 1e-13 * max(1.0, owed.max()):
+            return new
+        p = new
+
+
+def _clearing_inputs(model):
+    g, A, _, shocked = model
+    owed = np.asarray(A.sum(axis=0)).ravel()
+    ext = owed * np.random.default_rng(1).uniform(0.8, 1.2, g.num_nodes)
+    ext[shocked] = 0.0
+    return g, A, ext
+
+
+def test_clearing(benchmark, model, bench_tools):
+    g, A, ext = _clearing_inputs(model)
+    assets = pa.table({"node": g.nodes, "value": ext})
+    r = benchmark.pedantic(g.clearing, args=(assets,), kwargs={"kinds": "commitment"}, **ONCE)
+    bench_tools.record("Eisenberg-Noe clearing, 1M nodes", "aiexposure", benchmark)
+    np.testing.assert_allclose(
+        r.table["payment"].to_numpy(), scipy_clearing(A, ext), rtol=1e-9, atol=1e-6
+    )
+
+
+def test_clearing_scipy(benchmark, model, bench_tools):
+    _, A, ext = _clearing_inputs(model)
+    benchmark.pedantic(scipy_clearing, args=(A, ext), **ONCE)
+    bench_tools.record("Eisenberg-Noe clearing, 1M nodes", "scipy.sparse iteration", benchmark)
