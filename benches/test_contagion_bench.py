@@ -144,3 +144,34 @@ def test_clearing_scipy(benchmark, model, bench_tools):
     _, A, ext = _clearing_inputs(model)
     benchmark.pedantic(scipy_clearing, args=(A, ext), **ONCE)
     bench_tools.record("Eisenberg-Noe clearing, 1M nodes", "scipy.sparse iteration", benchmark)
+
+
+def scipy_furfine(A, equity, shocked):
+    failed = np.zeros(A.shape[0], bool)
+    failed[shocked] = True
+    new = failed.copy()
+    loss = np.zeros(A.shape[0])
+    while new.any():
+        loss += A @ new.astype(float)
+        hit = (~failed) & (loss > 0) & (loss >= equity)
+        failed |= hit
+        new = hit
+    return failed
+
+
+def test_furfine(benchmark, model, bench_tools):
+    g, A, equity, shocked = model
+    eq = pa.table({"node": g.nodes, "value": equity * 0.3})  # thinner buffers: a cascade
+    args = (g.nodes.take(shocked).to_pylist(),)
+    r = benchmark.pedantic(
+        g.furfine, args=args, kwargs={"equity": eq, "kinds": "commitment"}, **ONCE
+    )
+    bench_tools.record("Furfine, 1M nodes", "aiexposure", benchmark)
+    failed = r.table["round"].is_valid().to_numpy(zero_copy_only=False)
+    np.testing.assert_array_equal(failed, scipy_furfine(A, equity * 0.3, shocked))
+
+
+def test_furfine_scipy(benchmark, model, bench_tools):
+    _, A, equity, shocked = model
+    benchmark.pedantic(scipy_furfine, args=(A, equity * 0.3, shocked), **ONCE)
+    bench_tools.record("Furfine, 1M nodes", "scipy.sparse iteration", benchmark)
