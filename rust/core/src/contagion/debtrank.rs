@@ -179,8 +179,14 @@ enum State {
     Inactive,
 }
 
+/// Single-hit by pushing: each round only the distressed nodes' claimants are touched (each
+/// node is distressed once, so the whole cascade reads every claim at most once). A claimant
+/// adds its terms in increasing debtor order and is capped at 1 after the last, as a row's
+/// sum over its claims would: the same bits as pulling every row every round.
 fn single_hit(w: &Csr, shock: &[f64], interrupt: Interrupt) -> Result<DebtRank> {
     let n = shock.len();
+    // Row j: the claimants on j and their impacts, claimants increasing.
+    let by_debtor = w.transpose_with(n, |i, j| (j as usize, i as u32), interrupt)?;
     let mut h = shock.to_vec();
     let mut state: Vec<State> = h
         .iter()
@@ -192,31 +198,39 @@ fn single_hit(w: &Csr, shock: &[f64], interrupt: Interrupt) -> Result<DebtRank> 
             }
         })
         .collect();
+    let mut distressed: Vec<u32> = (0..n as u32)
+        .filter(|&i| state[i as usize] == State::Distressed)
+        .collect();
     let mut rounds = 1;
-    // Each node is distressed in at most one round: at most n + 1 rounds.
-    while state.contains(&State::Distressed) {
+    let mut touched: Vec<u32> = Vec::new();
+    while !distressed.is_empty() {
         interrupt.check()?;
-        let next: Vec<f64> = (0..n)
-            .into_par_iter()
-            .map(|i| {
-                let (cols, vals) = w.row(i);
-                let mut sum = h[i];
-                for (&j, &wij) in cols.iter().zip(vals) {
-                    if state[j as usize] == State::Distressed {
-                        sum += wij * h[j as usize];
-                    }
-                }
-                sum.min(1.0)
-            })
-            .collect();
-        for i in 0..n {
-            state[i] = match state[i] {
-                State::Distressed => State::Inactive,
-                State::Undistressed if next[i] > 0.0 => State::Distressed,
-                s => s,
-            };
+        // What each distressed node passes on: its distress of this round.
+        let passed: Vec<f64> = distressed.iter().map(|&j| h[j as usize]).collect();
+        touched.clear();
+        for (&j, &hj) in distressed.iter().zip(&passed) {
+            let (claimants, impacts) = by_debtor.row(j as usize);
+            for (&i, &wij) in claimants.iter().zip(impacts) {
+                h[i as usize] += wij * hj;
+                touched.push(i);
+            }
         }
-        h = next;
+        touched.sort_unstable();
+        touched.dedup();
+        for &i in &touched {
+            h[i as usize] = h[i as usize].min(1.0);
+        }
+        for &j in &distressed {
+            state[j as usize] = State::Inactive;
+        }
+        distressed = touched
+            .iter()
+            .copied()
+            .filter(|&i| state[i as usize] == State::Undistressed && h[i as usize] > 0.0)
+            .collect();
+        for &i in &distressed {
+            state[i as usize] = State::Distressed;
+        }
         rounds += 1;
     }
     Ok(DebtRank {
