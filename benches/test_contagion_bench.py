@@ -4,6 +4,13 @@ fixed-point iterations of the same models (what a Python user would write), one 
 Claims: the generator's commitment edges (a supplier's claim on its customer), amounts
 known; equity per node uniform in [0.5, 2] times the node's total claims (at least 1); the
 shocked set: 1% of the nodes at random. Goal (issue 16, item 7): the ratios, stated.
+
+Measured 2026-12-02 (2 cores, release LTO build, one run, inputs as Arrow tables): single-hit
+DebtRank 0.84 s against scipy's 0.59 s (0.7x: slower); linear DebtRank 1.50 s against 1.89 s
+(1.3x faster); Eisenberg-Noe clearing 0.77 s against 0.24 s (0.3x: slower; ours runs the
+greatest-clearing-vector rounds, scipy a plain Picard iteration that happens to need few
+steps here); Furfine 0.56 s against 3.26 s (5.8x faster). Every call rebuilds the claims CSR
+from the graph (per-node lists, sorted and merged): most of the fixed cost, not yet cached.
 """
 
 from __future__ import annotations
