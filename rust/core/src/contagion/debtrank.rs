@@ -43,66 +43,87 @@ pub struct DebtRank {
     pub rounds: usize,
 }
 
+/// A block of rows: each row's end, the columns and the values.
+type Block = (Vec<usize>, Vec<u32>, Vec<f64>);
+
 /// Each node's claims `A[i, ·]` from the graph's edges of `kinds`: a credit edge lender →
 /// borrower is the lender's claim on the borrower, a commitment edge customer → supplier the
 /// supplier's claim on its customer; claims of one node on another are summed (in edge
 /// order). Fails on an unknown amount (NaN) or a negative one: no claim is assumed.
 pub fn claims(g: &Graph, kinds: KindMask) -> Result<Csr> {
+    const ROWS: usize = 1 << 14;
     let n = g.num_nodes();
-    let rows: Vec<Result<Vec<(u32, f64)>>> =
-        (0..n as u32)
-            .into_par_iter()
-            .map(|i| {
-                let mut row: Vec<(u32, f64)> = Vec::new();
-                let mut add =
-                    |j: u32, p: usize| -> Result<()> {
-                        let a = g.amount(p);
-                        if a.is_nan() || a < 0.0 {
-                            return Err(Error::InvalidArgument(format!(
-                        "the {} edge between ⟦{i}⟧ and ⟦{j}⟧ has {} amount: a claim must be \
-                         known to spread distress; give its amount, or leave its kind out of \
-                         `kinds`",
-                        g.edge(p).kind.name(),
-                        if a.is_nan() { "an unknown" } else { "a negative" }
-                    )));
-                        }
-                        row.push((j, a));
-                        Ok(())
+    let (credit, commitment) = (
+        kinds.contains(Kind::Credit),
+        kinds.contains(Kind::Commitment),
+    );
+    let check = |i: u32, j: u32, p: usize| -> Result<f64> {
+        let a = g.amount(p);
+        if a.is_nan() || a < 0.0 {
+            return Err(Error::InvalidArgument(format!(
+                "the {} edge between ⟦{i}⟧ and ⟦{j}⟧ has {} amount: a claim must be known to \
+                 spread distress; give its amount, or leave its kind out of `kinds`",
+                g.edge(p).kind.name(),
+                if a.is_nan() {
+                    "an unknown"
+                } else {
+                    "a negative"
+                }
+            )));
+        }
+        Ok(a)
+    };
+    // Blocks of rows built in parallel, each row merging two lists already sorted by
+    // counterparty: credit out-edges (by target) and commitment in-edges (by source).
+    let blocks: Vec<Result<Block>> = (0..n.div_ceil(ROWS))
+        .into_par_iter()
+        .map(|b| {
+            let (mut ends, mut cols, mut vals) = (Vec::new(), Vec::new(), Vec::new());
+            for i in (b * ROWS) as u32..((b + 1) * ROWS).min(n) as u32 {
+                let start = g.out_range(i).start;
+                let lent = g
+                    .out_edges(i)
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, e)| credit && e.kind == Kind::Credit);
+                let lent = lent.map(|(k, e)| (e.target, start + k));
+                let sold = g
+                    .in_edges(i)
+                    .iter()
+                    .filter(|ie| commitment && g.edge(ie.edge as usize).kind == Kind::Commitment);
+                let sold = sold.map(|ie| (ie.source, ie.edge as usize));
+                let (mut lent, mut sold) = (lent.peekable(), sold.peekable());
+                loop {
+                    // The next claim by counterparty; on a tie, the credit edge first.
+                    let next = match (lent.peek(), sold.peek()) {
+                        (Some(&(a, _)), Some(&(b, _))) if b < a => sold.next(),
+                        (Some(_), _) => lent.next(),
+                        (None, Some(_)) => sold.next(),
+                        (None, None) => None,
                     };
-                if kinds.contains(Kind::Credit) {
-                    for (k, e) in g.out_edges(i).iter().enumerate() {
-                        if e.kind == Kind::Credit {
-                            add(e.target, g.out_range(i).start + k)?;
-                        }
+                    let Some((j, p)) = next else { break };
+                    let a = check(i, j, p)?;
+                    if cols.len() > ends.last().copied().unwrap_or(0) && cols.last() == Some(&j) {
+                        *vals.last_mut().expect("pushed with its column") += a;
+                    } else {
+                        cols.push(j);
+                        vals.push(a);
                     }
                 }
-                if kinds.contains(Kind::Commitment) {
-                    for ie in g.in_edges(i) {
-                        if g.edge(ie.edge as usize).kind == Kind::Commitment {
-                            add(ie.source, ie.edge as usize)?;
-                        }
-                    }
-                }
-                row.sort_by_key(|&(j, _)| j); // stable: equal counterparties sum in edge order
-                let mut merged: Vec<(u32, f64)> = Vec::with_capacity(row.len());
-                for (j, a) in row {
-                    match merged.last_mut() {
-                        Some(last) if last.0 == j => last.1 += a,
-                        _ => merged.push((j, a)),
-                    }
-                }
-                Ok(merged)
-            })
-            .collect();
+                ends.push(cols.len());
+            }
+            Ok((ends, cols, vals))
+        })
+        .collect();
     let mut offsets = Vec::with_capacity(n + 1);
     let (mut cols, mut vals) = (Vec::new(), Vec::new());
     offsets.push(0);
-    for row in rows {
-        for (j, a) in row? {
-            cols.push(j);
-            vals.push(a);
-        }
-        offsets.push(cols.len());
+    for block in blocks {
+        let (ends, c, v) = block?;
+        let base = cols.len();
+        offsets.extend(ends.iter().map(|e| e + base));
+        cols.extend_from_slice(&c);
+        vals.extend_from_slice(&v);
     }
     Ok(Csr::new(offsets, cols, vals))
 }
