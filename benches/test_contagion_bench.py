@@ -10,7 +10,9 @@ DebtRank 0.84 s against scipy's 0.59 s (0.7x: slower); linear DebtRank 1.50 s ag
 (1.3x faster); Eisenberg-Noe clearing 0.77 s against 0.24 s (0.3x: slower; ours runs the
 greatest-clearing-vector rounds, scipy a plain Picard iteration that happens to need few
 steps here); Furfine 0.56 s against 3.26 s (5.8x faster). Every call rebuilds the claims CSR
-from the graph (per-node lists, sorted and merged): most of the fixed cost, not yet cached.
+from the graph: most of the fixed cost, not yet cached. Built from the graph's sorted lists
+(same day): single-hit 0.74 s (0.8x), linear 1.73 s (1.2x), clearing 0.67 s (0.4x),
+Furfine 0.36 s (8.7x).
 """
 
 from __future__ import annotations
