@@ -40,6 +40,11 @@ impl KindMask {
         KindMask(kinds.iter().fold(0, |m, &k| m | (1 << k as u8)))
     }
 
+    /// One bit per kind code (a key for what is cached per set of kinds).
+    pub fn bits(self) -> u8 {
+        self.0
+    }
+
     pub fn contains(self, kind: Kind) -> bool {
         self.0 & (1 << kind as u8) != 0
     }

@@ -30,12 +30,9 @@ pub fn debtrank<'py>(
             "nonlinear" => Variant::NonLinear { alpha },
             other => return Err(PyValueError::new_err(format!("variant {other:?}"))),
         };
-        let (kinds, g) = (mask(kinds)?, &*graph.inner);
+        let a = graph.claims(py, mask(kinds)?)?;
         let (e, s) = (slice(&equity, "equity")?, slice(&shock, "shock")?);
-        let r = detach::run(py, |it| {
-            let a = contagion::claims(g, kinds)?;
-            contagion::debtrank(&a, e, s, variant, it)
-        })?;
+        let r = detach::run(py, |it| contagion::debtrank(a, e, s, variant, it))?;
         columns!(py;
             "distress" => r.distress.into_pyarray(py),
             "rounds" => r.rounds,
@@ -63,12 +60,9 @@ pub fn furfine<'py>(
             "survive" => AtThreshold::Survive,
             other => return Err(PyValueError::new_err(format!("at_threshold {other:?}"))),
         };
-        let (kinds, g) = (mask(kinds)?, &*graph.inner);
+        let a = graph.claims(py, mask(kinds)?)?;
         let (e, s) = (slice(&equity, "equity")?, slice(&shocked, "shocked")?);
-        let r = detach::run(py, |it| {
-            let a = contagion::claims(g, kinds)?;
-            contagion::furfine(&a, e, s, lgd, at, it)
-        })?;
+        let r = detach::run(py, |it| contagion::furfine(a, e, s, lgd, at, it))?;
         let round: Vec<i64> = r.round.iter().map(|x| x.map_or(-1, i64::from)).collect();
         columns!(py;
             "round" => round.into_pyarray(py),
@@ -90,13 +84,10 @@ pub fn clearing<'py>(
     beta: f64,
 ) -> PyResult<Bound<'py, PyDict>> {
     detach::guard(py, || {
-        let (kinds, g) = (mask(kinds)?, &*graph.inner);
+        let a = graph.claims(py, mask(kinds)?)?;
         let e = slice(&external_assets, "external_assets")?;
         let l = slice(&external_liabilities, "external_liabilities")?;
-        let r = detach::run(py, |it| {
-            let a = contagion::claims(g, kinds)?;
-            contagion::clearing(&a, e, l, alpha, beta, it)
-        })?;
+        let r = detach::run(py, |it| contagion::clearing(a, e, l, alpha, beta, it))?;
         columns!(py;
             "obligation" => r.obligation.into_pyarray(py),
             "payment" => r.payment.into_pyarray(py),

@@ -4,8 +4,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use aiexposure_core::buffer::Foreign;
+use aiexposure_core::contagion::{self, Claims};
 use aiexposure_core::exposure::Plan;
 use aiexposure_core::graph::{EdgeInput, Graph};
+use aiexposure_core::kind::KindMask;
 use aiexposure_core::parts::{Bytes, Loader, Saved};
 use numpy::{IntoPyArray, PyArray1, PyArrayMethods, PyReadonlyArray1};
 use pyo3::exceptions::PyValueError;
@@ -28,6 +30,8 @@ pub struct CoreGraph {
     /// A graph of upper bounds (capped maximum stakes): its plan gives +inf where a walk sum
     /// diverges (`Plan::upper`).
     upper: bool,
+    /// The contagion models' claims, built on first use per set of kinds (`KindMask::bits`).
+    claims: [OnceLock<Claims>; 8],
 }
 
 impl CoreGraph {
@@ -36,7 +40,19 @@ impl CoreGraph {
             inner: Arc::new(graph),
             plan: OnceLock::new(),
             upper,
+            claims: Default::default(),
         }
+    }
+
+    /// The claims of the edges of `kinds` (`contagion::claims`), built once per set of kinds.
+    pub fn claims(&self, py: Python<'_>, kinds: KindMask) -> PyResult<&Claims> {
+        let slot = &self.claims[kinds.bits() as usize & 7];
+        if let Some(claims) = slot.get() {
+            return Ok(claims);
+        }
+        let g = &*self.inner;
+        let built = detach::run(py, |_| contagion::claims(g, kinds))?;
+        Ok(slot.get_or_init(|| built))
     }
 
     pub fn plan(&self, py: Python<'_>) -> PyResult<&Plan> {

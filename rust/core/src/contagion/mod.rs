@@ -8,3 +8,6 @@ mod furfine;
 pub use self::clearing::{clearing, Clearing, MAX_ROUNDS as CLEARING_MAX_ROUNDS};
 pub use self::debtrank::{claims, debtrank, DebtRank, Variant, MAX_ROUNDS, TOLERANCE};
 pub use self::furfine::{furfine, AtThreshold, Furfine};
+
+/// The claims of one node on another (`claims`), rows by claimant.
+pub type Claims = crate::csr::Csr;
