@@ -52,6 +52,34 @@ def test_clearing_worked_numbers_and_the_closed_ring():
     assert np.allclose(rv.table["payment"].to_numpy(), [0.5 * 2 + 0.8 * 2, 2.0])
 
 
+def test_the_systemicrisk_example_solved_by_hand():
+    """systemicrisk's default_clearing example: L[i, j] = 0.5 for i != j, external assets
+    (1/2, 5/8, 3/4), external liabilities (3/2, 1/2, 1/2). Node 0 cannot pay; at its
+    payment node 1 cannot either; solving p0 = 1 + p1/3, p1 = 1.125 + p0/5 gives
+    p0 = 1.375 * 15/14, p1 = 1.125 + p0/5, and node 2 stays solvent."""
+    names = ["b0", "b1", "b2"]
+    g = claims_graph([[0, 0.5, 0.5], [0.5, 0, 0.5], [0.5, 0.5, 0]], names)
+    r = g.clearing(
+        dict(zip(names, [0.5, 0.625, 0.75], strict=True)),
+        dict(zip(names, [1.5, 0.5, 0.5], strict=True)),
+    )
+    p0 = 1.375 * 15 / 14
+    np.testing.assert_allclose(r.table["payment"].to_numpy(), [p0, 1.125 + p0 / 5, 1.5], rtol=1e-12)
+    assert r.table["defaulted"].to_pylist() == [True, True, False]
+    np.testing.assert_allclose(r.table["obligation"].to_numpy(), [2.5, 1.5, 1.5])
+
+
+def test_external_seniority_pays_outsiders_first():
+    g = claims_graph([[0, 0], [10, 0]], ["lab", "bank"])  # lab owes bank 10
+    assets, liab = {"lab": 6.0, "bank": 100.0}, {"lab": 5.0}
+    pp = g.clearing(assets, liab).table.to_pydict()
+    senior = g.clearing(assets, liab, priority="external_senior").table.to_pydict()
+    assert pp["payment"][0] == senior["payment"][0] == 6.0
+    assert pp["equity"][1] == pytest.approx(104.0) and senior["equity"][1] == pytest.approx(101.0)
+    with pytest.raises(ValueError, match="priority must be"):
+        g.clearing(assets, liab, priority="junior")
+
+
 def furfine_reference(claims, equity, shocked, lgd, survive):
     a, e = np.asarray(claims, float), np.asarray(equity, float)
     failed = np.zeros(len(e), bool)
@@ -68,15 +96,17 @@ def furfine_reference(claims, equity, shocked, lgd, survive):
         rounds[hit] = r
 
 
-def clearing_reference(claims, ext_assets, ext_liab, alpha, beta):
+def clearing_reference(claims, ext_assets, ext_liab, alpha, beta, senior=False):
     """Picard iteration p <- Phi(p) from full payment (decreasing to the greatest vector)."""
     a = np.asarray(claims, float)  # a[i, j]: j owes i
-    ext_assets = np.asarray(ext_assets, float)
-    owed = a.sum(axis=0) + np.asarray(ext_liab, float)
-    pi = np.divide(a, owed[None, :], out=np.zeros_like(a), where=owed[None, :] > 0)
+    ext_assets, ext_liab = np.asarray(ext_assets, float), np.asarray(ext_liab, float)
+    inter = a.sum(axis=0)
+    owed = inter + ext_liab
+    base = inter if senior else owed
+    pi = np.divide(a, base[None, :], out=np.zeros_like(a), where=base[None, :] > 0)
     p = owed.copy()
     for _ in range(200_000):
-        inflow = pi @ p
+        inflow = pi @ (np.maximum(0.0, p - ext_liab) if senior else p)
         assets = ext_assets + inflow
         new = np.where(assets >= owed, owed, np.minimum(owed, alpha * ext_assets + beta * inflow))
         if np.abs(new - p).max() <= 1e-13 * max(1.0, owed.max()):
@@ -98,8 +128,12 @@ def networks(draw):
 
 
 @settings(max_examples=80, deadline=None)
-@given(networks(), st.sampled_from([(1.0, 1.0), (0.5, 0.8), (0.0, 0.0), (1.0, 0.5)]))
-def test_clearing_matches_a_numpy_reference(net, costs):
+@given(
+    networks(),
+    st.sampled_from([(1.0, 1.0), (0.5, 0.8), (0.0, 0.0), (1.0, 0.5)]),
+    st.sampled_from(["pari_passu", "external_senior"]),
+)
+def test_clearing_matches_a_numpy_reference(net, costs, priority):
     claims, ext_assets, ext_liab = net
     names = [f"n{i}" for i in range(len(claims))]
     g = claims_graph(claims, names)
@@ -109,12 +143,13 @@ def test_clearing_matches_a_numpy_reference(net, costs):
         dict(zip(names, ext_liab, strict=True)),
         alpha=alpha,
         beta=beta,
+        priority=priority,
     )
     t = r.table.to_pydict()
     p, owed = np.array(t["payment"]), np.array(t["obligation"])
-    np.testing.assert_allclose(
-        p, clearing_reference(claims, ext_assets, ext_liab, alpha, beta), rtol=1e-9, atol=1e-9
-    )
+    senior = priority == "external_senior"
+    expected = clearing_reference(claims, ext_assets, ext_liab, alpha, beta, senior)
+    np.testing.assert_allclose(p, expected, rtol=1e-9, atol=1e-9)
     assert (p <= owed + 1e-12).all()  # payments never above obligations
     assert all(
         d == (pay < o * (1 - 1e-9)) for d, pay, o in zip(t["defaulted"], p, owed, strict=True)

@@ -244,8 +244,14 @@ def clearing(
     external_liabilities: Any,
     alpha: float,
     beta: float,
+    priority: str,
     kinds: str | Iterable[str],
 ) -> ClearingResult:
+    if priority not in ("pari_passu", "external_senior"):
+        raise ValueError(
+            "priority must be 'pari_passu' (every creditor pro rata) or 'external_senior' "
+            "(outside creditors paid first)"
+        )
     for name, x in (("alpha", alpha), ("beta", beta)):
         if not 0.0 <= x <= 1.0:
             raise ValueError(
@@ -265,7 +271,7 @@ def clearing(
             raise AIExposureError(f"{name} must be >= 0; negative for {bad!r}", nodes=bad)
     owes = _owes(h, codes) | (liab > 0)
     _require(h, listed, owes, "external_assets", "owe something")
-    out = h.call(_core.clearing, h.core, codes, e, liab, float(alpha), float(beta))
+    out = h.call(_core.clearing, h.core, codes, e, liab, float(alpha), float(beta), priority)
     owed, paid = out["obligation"], out["payment"]
     with np.errstate(invalid="ignore", divide="ignore"):
         recovery = np.where(owed > 0, paid / owed, np.nan)

@@ -283,4 +283,5 @@ def clearing(
     external_liabilities: _F64s,
     alpha: float,
     beta: float,
+    priority: str,
 ) -> _Clearing: ...

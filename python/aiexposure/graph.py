@@ -782,15 +782,19 @@ class Graph:
         *,
         alpha: float = 1.0,
         beta: float = 1.0,
+        priority: Literal["pari_passu", "external_senior"] = "pari_passu",
         kinds: str | Iterable[str] = ("credit", "commitment"),
     ) -> ClearingResult:
         """The greatest clearing vector (Eisenberg–Noe 2001; with ``alpha`` / ``beta`` < 1
         the default costs of Rogers–Veraart 2013; docs/math.md, "Clearing"). Obligations
         come from the edges of ``kinds`` (a borrower owes its lender the credit amount, a
         customer its supplier the committed amount) plus ``external_liabilities`` (None: no
-        outside creditors); every obligation is paid pari passu. ``external_assets`` must
-        give every node that owes something. A defaulting node pays ``alpha`` of its
-        external assets plus ``beta`` of what it receives.
+        outside creditors). ``priority="pari_passu"`` pays every creditor pro rata, the
+        outside ones included (Eisenberg–Noe's convention, and systemicrisk's
+        ``default_clearing``); ``"external_senior"`` pays the outside creditors first and
+        shares the rest among the graph's. ``external_assets`` must give every node that
+        owes something. A defaulting node pays ``alpha`` of its external assets plus
+        ``beta`` of what it receives.
 
         >>> from aiexposure import Graph
         >>> g = Graph.from_arrow({"source": ["a", "b"], "target": ["b", "a"],
@@ -799,7 +803,7 @@ class Graph:
         [10.0, 10.0]
         """
         return _contagion.clearing(
-            self._handle, external_assets, external_liabilities, alpha, beta, kinds
+            self._handle, external_assets, external_liabilities, alpha, beta, priority, kinds
         )
 
     def strongly_connected_components(self, kinds: KindsArg = None) -> pa.Table:

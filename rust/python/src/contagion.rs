@@ -1,6 +1,6 @@
 //! Contagion models over the graph's claims.
 
-use aiexposure_core::contagion::{self, AtThreshold, Variant};
+use aiexposure_core::contagion::{self, AtThreshold, Priority, Variant};
 use numpy::{IntoPyArray, PyReadonlyArray1};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -72,8 +72,10 @@ pub fn furfine<'py>(
 }
 
 /// {obligation, payment, assets, defaulted, rounds}: the greatest clearing vector over the
-/// obligations of `kinds` (a debtor owes its creditor the amount) and the external ones.
+/// obligations of `kinds` (a debtor owes its creditor the amount) and the external ones;
+/// `priority` "pari_passu" or "external_senior".
 #[pyfunction]
+#[allow(clippy::too_many_arguments)]
 pub fn clearing<'py>(
     py: Python<'py>,
     graph: &CoreGraph,
@@ -82,12 +84,20 @@ pub fn clearing<'py>(
     external_liabilities: PyReadonlyArray1<'py, f64>,
     alpha: f64,
     beta: f64,
+    priority: &str,
 ) -> PyResult<Bound<'py, PyDict>> {
     detach::guard(py, || {
+        let priority = match priority {
+            "pari_passu" => Priority::PariPassu,
+            "external_senior" => Priority::ExternalSenior,
+            other => return Err(PyValueError::new_err(format!("priority {other:?}"))),
+        };
         let a = graph.claims(py, mask(kinds)?)?;
         let e = slice(&external_assets, "external_assets")?;
         let l = slice(&external_liabilities, "external_liabilities")?;
-        let r = detach::run(py, |it| contagion::clearing(a, e, l, alpha, beta, it))?;
+        let r = detach::run(py, |it| {
+            contagion::clearing(a, e, l, alpha, beta, priority, it)
+        })?;
         columns!(py;
             "obligation" => r.obligation.into_pyarray(py),
             "payment" => r.payment.into_pyarray(py),

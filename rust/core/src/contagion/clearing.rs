@@ -1,7 +1,9 @@
-//! Clearing (Eisenberg–Noe 2001) with default costs (Rogers–Veraart 2013), pari passu.
+//! Clearing (Eisenberg–Noe 2001) with default costs (Rogers–Veraart 2013).
 //!
-//! Node i owes `p̄_i` = Σ_j L[i, j] + its external liabilities, and pays every creditor in
-//! proportion (`Π[i, j] = L[i, j] / p̄_i`). Its assets are its external assets e_i plus what
+//! Node i owes `p̄_i` = Σ_j L[i, j] + its external liabilities. `Priority::PariPassu` pays
+//! every creditor in proportion (`Π[i, j] = L[i, j] / p̄_i`, the outside creditors one more);
+//! `Priority::ExternalSenior` pays the outside creditors first and shares what is left,
+//! max(0, p_i − external liabilities), among the graph's creditors in proportion to L[i, j]. Its assets are its external assets e_i plus what
 //! its debtors pay it, `a_i(p) = e_i + Σ_j Π[j, i] p_j`. A clearing vector solves
 //! p_i = p̄_i where a_i(p) ≥ p̄_i, and p_i = α e_i + β Σ_j Π[j, i] p_j otherwise (α = β = 1:
 //! Eisenberg–Noe, p_i = min(p̄_i, a_i(p))). The greatest one is found by Rogers and Veraart's
@@ -19,6 +21,13 @@ use crate::interrupt::Interrupt;
 pub const TOLERANCE: f64 = 1e-13;
 /// Payment iterations (over all rounds) before `Error::Convergence`.
 pub const MAX_ROUNDS: usize = 1_000_000;
+
+/// Who is paid first by a node that cannot pay everyone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Priority {
+    PariPassu,
+    ExternalSenior,
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Clearing {
@@ -41,6 +50,7 @@ pub fn clearing(
     external_liabilities: &[f64],
     alpha: f64,
     beta: f64,
+    priority: Priority,
     interrupt: Interrupt,
 ) -> Result<Clearing> {
     let n = external_assets.len();
@@ -65,6 +75,14 @@ pub fn clearing(
         }
     }
     let scale = obligation.iter().fold(1.0f64, |m, &x| m.max(x));
+    // What j's graph creditors share, and what they are owed in all.
+    let shared = |j: usize, pj: f64| match priority {
+        Priority::PariPassu => (pj, obligation[j]),
+        Priority::ExternalSenior => (
+            (pj - external_liabilities[j]).max(0.0),
+            obligation[j] - external_liabilities[j],
+        ),
+    };
     let inflow = |p: &[f64]| -> Vec<f64> {
         (0..n)
             .into_par_iter()
@@ -74,9 +92,9 @@ pub fn clearing(
                     .iter()
                     .zip(claims)
                     .map(|(&j, &c)| {
-                        let owed = obligation[j as usize];
+                        let (pool, owed) = shared(j as usize, p[j as usize]);
                         if owed > 0.0 {
-                            c * (p[j as usize] / owed)
+                            c * (pool / owed)
                         } else {
                             0.0
                         }
@@ -155,7 +173,16 @@ mod tests {
     fn a_closed_ring_without_outside_assets_pays_in_full() {
         // 0 owes 1 ten, 1 owes 0 ten (claims: 1 on 0, 0 on 1).
         let a = Csr::new(vec![0, 1, 2], vec![1, 0], vec![10.0, 10.0]);
-        let c = clearing(&a, &[0.0, 0.0], &[0.0, 0.0], 1.0, 1.0, NEVER).unwrap();
+        let c = clearing(
+            &a,
+            &[0.0, 0.0],
+            &[0.0, 0.0],
+            1.0,
+            1.0,
+            Priority::PariPassu,
+            NEVER,
+        )
+        .unwrap();
         assert_eq!(c.payment, vec![10.0, 10.0]);
         assert_eq!(c.defaulted, vec![false, false]);
         assert_eq!(c.rounds, 1);
@@ -165,12 +192,43 @@ mod tests {
     fn eisenberg_noe_and_default_costs_worked_numbers() {
         // 0 owes 1 ten and has 4 outside: pays 4 (EN), 1 has 2 outside and owes 8 outside.
         let a = Csr::new(vec![0, 0, 1], vec![0], vec![10.0]);
-        let en = clearing(&a, &[4.0, 2.0], &[0.0, 8.0], 1.0, 1.0, NEVER).unwrap();
+        let en = clearing(
+            &a,
+            &[4.0, 2.0],
+            &[0.0, 8.0],
+            1.0,
+            1.0,
+            Priority::PariPassu,
+            NEVER,
+        )
+        .unwrap();
         assert_eq!(en.payment, vec![4.0, 6.0]);
         assert_eq!(en.defaulted, vec![true, true]);
         // Default costs: 0 pays half its outside assets, 1 keeps 0.8 of what it receives.
-        let rv = clearing(&a, &[4.0, 2.0], &[0.0, 8.0], 0.5, 0.8, NEVER).unwrap();
+        let rv = clearing(
+            &a,
+            &[4.0, 2.0],
+            &[0.0, 8.0],
+            0.5,
+            0.8,
+            Priority::PariPassu,
+            NEVER,
+        )
+        .unwrap();
         assert!((rv.payment[0] - 2.0).abs() < 1e-12);
         assert!((rv.payment[1] - (0.5 * 2.0 + 0.8 * 2.0)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn external_seniority_serves_outside_creditors_first() {
+        // 0 owes 1 ten and outsiders 5, with 6 outside: pari passu 1 gets 6 · 10/15 = 4;
+        // senior, outsiders take 5 and 1 gets 1.
+        let a = Csr::new(vec![0, 0, 1], vec![0], vec![10.0]);
+        let (e, l) = ([6.0, 100.0], [5.0, 0.0]);
+        let pp = clearing(&a, &e, &l, 1.0, 1.0, Priority::PariPassu, NEVER).unwrap();
+        assert!((pp.assets[1] - 104.0).abs() < 1e-12);
+        let senior = clearing(&a, &e, &l, 1.0, 1.0, Priority::ExternalSenior, NEVER).unwrap();
+        assert!((senior.assets[1] - 101.0).abs() < 1e-12);
+        assert_eq!(senior.payment[0], 6.0);
     }
 }

@@ -5,7 +5,7 @@ mod clearing;
 mod debtrank;
 mod furfine;
 
-pub use self::clearing::{clearing, Clearing, MAX_ROUNDS as CLEARING_MAX_ROUNDS};
+pub use self::clearing::{clearing, Clearing, Priority, MAX_ROUNDS as CLEARING_MAX_ROUNDS};
 pub use self::debtrank::{claims, debtrank, DebtRank, Variant, MAX_ROUNDS, TOLERANCE};
 pub use self::furfine::{furfine, AtThreshold, Furfine};
 
