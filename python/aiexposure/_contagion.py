@@ -138,17 +138,8 @@ def debtrank(
     e, listed = _given(h, equity, "equity")
     core_variant = "single_hit" if variant == "single_hit" else "nonlinear"
     # Every node that holds a claim, or is shocked, needs its equity.
-    claims_held = _holds_claims(h, codes)
-    missing = np.flatnonzero(~listed & (claims_held | (s > 0)))
-    if len(missing):
-        names = [h.nodes.labels[int(i)].as_py() for i in missing[:10]]
-        more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
-        raise AIExposureError(
-            f"equity is not given for {', '.join(map(repr, names))}{more}, which hold claims "
-            "or are shocked: DebtRank needs the equity of every such node (no default is "
-            "assumed)",
-            nodes=names,
-        )
+    needed = _parties(h, codes, creditors=True) | (s > 0)
+    _require(h, listed, needed, "equity", "hold claims or are shocked")
     out = h.call(_core.debtrank, h.core, codes, e, s, core_variant, float(alpha))
     distress = out["distress"]
     if weight is None:
@@ -182,15 +173,16 @@ def _check_amounts(h: Handle, codes: list[int]) -> None:
         )
 
 
-def _holds_claims(h: Handle, codes: list[int]) -> np.ndarray:
-    """Nodes with a claim: lenders of credit edges, suppliers of commitment edges."""
+def _parties(h: Handle, codes: list[int], creditors: bool) -> np.ndarray:
+    """Nodes on one side of the claims of ``codes``: the creditors (lenders of credit edges,
+    suppliers of commitment edges) or the debtors (borrowers, customers)."""
     csr = h.csr
-    held = np.zeros(h.num_nodes, dtype=bool)
-    if KINDS.index("credit") in codes:
-        held[csr.sources[csr.kind == KINDS.index("credit")]] = True
-    if KINDS.index("commitment") in codes:
-        held[csr.indices[csr.kind == KINDS.index("commitment")]] = True
-    return held
+    marked = np.zeros(h.num_nodes, dtype=bool)
+    for kind, creditor_is_source in (("credit", True), ("commitment", False)):
+        if KINDS.index(kind) in codes:
+            ends = csr.sources if creditor_is_source == creditors else csr.indices
+            marked[ends[csr.kind == KINDS.index(kind)]] = True
+    return marked
 
 
 def _labels(h: Handle, idx: np.ndarray) -> list[Any]:
@@ -229,7 +221,7 @@ def furfine(
     shocked = np.unique(h.nodes.indices(shock, "shock")).astype(np.uint32)
     _check_amounts(h, codes)
     e, listed = _given(h, equity, "equity")
-    _require(h, listed, _holds_claims(h, codes), "equity", "hold claims")
+    _require(h, listed, _parties(h, codes, creditors=True), "equity", "hold claims")
     out = h.call(_core.furfine, h.core, codes, e, shocked, float(lgd), at_threshold)
     rounds = out["round"]
     table = pa.table(
@@ -269,7 +261,7 @@ def clearing(
         if (v < 0).any():
             bad = _labels(h, np.flatnonzero(v < 0))
             raise AIExposureError(f"{name} must be >= 0; negative for {bad!r}", nodes=bad)
-    owes = _owes(h, codes) | (liab > 0)
+    owes = _parties(h, codes, creditors=False) | (liab > 0)
     _require(h, listed, owes, "external_assets", "owe something")
     out = h.call(_core.clearing, h.core, codes, e, liab, float(alpha), float(beta), priority)
     owed, paid = out["obligation"], out["payment"]
@@ -286,14 +278,3 @@ def clearing(
         }
     )
     return ClearingResult(table=table, rounds=int(out["rounds"]))
-
-
-def _owes(h: Handle, codes: list[int]) -> np.ndarray:
-    """Nodes with an obligation: borrowers of credit edges, customers of commitment edges."""
-    csr = h.csr
-    owes = np.zeros(h.num_nodes, dtype=bool)
-    if KINDS.index("credit") in codes:
-        owes[csr.indices[csr.kind == KINDS.index("credit")]] = True
-    if KINDS.index("commitment") in codes:
-        owes[csr.sources[csr.kind == KINDS.index("commitment")]] = True
-    return owes
