@@ -97,9 +97,11 @@ def test_matches_a_numpy_reference(case, variant, alpha):
     names = [f"n{i}" for i in range(len(claims))]
     g = claims_graph(claims, names=names)
     a = alpha if variant == "nonlinear" else 0.0
+    weights = dict.fromkeys(names, 1.0)
     r = g.debtrank(
         dict(zip(names, shock, strict=True)),
         equity=dict(zip(names, equity, strict=True)),
+        weight=weights,
         variant=variant,
         alpha=a,
     )
@@ -115,6 +117,7 @@ def test_matches_a_numpy_reference(case, variant, alpha):
         nl = g.debtrank(
             dict(zip(names, shock, strict=True)),
             equity=dict(zip(names, equity, strict=True)),
+            weight=weights,
             variant="nonlinear",
         )
         assert nl.table.equals(r.table)
@@ -160,6 +163,13 @@ def test_bad_inputs_are_named_errors():
         g.debtrank({"a": 1.0}, equity={"a": float("nan"), "b": 5, "c": 2})
     with pytest.raises(AIExposureError, match="non-negative"):
         g.debtrank({"a": 1.0}, equity=EQUITY, weight={"a": -1})
+    with pytest.warns(RuntimeWarning, match="weights sum to 0"):
+        r = g.debtrank({"a": 1.0}, equity=EQUITY, weight={"a": 0.0})
+    assert np.isnan(r.relative_loss) and r.table["distress"].to_pylist() == [1.0, 1.0, 1.0]
+    # An insolvent node (negative equity) is wiped out by any loss and weighs 0 by default.
+    r = g.debtrank({"a": 1.0}, equity={"a": 2, "b": -5, "c": 2})
+    assert r.table["distress"].to_pylist()[1] == 1.0
+    assert r.relative_loss == pytest.approx(1.0 / 4.0 * 2)  # c's 1.0 distress over (2 + 2)
     with pytest.raises(ValueError, match="non-linear DebtRank takes a finite alpha"):
         g.debtrank({"a": 1.0}, equity=EQUITY, variant="nonlinear", alpha=-1.0)
 

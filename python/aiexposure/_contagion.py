@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -143,13 +144,23 @@ def debtrank(
     out = h.call(_core.debtrank, h.core, codes, e, s, core_variant, float(alpha))
     distress = out["distress"]
     if weight is None:
-        w = np.where(listed, e, 0.0)
+        w = np.where(listed, np.maximum(e, 0.0), 0.0)  # an insolvent node weighs nothing
     else:
         w, _ = _given(h, weight, "weight")
     if (w < 0).any() or not np.isfinite(w).all():
         raise AIExposureError("weights must be finite and non-negative (equity by default)")
     total = float(w.sum())
-    relative = float(((distress - s) * w).sum() / total) if total > 0 else float("nan")
+    if total > 0:
+        relative = float(((distress - s) * w).sum() / total)
+    else:
+        # The distress table stands; only R has nothing to weigh by.
+        warnings.warn(
+            "the weights sum to 0, so the relative loss R = sum (h - h0) w / sum w is "
+            "undefined (NaN): give positive equity to some node, or pass weight=",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        relative = float("nan")
     table = pa.table(
         {"node": h.nodes.labels, "initial": pa.array(s), "distress": pa.array(distress)}
     )

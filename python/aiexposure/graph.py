@@ -735,7 +735,8 @@ class Graph:
         equity loss per node, in [0, 1] (nodes not given: 0). ``equity`` must give every
         node that holds a claim or is shocked (no default is assumed; an equity of 0 or less
         means any loss on a claim wipes the node out). ``weight`` weighs the relative loss R
-        = Σ (h − h0) w / Σ w (default: equity; nodes not in ``equity`` weigh 0). ``variant``:
+        = Σ (h − h0) w / Σ w (default: equity, a negative one and nodes not in ``equity``
+        weighing 0; weights summing to 0 give R = NaN with a ``RuntimeWarning``). ``variant``:
         ``"single_hit"`` (Battiston et al. 2012: each node passes on its distress once),
         ``"linear"`` (Bardoscia et al. 2015: every round passes on the increments) or
         ``"nonlinear"`` (Bardoscia et al. 2016, ``alpha`` ≥ 0; 0 is linear). A claim of
