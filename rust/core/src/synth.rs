@@ -338,6 +338,7 @@ fn fill_holders(rng: &mut Rng, j: usize, slots: &mut [u32]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::graph::testing::in_pool;
 
     fn params(n: usize) -> SynthParams {
         SynthParams {
@@ -349,14 +350,6 @@ mod tests {
             seed: 42,
             core_held: Vec::new(),
         }
-    }
-
-    fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap()
-            .install(f)
     }
 
     #[test]

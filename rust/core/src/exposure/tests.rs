@@ -1,6 +1,6 @@
 use super::*;
 use crate::error::Error;
-use crate::graph::testing::equity;
+use crate::graph::testing::{equity, in_pool};
 use crate::graph::{EdgeInput, Graph};
 use crate::interrupt::Interrupt;
 
@@ -439,14 +439,6 @@ fn largest_sweep(plan: &Plan) -> (usize, usize) {
         })
         .max_by_key(|&(_, size)| size)
         .unwrap_or((0, 0))
-}
-
-fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .unwrap()
-        .install(f)
 }
 
 #[test]

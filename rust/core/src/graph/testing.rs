@@ -39,3 +39,12 @@ pub fn equity(n: usize, edges: &[(u32, u32, f64)]) -> Graph {
         .collect();
     build(n, &rows).expect("valid test graph")
 }
+
+/// Runs `f` in a rayon pool of `threads` threads (tests of thread-count determinism).
+pub fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap()
+        .install(f)
+}
