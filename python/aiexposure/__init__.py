@@ -10,9 +10,17 @@ Graph(num_nodes=2, num_edges=1, equity=1, credit=0, commitment=0)
 """
 
 from ._bods import BodsData, read_bods
-from ._contagion import ClearingResult, DebtRankResult, FurfineResult
+from ._contagion import (
+    ClearingResult,
+    ClearingScenarios,
+    DebtRankResult,
+    DebtRankScenarios,
+    FurfineResult,
+    FurfineScenarios,
+)
 from ._core import __version__
 from ._cycles import CircularFinancing
+from ._scenarios import Each, each
 from .errors import (
     AIExposureError,
     BoundWarning,
@@ -33,10 +41,14 @@ __all__ = [
     "BoundWarning",
     "CircularFinancing",
     "ClearingResult",
+    "ClearingScenarios",
     "ClosedCycleError",
     "ConvergenceError",
     "DebtRankResult",
+    "DebtRankScenarios",
+    "Each",
     "FurfineResult",
+    "FurfineScenarios",
     "Graph",
     "InternalError",
     "InvalidBodsError",
@@ -45,6 +57,7 @@ __all__ = [
     "SavedGraphError",
     "UnknownNodeError",
     "__version__",
+    "each",
     "read_bods",
 ]
 

@@ -14,6 +14,7 @@ from . import _core
 from ._handle import Handle
 from ._inputs import node_values
 from ._io import read_table
+from ._scenarios import Batch, batch, split
 from ._vocabulary import KINDS
 from .errors import AIExposureError
 
@@ -76,6 +77,42 @@ class ClearingResult:
     rounds: int
 
 
+@dataclass(frozen=True)
+class DebtRankScenarios:
+    """DebtRank over many scenarios: ``table`` (``scenario``, ``node``, ``initial``,
+    ``distress``), a row for each node a scenario shocks or distresses (nodes it leaves at 0
+    are left out), and ``totals`` (``scenario``, ``relative_loss`` R, ``distressed`` (nodes
+    with distress > 0), ``defaulted`` (distress 1), ``rounds``), one row per scenario in the
+    order given."""
+
+    table: pa.Table
+    totals: pa.Table
+
+
+@dataclass(frozen=True)
+class FurfineScenarios:
+    """Sequential defaults over many scenarios: ``table`` (``scenario``, ``node``,
+    ``round``), a row for each node that fails, and ``totals`` (``scenario``, ``failed``
+    (the shocked nodes included), ``rounds``)."""
+
+    table: pa.Table
+    totals: pa.Table
+
+
+@dataclass(frozen=True)
+class ClearingScenarios:
+    """Clearing over many scenarios, each a relative loss of external assets: ``table``
+    (``scenario``, ``node``, ``shock``, ``obligation``, ``payment``, ``recovery``,
+    ``defaulted``, ``equity``, ``equity_loss`` against ``base``), a row for each node the
+    scenario changes (shocked, or paying, receiving or defaulting otherwise than in
+    ``base``); ``totals`` (``scenario``, ``defaulted``, ``shortfall`` = Σ (obligation −
+    payment), ``equity_loss``, ``rounds``); ``base``, the clearing without shock."""
+
+    table: pa.Table
+    totals: pa.Table
+    base: ClearingResult
+
+
 def claim_kinds(kinds: str | Iterable[str]) -> list[int]:
     """The kind codes whose amounts are claims: credit and commitment edges."""
     names = [kinds] if isinstance(kinds, str) else list(kinds)
@@ -112,7 +149,8 @@ def debtrank(
     variant: str,
     alpha: float,
     kinds: str | Iterable[str],
-) -> DebtRankResult:
+    detail: bool = True,
+) -> DebtRankResult | DebtRankScenarios:
     if variant not in VARIANTS:
         raise ValueError(f"variant must be one of {', '.join(map(repr, VARIANTS))}")
     if variant != "nonlinear" and alpha != 0.0:
@@ -124,6 +162,11 @@ def debtrank(
     n = h.num_nodes
     if shock is None:
         raise ValueError("shock is required: the initial relative equity loss per node")
+    many, shock = split(shock, "shock")
+    if many:
+        b = batch(h, shock, "shock")
+        return _debtrank_many(h, b, equity, weight, variant, alpha, codes, detail)
+    _single(detail)
     s = node_values(h, shock, "shock")
     if len(s) == 0:
         s = np.zeros(n)
@@ -143,28 +186,95 @@ def debtrank(
     _require(h, listed, needed, "equity", "hold claims or are shocked")
     out = h.call(_core.debtrank, h.core, codes, e, s, core_variant, float(alpha))
     distress = out["distress"]
-    if weight is None:
-        w = np.where(listed, np.maximum(e, 0.0), 0.0)  # an insolvent node weighs nothing
-    else:
-        w, _ = _given(h, weight, "weight")
-    if (w < 0).any() or not np.isfinite(w).all():
-        raise AIExposureError("weights must be finite and non-negative (equity by default)")
+    w = _weights(h, weight, e, listed)
     total = float(w.sum())
-    if total > 0:
-        relative = float(((distress - s) * w).sum() / total)
-    else:
-        # The distress table stands; only R has nothing to weigh by.
-        warnings.warn(
-            "the weights sum to 0, so the relative loss R = sum (h - h0) w / sum w is "
-            "undefined (NaN): give positive equity to some node, or pass weight=",
-            RuntimeWarning,
-            stacklevel=3,
-        )
-        relative = float("nan")
+    relative = float(((distress - s) * w).sum() / total) if _weighs(total) else float("nan")
     table = pa.table(
         {"node": h.nodes.labels, "initial": pa.array(s), "distress": pa.array(distress)}
     )
     return DebtRankResult(table=table, relative_loss=relative, rounds=int(out["rounds"]))
+
+
+def _single(detail: bool) -> None:
+    if not detail:
+        raise ValueError(
+            "detail=False keeps only the totals of many scenarios; this call has one "
+            "(pass a scenarios table or each() to run many)"
+        )
+
+
+def _weights(h: Handle, weight: Any, e: np.ndarray, listed: np.ndarray) -> np.ndarray:
+    if weight is None:
+        return np.where(listed, np.maximum(e, 0.0), 0.0)  # an insolvent node weighs nothing
+    w, _ = _given(h, weight, "weight")
+    if (w < 0).any() or not np.isfinite(w).all():
+        raise AIExposureError("weights must be finite and non-negative (equity by default)")
+    return w
+
+
+def _weighs(total: float) -> bool:
+    """Whether weights summing to ``total`` give R; if not, a warning (the distress table
+    stands; only R has nothing to weigh by)."""
+    if total > 0:
+        return True
+    warnings.warn(
+        "the weights sum to 0, so the relative loss R = sum (h - h0) w / sum w is "
+        "undefined (NaN): give positive equity to some node, or pass weight=",
+        RuntimeWarning,
+        stacklevel=4,
+    )
+    return False
+
+
+def _debtrank_many(
+    h: Handle,
+    b: Batch,
+    equity: Any,
+    weight: Any,
+    variant: str,
+    alpha: float,
+    codes: list[int],
+    detail: bool = True,
+) -> DebtRankScenarios:
+    _check_amounts(h, codes)
+    e, listed = _given(h, equity, "equity")
+    needed = _parties(h, codes, creditors=True) | b.dense(h.num_nodes)
+    _require(h, listed, needed, "equity", "hold claims or are shocked")
+    w = _weights(h, weight, e, listed)
+    core_variant = "single_hit" if variant == "single_hit" else "nonlinear"
+    out = h.call(
+        _core.debtrank_many,
+        h.core,
+        codes,
+        e,
+        w,
+        b.offsets,
+        b.nodes,
+        b.values,
+        core_variant,
+        float(alpha),
+        detail,
+    )
+    total = float(w.sum())
+    relative = out["added"] / total if _weighs(total) else np.full(len(b), np.nan)
+    table = pa.table(
+        {
+            "scenario": b.key_column(out["scenario"]),
+            "node": h.nodes.labels.take(pa.array(out["node"].astype(np.int64))),
+            "initial": pa.array(out["initial"]),
+            "distress": pa.array(out["distress"]),
+        }
+    )
+    totals = pa.table(
+        {
+            "scenario": b.keys,
+            "relative_loss": pa.array(relative),
+            "distressed": pa.array(out["distressed"].astype(np.int64)),
+            "defaulted": pa.array(out["defaulted"].astype(np.int64)),
+            "rounds": pa.array(out["rounds"].astype(np.int64)),
+        }
+    )
+    return DebtRankScenarios(table=table, totals=totals)
 
 
 def _check_amounts(h: Handle, codes: list[int]) -> None:
@@ -219,7 +329,8 @@ def furfine(
     lgd: float,
     at_threshold: str,
     kinds: str | Iterable[str],
-) -> FurfineResult:
+    detail: bool = True,
+) -> FurfineResult | FurfineScenarios:
     if at_threshold not in ("default", "survive"):
         raise ValueError(
             "at_threshold must be 'default' (a loss equal to equity fails) or 'survive'"
@@ -227,6 +338,11 @@ def furfine(
     if not 0.0 <= lgd <= 1.0:
         raise ValueError(f"lgd is {lgd!r}; the loss given default is a fraction in [0, 1]")
     codes = claim_kinds(kinds)
+    many, shock = split(shock, "shock")
+    if many:
+        b = batch(h, shock, "shock", values=False)
+        return _furfine_many(h, b, equity, lgd, at_threshold, codes, detail)
+    _single(detail)
     if shock is None or not isinstance(shock, Iterable):
         raise TypeError("shock is the list of node ids failed in round 0")
     shocked = np.unique(h.nodes.indices(shock, "shock")).astype(np.uint32)
@@ -241,6 +357,47 @@ def furfine(
     return FurfineResult(table=table, rounds=int(out["rounds"]))
 
 
+def _furfine_many(
+    h: Handle,
+    b: Batch,
+    equity: Any,
+    lgd: float,
+    at_threshold: str,
+    codes: list[int],
+    detail: bool = True,
+) -> FurfineScenarios:
+    _check_amounts(h, codes)
+    e, listed = _given(h, equity, "equity")
+    _require(h, listed, _parties(h, codes, creditors=True), "equity", "hold claims")
+    out = h.call(
+        _core.furfine_many,
+        h.core,
+        codes,
+        e,
+        b.offsets,
+        b.nodes,
+        b.values,
+        float(lgd),
+        at_threshold,
+        detail,
+    )
+    table = pa.table(
+        {
+            "scenario": b.key_column(out["scenario"]),
+            "node": h.nodes.labels.take(pa.array(out["node"].astype(np.int64))),
+            "round": pa.array(out["round"].astype(np.int64)),
+        }
+    )
+    totals = pa.table(
+        {
+            "scenario": b.keys,
+            "failed": pa.array(out["failed"].astype(np.int64)),
+            "rounds": pa.array(out["rounds"].astype(np.int64)),
+        }
+    )
+    return FurfineScenarios(table=table, totals=totals)
+
+
 def clearing(
     h: Handle,
     external_assets: Any,
@@ -249,7 +406,9 @@ def clearing(
     beta: float,
     priority: str,
     kinds: str | Iterable[str],
-) -> ClearingResult:
+    shock: Any = None,
+    detail: bool = True,
+) -> ClearingResult | ClearingScenarios:
     if priority not in ("pari_passu", "external_senior"):
         raise ValueError(
             "priority must be 'pari_passu' (every creditor pro rata) or 'external_senior' "
@@ -274,18 +433,81 @@ def clearing(
             raise AIExposureError(f"{name} must be >= 0; negative for {bad!r}", nodes=bad)
     owes = _parties(h, codes, creditors=False) | (liab > 0)
     _require(h, listed, owes, "external_assets", "owe something")
-    out = h.call(_core.clearing, h.core, codes, e, liab, float(alpha), float(beta), priority)
-    owed, paid = out["obligation"], out["payment"]
+    args = (float(alpha), float(beta), priority)
+    many, shock = split(shock, "shock")
+    if many:
+        b = batch(h, shock, "shock")
+        out = h.call(
+            _core.clearing_many, h.core, codes, e, liab, b.offsets, b.nodes, b.values, *args, detail
+        )
+        return _clearing_scenarios(h, b, out)
+    _single(detail)
+    if shock is not None:
+        s = node_values(h, shock, "shock")
+        _check_unit(h, s, "shock")
+        e = e * (1.0 - s)
+    out = h.call(_core.clearing, h.core, codes, e, liab, *args)
+    return ClearingResult(table=_clearing_table(h, out), rounds=int(out["rounds"]))
+
+
+def _check_unit(h: Handle, s: np.ndarray, name: str) -> None:
+    bad = np.flatnonzero((s < 0) | (s > 1))
+    if len(bad):
+        who = h.nodes.labels[int(bad[0])].as_py()
+        raise AIExposureError(
+            f"the {name} on {who!r} is {float(s[bad[0]])!r}; a {name} is a relative loss in [0, 1]",
+            nodes=_labels(h, bad),
+        )
+
+
+def _recovery(owed: np.ndarray, paid: np.ndarray) -> pa.Array:
     with np.errstate(invalid="ignore", divide="ignore"):
         recovery = np.where(owed > 0, paid / owed, np.nan)
-    table = pa.table(
+    return pa.array(recovery, mask=owed <= 0)
+
+
+def _clearing_table(h: Handle, out: dict[str, Any], prefix: str = "") -> pa.Table:
+    owed, paid = out[prefix + "obligation"], out[prefix + "payment"]
+    return pa.table(
         {
             "node": h.nodes.labels,
             "obligation": pa.array(owed),
             "payment": pa.array(paid),
-            "recovery": pa.array(recovery, mask=owed <= 0),
-            "defaulted": pa.array(out["defaulted"]),
-            "equity": pa.array(np.maximum(0.0, out["assets"] - owed)),
+            "recovery": _recovery(owed, paid),
+            "defaulted": pa.array(out[prefix + "defaulted"]),
+            "equity": pa.array(np.maximum(0.0, out[prefix + "assets"] - owed)),
         }
     )
-    return ClearingResult(table=table, rounds=int(out["rounds"]))
+
+
+def _clearing_scenarios(h: Handle, b: Batch, out: dict[str, Any]) -> ClearingScenarios:
+    base = _clearing_table(h, out, "base_")
+    node = out["node"].astype(np.int64)
+    owed = out["base_obligation"][node]
+    paid = out["payment"]
+    equity = np.maximum(0.0, out["assets"] - owed)
+    base_equity = np.maximum(0.0, out["base_assets"] - out["base_obligation"])[node]
+    table = pa.table(
+        {
+            "scenario": b.key_column(out["scenario"]),
+            "node": h.nodes.labels.take(pa.array(node)),
+            "shock": pa.array(out["shock"]),
+            "obligation": pa.array(owed),
+            "payment": pa.array(paid),
+            "recovery": _recovery(owed, paid),
+            "defaulted": pa.array(out["defaulted"]),
+            "equity": pa.array(equity),
+            "equity_loss": pa.array(base_equity - equity),
+        }
+    )
+    totals = pa.table(
+        {
+            "scenario": b.keys,
+            "defaulted": pa.array(out["defaulters"].astype(np.int64)),
+            "shortfall": pa.array(out["shortfall"]),
+            "equity_loss": pa.array(out["equity_loss"]),
+            "rounds": pa.array(out["rounds"].astype(np.int64)),
+        }
+    )
+    base_result = ClearingResult(table=base, rounds=int(out["base_rounds"]))
+    return ClearingScenarios(table=table, totals=totals, base=base_result)

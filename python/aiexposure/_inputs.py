@@ -33,21 +33,7 @@ def node_values(h: Handle, values: Any, name: str) -> np.ndarray:
             raise AIExposureError(
                 f"the {name} table needs columns 'node' and 'value' (missing: {sorted(missing)})"
             )
-        column = decoded(table["node"])  # a polars Categorical, pandas category: plain ids
-        # One chunk (the usual case) is used as it is: combine_chunks would copy it.
-        keys = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
-        if pa.types.is_boolean(keys.type):
-            raise UnknownNodeError(
-                f"the {name} table's node column holds booleans; node ids are {h.nodes.labels.type}"
-            )
-        if keys.type != h.nodes.labels.type:
-            try:
-                keys = keys.cast(h.nodes.labels.type)
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
-                raise AIExposureError(
-                    f"the {name} table's node ids are {table['node'].type}, the graph's "
-                    f"{h.nodes.labels.type}: {e}"
-                ) from e
+        keys = node_keys(h, table["node"], name)
         vals = np.ascontiguousarray(table["value"].to_numpy(), dtype=np.float64)
     if len(keys) == h.num_nodes and keys.equals(h.nodes.labels):
         # The common case of a table made from graph.nodes: no lookup needed.
@@ -72,3 +58,26 @@ def check_default(name: str, vals: np.ndarray, keys: pa.Array) -> None:
             f"default is a fraction in [0, 1]; out of range for {', '.join(map(repr, bad))}",
             nodes=bad,
         )
+
+
+def node_keys(h: Handle, column: pa.ChunkedArray | pa.Array, name: str) -> pa.Array:
+    """A table's node column as the graph's id type (one chunk)."""
+    column = decoded(column)  # a polars Categorical, pandas category: plain ids
+    if isinstance(column, pa.ChunkedArray):
+        # One chunk (the usual case) is used as it is: combine_chunks would copy it.
+        keys = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+    else:
+        keys = column
+    if pa.types.is_boolean(keys.type):
+        raise UnknownNodeError(
+            f"the {name} table's node column holds booleans; node ids are {h.nodes.labels.type}"
+        )
+    if keys.type != h.nodes.labels.type:
+        try:
+            keys = keys.cast(h.nodes.labels.type)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
+            raise AIExposureError(
+                f"the {name} table's node ids are {column.type}, the graph's "
+                f"{h.nodes.labels.type}: {e}"
+            ) from e
+    return keys

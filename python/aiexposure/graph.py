@@ -11,7 +11,14 @@ import pyarrow as pa
 
 from . import _contagion, _cycles, _exposure, _saved, _size
 from ._build import from_table, pinned
-from ._contagion import ClearingResult, DebtRankResult, FurfineResult
+from ._contagion import (
+    ClearingResult,
+    ClearingScenarios,
+    DebtRankResult,
+    DebtRankScenarios,
+    FurfineResult,
+    FurfineScenarios,
+)
 from ._cycles import CircularFinancing
 from ._handle import Csr, Handle
 from ._vocabulary import KINDS, STAKE_RENAMES, KindsArg, NodeId, with_old_names
@@ -724,7 +731,8 @@ class Graph:
         variant: Literal["single_hit", "linear", "nonlinear"] = "single_hit",
         alpha: float = 0.0,
         kinds: str | Iterable[str] = ("credit", "commitment"),
-    ) -> DebtRankResult:
+        detail: bool = True,
+    ) -> DebtRankResult | DebtRankScenarios:
         """DebtRank: how a shock to some nodes' equity spreads over their creditors and
         suppliers (docs/math.md, "DebtRank"). Claims come from the edges of ``kinds``: a
         credit edge lender -> borrower is the lender's claim on its borrower, a commitment
@@ -742,6 +750,12 @@ class Graph:
         ``"nonlinear"`` (Bardoscia et al. 2016, ``alpha`` ≥ 0; 0 is linear). A claim of
         unknown amount on an edge of ``kinds`` is an error, never a zero.
 
+        Many scenarios at once (docs/math.md, "Scenarios"): ``shock`` a long table
+        (``scenario``, ``node``, ``value``), ``"each"`` (every node defaults alone, shock 1)
+        or :func:`aiexposure.each` (a list of nodes, another value) gives a
+        :class:`DebtRankScenarios`, rows keyed by scenario and one row of totals per
+        scenario (``detail=False``: the totals only).
+
         >>> from aiexposure import Graph
         >>> g = Graph.from_arrow({
         ...     "source": ["a", "b", "b", "c", "c"], "target": ["b", "a", "c", "a", "b"],
@@ -751,22 +765,27 @@ class Graph:
         >>> [round(x, 2) for x in r.table["distress"].to_pylist()], round(r.relative_loss, 6)
         ([0.15, 0.26, 0.3], 0.160714)
         """
-        return _contagion.debtrank(self._handle, shock, equity, weight, variant, alpha, kinds)
+        return _contagion.debtrank(
+            self._handle, shock, equity, weight, variant, alpha, kinds, detail
+        )
 
     def furfine(
         self,
-        shock: Iterable[Any],
+        shock: Any,
         *,
         equity: Any,
         lgd: float = 1.0,
         at_threshold: Literal["default", "survive"] = "default",
         kinds: str | Iterable[str] = ("credit", "commitment"),
-    ) -> FurfineResult:
+        detail: bool = True,
+    ) -> FurfineResult | FurfineScenarios:
         """Sequential defaults (Furfine 2003; docs/math.md, "Furfine"): the nodes ``shock``
         fail in round 0; in each later round a node fails when ``lgd`` times its claims on
         the nodes failed so far reaches its equity (``at_threshold="survive"``: exceeds it).
         Claims as in :meth:`debtrank`; ``equity`` must give every node that holds a claim.
-        A node with no loss never fails.
+        A node with no loss never fails. Many scenarios: ``shock`` a table (``scenario``,
+        ``node``: the nodes failed in round 0 of each), ``"each"`` or
+        :func:`aiexposure.each`, gives a :class:`FurfineScenarios`.
 
         >>> from aiexposure import Graph
         >>> g = Graph.from_arrow({"source": ["a", "b"], "target": ["b", "c"],
@@ -774,7 +793,7 @@ class Graph:
         >>> g.furfine(["c"], equity={"a": 5, "b": 4}).table["round"].to_pylist()
         [2, 1, 0]
         """
-        return _contagion.furfine(self._handle, shock, equity, lgd, at_threshold, kinds)
+        return _contagion.furfine(self._handle, shock, equity, lgd, at_threshold, kinds, detail)
 
     def clearing(
         self,
@@ -785,7 +804,9 @@ class Graph:
         beta: float = 1.0,
         priority: Literal["pari_passu", "external_senior"] = "pari_passu",
         kinds: str | Iterable[str] = ("credit", "commitment"),
-    ) -> ClearingResult:
+        shock: Any = None,
+        detail: bool = True,
+    ) -> ClearingResult | ClearingScenarios:
         """The greatest clearing vector (Eisenberg–Noe 2001; with ``alpha`` / ``beta`` < 1
         the default costs of Rogers–Veraart 2013; docs/math.md, "Clearing"). Obligations
         come from the edges of ``kinds`` (a borrower owes its lender the credit amount, a
@@ -795,7 +816,12 @@ class Graph:
         ``default_clearing``); ``"external_senior"`` pays the outside creditors first and
         shares the rest among the graph's. ``external_assets`` must give every node that
         owes something. A defaulting node pays ``alpha`` of its external assets plus
-        ``beta`` of what it receives.
+        ``beta`` of what it receives. ``shock`` (a mapping or a table node, value, in [0, 1])
+        is a relative loss of external assets: node i keeps ``external_assets`` × (1 −
+        shock). Many scenarios: ``shock`` a long table (``scenario``, ``node``, ``value``),
+        ``"each"`` (every node loses all its external assets alone) or
+        :func:`aiexposure.each` gives a :class:`ClearingScenarios`, compared with the
+        clearing without shock.
 
         >>> from aiexposure import Graph
         >>> g = Graph.from_arrow({"source": ["a", "b"], "target": ["b", "a"],
@@ -804,7 +830,15 @@ class Graph:
         [10.0, 10.0]
         """
         return _contagion.clearing(
-            self._handle, external_assets, external_liabilities, alpha, beta, priority, kinds
+            self._handle,
+            external_assets,
+            external_liabilities,
+            alpha,
+            beta,
+            priority,
+            kinds,
+            shock,
+            detail,
         )
 
     def strongly_connected_components(self, kinds: KindsArg = None) -> pa.Table:

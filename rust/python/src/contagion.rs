@@ -1,6 +1,6 @@
 //! Contagion models over the graph's claims.
 
-use aiexposure_core::contagion::{self, AtThreshold, Priority, Variant};
+use aiexposure_core::contagion::{self, AtThreshold, Priority, Scenarios, Variant};
 use numpy::{IntoPyArray, PyReadonlyArray1};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -104,6 +104,176 @@ pub fn clearing<'py>(
             "assets" => r.assets.into_pyarray(py),
             "defaulted" => r.defaulted.into_pyarray(py),
             "rounds" => r.rounds,
+        )
+    })
+}
+
+/// The scenarios `(offsets, nodes, values)` as the core reads them.
+struct Batch<'py> {
+    offsets: Vec<usize>,
+    nodes: PyReadonlyArray1<'py, u32>,
+    values: PyReadonlyArray1<'py, f64>,
+}
+
+impl<'py> Batch<'py> {
+    fn new(
+        offsets: PyReadonlyArray1<'py, u64>,
+        nodes: PyReadonlyArray1<'py, u32>,
+        values: PyReadonlyArray1<'py, f64>,
+    ) -> PyResult<Batch<'py>> {
+        let offsets = slice(&offsets, "offsets")?
+            .iter()
+            .map(|&o| o as usize)
+            .collect();
+        Ok(Batch {
+            offsets,
+            nodes,
+            values,
+        })
+    }
+
+    fn get(&self) -> PyResult<Scenarios<'_>> {
+        Ok(Scenarios {
+            offsets: &self.offsets,
+            nodes: slice(&self.nodes, "nodes")?,
+            values: slice(&self.values, "values")?,
+        })
+    }
+}
+
+/// DebtRank over many scenarios (`offsets`, `nodes`, `values`: each scenario's shock):
+/// {scenario, node, initial, distress} for the nodes each reaches (unless `rows` is false),
+/// and per scenario {added (Σ (h − h0) weight), distressed, defaulted, rounds}.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+pub fn debtrank_many<'py>(
+    py: Python<'py>,
+    graph: &CoreGraph,
+    kinds: Vec<u8>,
+    equity: PyReadonlyArray1<'py, f64>,
+    weight: PyReadonlyArray1<'py, f64>,
+    offsets: PyReadonlyArray1<'py, u64>,
+    nodes: PyReadonlyArray1<'py, u32>,
+    values: PyReadonlyArray1<'py, f64>,
+    variant: &str,
+    alpha: f64,
+    rows: bool,
+) -> PyResult<Bound<'py, PyDict>> {
+    detach::guard(py, || {
+        let variant = match variant {
+            "single_hit" => Variant::SingleHit,
+            "nonlinear" => Variant::NonLinear { alpha },
+            other => return Err(PyValueError::new_err(format!("variant {other:?}"))),
+        };
+        let a = graph.claims(py, mask(kinds)?)?;
+        let (e, w) = (slice(&equity, "equity")?, slice(&weight, "weight")?);
+        let batch = Batch::new(offsets, nodes, values)?;
+        let sc = batch.get()?;
+        let r = detach::run(py, |it| {
+            contagion::debtrank_many(a, e, w, sc, variant, rows, it)
+        })?;
+        columns!(py;
+            "scenario" => r.scenario.into_pyarray(py),
+            "node" => r.node.into_pyarray(py),
+            "initial" => r.initial.into_pyarray(py),
+            "distress" => r.distress.into_pyarray(py),
+            "added" => r.added.into_pyarray(py),
+            "distressed" => r.distressed.into_pyarray(py),
+            "defaulted" => r.defaulted.into_pyarray(py),
+            "rounds" => r.rounds.into_pyarray(py),
+        )
+    })
+}
+
+/// Sequential defaults over many scenarios (each scenario's nodes fail in round 0):
+/// {scenario, node, round} for the failed nodes, and per scenario {failed, rounds}.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+pub fn furfine_many<'py>(
+    py: Python<'py>,
+    graph: &CoreGraph,
+    kinds: Vec<u8>,
+    equity: PyReadonlyArray1<'py, f64>,
+    offsets: PyReadonlyArray1<'py, u64>,
+    nodes: PyReadonlyArray1<'py, u32>,
+    values: PyReadonlyArray1<'py, f64>,
+    lgd: f64,
+    at_threshold: &str,
+    rows: bool,
+) -> PyResult<Bound<'py, PyDict>> {
+    detach::guard(py, || {
+        let at = match at_threshold {
+            "default" => AtThreshold::Default,
+            "survive" => AtThreshold::Survive,
+            other => return Err(PyValueError::new_err(format!("at_threshold {other:?}"))),
+        };
+        let a = graph.claims(py, mask(kinds)?)?;
+        let e = slice(&equity, "equity")?;
+        let batch = Batch::new(offsets, nodes, values)?;
+        let sc = batch.get()?;
+        let r = detach::run(py, |it| {
+            contagion::furfine_many(a, e, sc, lgd, at, rows, it)
+        })?;
+        columns!(py;
+            "scenario" => r.scenario.into_pyarray(py),
+            "node" => r.node.into_pyarray(py),
+            "round" => r.round.into_pyarray(py),
+            "failed" => r.failed.into_pyarray(py),
+            "rounds" => r.rounds.into_pyarray(py),
+        )
+    })
+}
+
+/// Clearing over many scenarios (each scenario's relative loss of external assets):
+/// {scenario, node, shock, payment, assets, defaulted} for the nodes each changes, per
+/// scenario {defaulters, shortfall, equity_loss, rounds}, and the unshocked clearing
+/// {base_obligation, base_payment, base_assets, base_defaulted}.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+pub fn clearing_many<'py>(
+    py: Python<'py>,
+    graph: &CoreGraph,
+    kinds: Vec<u8>,
+    external_assets: PyReadonlyArray1<'py, f64>,
+    external_liabilities: PyReadonlyArray1<'py, f64>,
+    offsets: PyReadonlyArray1<'py, u64>,
+    nodes: PyReadonlyArray1<'py, u32>,
+    values: PyReadonlyArray1<'py, f64>,
+    alpha: f64,
+    beta: f64,
+    priority: &str,
+    rows: bool,
+) -> PyResult<Bound<'py, PyDict>> {
+    detach::guard(py, || {
+        let priority = match priority {
+            "pari_passu" => Priority::PariPassu,
+            "external_senior" => Priority::ExternalSenior,
+            other => return Err(PyValueError::new_err(format!("priority {other:?}"))),
+        };
+        let a = graph.claims(py, mask(kinds)?)?;
+        let e = slice(&external_assets, "external_assets")?;
+        let l = slice(&external_liabilities, "external_liabilities")?;
+        let batch = Batch::new(offsets, nodes, values)?;
+        let sc = batch.get()?;
+        let r = detach::run(py, |it| {
+            contagion::clearing_many(a, e, l, alpha, beta, priority, sc, rows, it)
+        })?;
+        columns!(py;
+            "scenario" => r.scenario.into_pyarray(py),
+            "node" => r.node.into_pyarray(py),
+            "shock" => r.shock.into_pyarray(py),
+            "payment" => r.payment.into_pyarray(py),
+            "assets" => r.assets.into_pyarray(py),
+            "defaulted" => r.defaulted.into_pyarray(py),
+            "defaulters" => r.defaulters.into_pyarray(py),
+            "shortfall" => r.shortfall.into_pyarray(py),
+            "equity_loss" => r.equity_loss.into_pyarray(py),
+            "rounds" => r.rounds.into_pyarray(py),
+            "base_obligation" => r.base.obligation.into_pyarray(py),
+            "base_payment" => r.base.payment.into_pyarray(py),
+            "base_assets" => r.base.assets.into_pyarray(py),
+            "base_defaulted" => r.base.defaulted.into_pyarray(py),
+            "base_rounds" => r.base.rounds,
         )
     })
 }

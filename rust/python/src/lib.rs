@@ -40,7 +40,9 @@ mod _core {
     };
 
     #[pymodule_export]
-    use crate::contagion::{clearing, debtrank, furfine};
+    use crate::contagion::{
+        clearing, clearing_many, debtrank, debtrank_many, furfine, furfine_many,
+    };
 
     #[pymodule_export]
     use crate::synth::synthetic_investor_graph;

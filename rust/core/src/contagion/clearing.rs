@@ -29,7 +29,7 @@ pub enum Priority {
     ExternalSenior,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq)]
 pub struct Clearing {
     /// p̄: what each node owes in all.
     pub obligation: Vec<f64>,

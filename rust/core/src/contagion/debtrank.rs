@@ -129,7 +129,7 @@ pub fn claims(g: &Graph, kinds: KindMask) -> Result<Csr> {
 }
 
 /// The impacts `W[i, j] = min(1, A[i, j] / E_i)` of the claims `a`.
-fn impacts(a: &Csr, equity: &[f64]) -> Csr {
+pub(super) fn impacts(a: &Csr, equity: &[f64]) -> Csr {
     let n = equity.len();
     let vals: Vec<f64> = (0..n)
         .into_par_iter()
@@ -172,24 +172,37 @@ pub fn debtrank(
             shock[i]
         )));
     }
+    check_inputs(a, equity, variant)?;
+    let w = impacts(a, equity);
+    match variant {
+        Variant::SingleHit => Ok(single_hit(&w, shock, interrupt)?),
+        Variant::NonLinear { alpha } => increments(&w, shock, alpha, interrupt),
+    }
+}
+
+/// Claims of one row per node, finite equity, a finite alpha ≥ 0.
+pub(super) fn check_inputs(a: &Csr, equity: &[f64], variant: Variant) -> Result<()> {
+    let n = equity.len();
+    if a.offsets.len() != n + 1 {
+        return Err(Error::InvalidArgument(format!(
+            "equity has {n} entries, the claims {} rows",
+            a.offsets.len().saturating_sub(1)
+        )));
+    }
     if let Some(i) = equity.iter().position(|e| !e.is_finite()) {
         return Err(Error::InvalidArgument(format!(
             "the equity of ⟦{i}⟧ is {}; equity must be a finite number",
             equity[i]
         )));
     }
-    let w = impacts(a, equity);
-    match variant {
-        Variant::SingleHit => Ok(single_hit(&w, shock, interrupt)?),
-        Variant::NonLinear { alpha } => {
-            if alpha.is_nan() || alpha < 0.0 || alpha.is_infinite() {
-                return Err(Error::InvalidArgument(format!(
-                    "alpha is {alpha}; the non-linear DebtRank takes a finite alpha >= 0"
-                )));
-            }
-            increments(&w, shock, alpha, interrupt)
+    if let Variant::NonLinear { alpha } = variant {
+        if alpha.is_nan() || alpha < 0.0 || alpha.is_infinite() {
+            return Err(Error::InvalidArgument(format!(
+                "alpha is {alpha}; the non-linear DebtRank takes a finite alpha >= 0"
+            )));
         }
     }
+    Ok(())
 }
 
 /// Node states of the single-hit variant.

@@ -1,0 +1,178 @@
+"""Many scenarios at once (docs/math.md, "Scenarios"): a long table (``scenario``, ``node``,
+``value``) or :func:`each`, as the sparse batch the core runs."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from ._handle import Handle
+from ._inputs import node_keys
+from ._io import read_table
+from .errors import AIExposureError
+
+
+@dataclass(frozen=True)
+class Each:
+    """One scenario per node: that node alone takes ``value`` (1.0: a default, or the loss
+    of all its external assets). ``nodes`` None means every node of the graph, in node
+    order; each scenario is keyed by its node.
+
+    >>> from aiexposure import Graph, each
+    >>> g = Graph.from_arrow({"source": ["bank"], "target": ["lab"], "kind": ["credit"],
+    ...                       "amount": [30.0]})
+    >>> r = g.debtrank(each(["lab"]), equity={"bank": 60.0, "lab": 10.0})
+    >>> r.totals.to_pylist()[0]["distressed"]
+    2
+    """
+
+    nodes: Iterable[Any] | None = None
+    value: float = 1.0
+
+
+def each(nodes: Iterable[Any] | None = None, value: float = 1.0) -> Each:
+    """Scenarios that shock each of ``nodes`` (all nodes if None) alone, by ``value``."""
+    if isinstance(nodes, (str, bytes)):
+        raise TypeError("each() takes a list of nodes; for one node, pass [node]")
+    return Each(None if nodes is None else list(nodes), float(value))
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Scenario k is ``nodes[offsets[k]:offsets[k + 1]]`` (node indices, increasing) with
+    ``values``; ``keys[k]`` is its key as the caller gave it."""
+
+    keys: pa.Array
+    offsets: np.ndarray
+    nodes: np.ndarray
+    values: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def key_column(self, codes: np.ndarray) -> pa.Array:
+        """The caller's scenario keys for rows of scenario codes."""
+        return self.keys.take(pa.array(codes.astype(np.int64)))
+
+    def dense(self, n: int) -> np.ndarray:
+        """Whether each node is named by some scenario."""
+        named = np.zeros(n, dtype=bool)
+        named[self.nodes] = True
+        return named
+
+
+def split(x: Any, name: str) -> tuple[bool, Any]:
+    """(whether ``x`` asks for many scenarios, ``x`` read): ``"each"``, :func:`each`, or a
+    table with a ``scenario`` column are many (an Each, or the table); anything else is one
+    scenario, returned as it came (a table read once)."""
+    if isinstance(x, Each):
+        return True, x
+    if isinstance(x, str) and x == "each":
+        return True, Each()
+    if x is None or isinstance(x, (Mapping, bytes, list, tuple, set, frozenset, np.ndarray)):
+        return False, x
+    if (
+        isinstance(x, (str, os.PathLike, pa.Table, pa.RecordBatch))
+        or hasattr(x, "__arrow_c_stream__")
+        or type(x).__module__.startswith("pandas")
+    ):
+        table = read_table(x, f"{name} table")
+        return "scenario" in table.column_names, table
+    return False, x
+
+
+def batch(h: Handle, x: Any, name: str, *, values: bool = True) -> Batch:
+    """The scenarios of ``x`` (an Each or a table, from :func:`split`). ``values`` False:
+    a table lists (``scenario``, ``node``) only, each row a node in that scenario."""
+    if isinstance(x, Each):
+        nodes = (
+            np.arange(h.num_nodes, dtype=np.uint32)
+            if x.nodes is None
+            else h.nodes.indices(x.nodes, name)
+        )
+        if x.nodes is not None and len(np.unique(nodes)) != len(nodes):
+            raise AIExposureError(f"each(): {name} names a node twice; list each node once")
+        _check_range(h, name, np.array([x.value]), nodes[:1], pa.array([None]))
+        return Batch(
+            keys=h.nodes.labels.take(pa.array(nodes.astype(np.int64))),
+            offsets=np.arange(len(nodes) + 1, dtype=np.uint64),
+            nodes=nodes,
+            values=np.full(len(nodes), x.value),
+        )
+    table = read_table(x, f"{name} table")
+    need = {"scenario", "node"} | ({"value"} if values else set())
+    missing = need - set(table.column_names)
+    if missing:
+        raise AIExposureError(
+            f"the {name} scenarios table needs columns {sorted(need)} (missing: {sorted(missing)})"
+        )
+    if not values and "value" in table.column_names:
+        raise AIExposureError(
+            f"the {name} scenarios table lists the nodes failed in round 0 of each scenario "
+            "(scenario, node): it has no value column; drop it, or keep the rows whose value "
+            "means failed"
+        )
+    scenario = table["scenario"].combine_chunks()
+    if pa.types.is_dictionary(scenario.type):
+        scenario = scenario.dictionary_decode()
+    if scenario.null_count:
+        row = int(np.flatnonzero(scenario.is_null().to_numpy(zero_copy_only=False))[0])
+        raise AIExposureError(f"the {name} scenarios table has a null scenario at row {row}")
+    encoded = scenario.dictionary_encode()  # keys in order of first appearance
+    codes = encoded.indices.to_numpy().astype(np.int64)
+    keys = node_keys(h, table["node"], name)
+    if keys.null_count:
+        row = int(np.flatnonzero(keys.is_null().to_numpy(zero_copy_only=False))[0])
+        raise AIExposureError(f"the {name} scenarios table has a null node at row {row}")
+    found = h.nodes.positions(keys)
+    if (found < 0).any():
+        raise h.nodes.unknown(name, [keys[int(i)].as_py() for i in np.flatnonzero(found < 0)])
+    if values:
+        column = table["value"]
+        if column.null_count:
+            row = int(np.flatnonzero(column.is_null().to_numpy(zero_copy_only=False))[0])
+            raise AIExposureError(
+                f"the {name} scenarios table has no value at row {row} (scenario "
+                f"{scenario[row].as_py()!r}): give every row a value"
+            )
+        vals = np.ascontiguousarray(column.to_numpy(), dtype=np.float64)
+    else:
+        vals = np.ones(table.num_rows)
+    order = np.lexsort((found, codes))
+    codes, nodes, vals = codes[order], found[order], vals[order]
+    repeated = np.flatnonzero((np.diff(codes) == 0) & (np.diff(nodes) == 0))
+    if len(repeated):
+        k = int(repeated[0])
+        raise AIExposureError(
+            f"the {name} scenarios table gives node {h.nodes.labels[int(nodes[k])].as_py()!r} "
+            f"twice in scenario {encoded.dictionary[int(codes[k])].as_py()!r}: one row per "
+            "node and scenario",
+            nodes=[h.nodes.labels[int(nodes[k])].as_py()],
+        )
+    _check_range(h, name, vals, nodes, encoded.dictionary.take(pa.array(codes)))
+    counts = np.bincount(codes, minlength=len(encoded.dictionary))
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.uint64)
+    return Batch(
+        keys=encoded.dictionary,
+        offsets=offsets,
+        nodes=nodes.astype(np.uint32),
+        values=vals,
+    )
+
+
+def _check_range(h: Handle, name: str, vals: np.ndarray, nodes: np.ndarray, keys: Any) -> None:
+    bad = np.flatnonzero(~((vals >= 0) & (vals <= 1)))
+    if len(bad):
+        k = int(bad[0])
+        who = h.nodes.labels[int(nodes[min(k, len(nodes) - 1)])].as_py() if len(nodes) else None
+        where = keys[k].as_py() if keys[k].is_valid else None
+        raise AIExposureError(
+            f"the {name} on {who!r}{f' in scenario {where!r}' if where is not None else ''} "
+            f"is {float(vals[k])!r}; a {name} is a relative loss in [0, 1]",
+            nodes=[who] if who is not None else [],
+        )
