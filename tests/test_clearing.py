@@ -211,7 +211,7 @@ def test_bad_inputs_are_named_errors():
         g.furfine(["lab"], equity={"lab": 1.0})
     with pytest.raises(UnknownNodeError):
         g.furfine(["nobody"], equity={"bank": 1.0})
-    with pytest.raises(TypeError, match="list of nodes"):
+    with pytest.raises(TypeError, match="list of node ids"):
         g.furfine("lab", equity={"bank": 1.0})
     with pytest.raises(ValueError, match="lgd"):
         g.furfine(["lab"], equity={"bank": 1.0}, lgd=2.0)

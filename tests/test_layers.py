@@ -18,6 +18,7 @@ LAYERS = [
     {"_stakes"},
     {"_handle"},
     {"_inputs"},
+    {"_scenarios"},
     {"_exposure", "_cycles", "_size", "_bods", "_saved", "_contagion"},
     {"_build"},
     {"graph"},

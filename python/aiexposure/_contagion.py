@@ -83,7 +83,15 @@ class DebtRankScenarios:
     ``distress``), a row for each node a scenario shocks or distresses (nodes it leaves at 0
     are left out), and ``totals`` (``scenario``, ``relative_loss`` R, ``distressed`` (nodes
     with distress > 0), ``defaulted`` (distress 1), ``rounds``), one row per scenario in the
-    order given."""
+    order given.
+
+    >>> from aiexposure import Graph
+    >>> g = Graph.from_arrow({"source": ["bank"], "target": ["lab"], "kind": ["credit"],
+    ...                       "amount": [30.0]})
+    >>> r = g.debtrank("each", equity={"bank": 60.0, "lab": 10.0})
+    >>> r.totals.select(["scenario", "distressed"]).to_pylist()
+    [{'scenario': 'bank', 'distressed': 1}, {'scenario': 'lab', 'distressed': 2}]
+    """
 
     table: pa.Table
     totals: pa.Table
@@ -93,7 +101,17 @@ class DebtRankScenarios:
 class FurfineScenarios:
     """Sequential defaults over many scenarios: ``table`` (``scenario``, ``node``,
     ``round``), a row for each node that fails, and ``totals`` (``scenario``, ``failed``
-    (the shocked nodes included), ``rounds``)."""
+    (the shocked nodes included), ``rounds``).
+
+    >>> import pyarrow as pa
+    >>> from aiexposure import Graph
+    >>> g = Graph.from_arrow({"source": ["bank"], "target": ["lab"], "kind": ["credit"],
+    ...                       "amount": [30.0]})
+    >>> r = g.furfine(pa.table({"scenario": ["lab fails"], "node": ["lab"]}),
+    ...               equity={"bank": 20.0})
+    >>> r.table.to_pylist()[0]
+    {'scenario': 'lab fails', 'node': 'bank', 'round': 1}
+    """
 
     table: pa.Table
     totals: pa.Table
@@ -106,7 +124,15 @@ class ClearingScenarios:
     ``defaulted``, ``equity``, ``equity_loss`` against ``base``), a row for each node the
     scenario changes (shocked, or paying, receiving or defaulting otherwise than in
     ``base``); ``totals`` (``scenario``, ``defaulted``, ``shortfall`` = Σ (obligation −
-    payment), ``equity_loss``, ``rounds``); ``base``, the clearing without shock."""
+    payment), ``equity_loss``, ``rounds``); ``base``, the clearing without shock.
+
+    >>> from aiexposure import Graph, each
+    >>> g = Graph.from_arrow({"source": ["bank"], "target": ["lab"], "kind": ["credit"],
+    ...                       "amount": [10.0]})
+    >>> r = g.clearing({"lab": 12.0, "bank": 0.0}, shock=each(["lab"], 0.5))
+    >>> r.totals.select(["defaulted", "shortfall"]).to_pylist()
+    [{'defaulted': 1, 'shortfall': 4.0}]
+    """
 
     table: pa.Table
     totals: pa.Table
@@ -338,6 +364,11 @@ def furfine(
     if not 0.0 <= lgd <= 1.0:
         raise ValueError(f"lgd is {lgd!r}; the loss given default is a fraction in [0, 1]")
     codes = claim_kinds(kinds)
+    if isinstance(shock, str) and shock != "each":
+        raise TypeError(
+            f"shock is the list of node ids failed in round 0 (for one node: [{shock!r}]), "
+            "'each', or a scenarios table (a file as a pathlib.Path)"
+        )
     many, shock = split(shock, "shock")
     if many:
         b = batch(h, shock, "shock", values=False)
@@ -437,17 +468,17 @@ def clearing(
     many, shock = split(shock, "shock")
     if many:
         b = batch(h, shock, "shock")
-        out = h.call(
+        many_out = h.call(
             _core.clearing_many, h.core, codes, e, liab, b.offsets, b.nodes, b.values, *args, detail
         )
-        return _clearing_scenarios(h, b, out)
+        return _clearing_scenarios(h, b, dict(many_out))
     _single(detail)
     if shock is not None:
         s = node_values(h, shock, "shock")
         _check_unit(h, s, "shock")
         e = e * (1.0 - s)
     out = h.call(_core.clearing, h.core, codes, e, liab, *args)
-    return ClearingResult(table=_clearing_table(h, out), rounds=int(out["rounds"]))
+    return ClearingResult(table=_clearing_table(h, dict(out)), rounds=int(out["rounds"]))
 
 
 def _check_unit(h: Handle, s: np.ndarray, name: str) -> None:

@@ -285,3 +285,78 @@ def clearing(
     beta: float,
     priority: str,
 ) -> _Clearing: ...
+
+_U64s = npt.NDArray[np.uint64]
+
+class _DebtRankMany(TypedDict):
+    scenario: _U32s
+    node: _U32s
+    initial: npt.NDArray[np.float64]
+    distress: npt.NDArray[np.float64]
+    added: npt.NDArray[np.float64]
+    distressed: _U32s
+    defaulted: _U32s
+    rounds: _U32s
+
+def debtrank_many(
+    graph: CoreGraph,
+    kinds: list[int],
+    equity: _F64s,
+    weight: _F64s,
+    offsets: _U64s,
+    nodes: _U32s,
+    values: _F64s,
+    variant: str,
+    alpha: float,
+    rows: bool,
+) -> _DebtRankMany: ...
+
+class _FurfineMany(TypedDict):
+    scenario: _U32s
+    node: _U32s
+    round: _U32s
+    failed: _U32s
+    rounds: _U32s
+
+def furfine_many(
+    graph: CoreGraph,
+    kinds: list[int],
+    equity: _F64s,
+    offsets: _U64s,
+    nodes: _U32s,
+    values: _F64s,
+    lgd: float,
+    at_threshold: str,
+    rows: bool,
+) -> _FurfineMany: ...
+
+class _ClearingMany(TypedDict):
+    scenario: _U32s
+    node: _U32s
+    shock: npt.NDArray[np.float64]
+    payment: npt.NDArray[np.float64]
+    assets: npt.NDArray[np.float64]
+    defaulted: npt.NDArray[np.bool_]
+    defaulters: _U32s
+    shortfall: npt.NDArray[np.float64]
+    equity_loss: npt.NDArray[np.float64]
+    rounds: _U32s
+    base_obligation: npt.NDArray[np.float64]
+    base_payment: npt.NDArray[np.float64]
+    base_assets: npt.NDArray[np.float64]
+    base_defaulted: npt.NDArray[np.bool_]
+    base_rounds: int
+
+def clearing_many(
+    graph: CoreGraph,
+    kinds: list[int],
+    external_assets: _F64s,
+    external_liabilities: _F64s,
+    offsets: _U64s,
+    nodes: _U32s,
+    values: _F64s,
+    alpha: float,
+    beta: float,
+    priority: str,
+    rows: bool,
+) -> _ClearingMany: ...

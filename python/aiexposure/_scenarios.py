@@ -36,7 +36,12 @@ class Each:
 
 
 def each(nodes: Iterable[Any] | None = None, value: float = 1.0) -> Each:
-    """Scenarios that shock each of ``nodes`` (all nodes if None) alone, by ``value``."""
+    """Scenarios that shock each of ``nodes`` (all nodes if None) alone, by ``value``.
+
+    >>> from aiexposure import each
+    >>> each(["OpenAI", "Anthropic"], 0.3)
+    Each(nodes=['OpenAI', 'Anthropic'], value=0.3)
+    """
     if isinstance(nodes, (str, bytes)):
         raise TypeError("each() takes a list of nodes; for one node, pass [node]")
     return Each(None if nodes is None else list(nodes), float(value))

@@ -1,0 +1,319 @@
+"""Many scenarios at once (docs/math.md, "Scenarios"): every scenario of a batch is what the
+single call gives, the worked numbers, "each" and each(), Ctrl-C, and every bad input."""
+
+import os
+import signal
+import threading
+import time
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from aiexposure import (
+    AIExposureError,
+    ClearingScenarios,
+    DebtRankScenarios,
+    FurfineScenarios,
+    Graph,
+    UnknownNodeError,
+    each,
+)
+
+NAMES = "abc"
+CLAIMS = [[0, 1, 0], [10, 0, 3], [3, 2, 0]]  # the NetworkRiskMeasures example
+EQUITY = {"a": 2, "b": 5, "c": 2}
+WEIGHT = {"a": 10, "b": 100, "c": 30}
+
+
+def claims_graph(claims, names=NAMES):
+    rows = [(i, j, a) for i, row in enumerate(claims) for j, a in enumerate(row) if a]
+    return Graph.from_arrow(
+        {
+            "source": [names[i] for i, _, _ in rows],
+            "target": [names[j] for _, j, _ in rows],
+            "kind": ["credit"] * len(rows),
+            "amount": [float(a) for *_, a in rows],
+        },
+        nodes=pa.array(list(names[: len(claims)])),
+    )
+
+
+def long_table(scenarios):
+    """{key: {node: value}} as a long table."""
+    rows = [(k, v, x) for k, shock in scenarios.items() for v, x in shock.items()]
+    return pa.table(
+        {
+            "scenario": [r[0] for r in rows],
+            "node": [r[1] for r in rows],
+            "value": [float(r[2]) for r in rows],
+        }
+    )
+
+
+def rows_of(table, key):
+    return [r for r in table.to_pylist() if r["scenario"] == key]
+
+
+def test_debtrank_worked_numbers_in_one_batch():
+    g = claims_graph(CLAIMS)
+    shocks = long_table({"a defaults": {"a": 1.0}, "10% on all": dict.fromkeys("abc", 0.1)})
+    r = g.debtrank(shocks, equity=EQUITY, weight=WEIGHT)
+    assert isinstance(r, DebtRankScenarios)
+    totals = r.totals.to_pylist()
+    assert [t["scenario"] for t in totals] == ["a defaults", "10% on all"]  # as given
+    assert totals[0]["relative_loss"] == pytest.approx(0.928571, abs=1e-6)
+    assert totals[1]["relative_loss"] == pytest.approx(0.160714, abs=1e-6)
+    assert (totals[0]["distressed"], totals[0]["defaulted"]) == (3, 3)
+    assert (totals[1]["distressed"], totals[1]["defaulted"], totals[1]["rounds"]) == (3, 0, 2)
+    got = [round(x["distress"], 12) for x in rows_of(r.table, "10% on all")]
+    assert got == [0.15, 0.26, 0.3]
+
+
+def test_each_is_one_scenario_per_node_keyed_by_node():
+    g = claims_graph(CLAIMS)
+    r = g.debtrank("each", equity=EQUITY, weight=WEIGHT)
+    assert r.totals["scenario"].to_pylist() == ["a", "b", "c"]
+    for v in "abc":
+        one = g.debtrank({v: 1.0}, equity=EQUITY, weight=WEIGHT)
+        t = next(x for x in r.totals.to_pylist() if x["scenario"] == v)
+        assert t["relative_loss"] == pytest.approx(one.relative_loss, rel=1e-12)
+    some = g.debtrank(each(["c", "a"], 0.5), equity=EQUITY, weight=WEIGHT)
+    assert some.totals["scenario"].to_pylist() == ["c", "a"]
+    half = g.debtrank({"c": 0.5}, equity=EQUITY, weight=WEIGHT)
+    assert some.totals["relative_loss"][0].as_py() == pytest.approx(half.relative_loss)
+    # Rows only for the nodes a scenario reaches.
+    g2 = Graph.from_arrow(
+        {"source": ["x"], "target": ["y"], "kind": ["credit"], "amount": [1.0]},
+        nodes=pa.array(["x", "y", "z"]),
+    )
+    r = g2.debtrank("each", equity={"x": 1.0, "y": 1.0, "z": 1.0})
+    assert [(x["scenario"], x["node"]) for x in r.table.to_pylist()] == [
+        ("x", "x"),
+        ("y", "x"),
+        ("y", "y"),
+        ("z", "z"),
+    ]
+
+
+def test_detail_false_keeps_the_totals_only():
+    g = claims_graph(CLAIMS)
+    r = g.debtrank("each", equity=EQUITY, detail=False)
+    assert r.table.num_rows == 0 and r.totals.num_rows == 3
+    assert g.furfine("each", equity=EQUITY, detail=False).table.num_rows == 0
+    c = g.clearing(dict.fromkeys("abc", 1.0), shock="each", detail=False)
+    assert c.table.num_rows == 0 and c.totals.num_rows == 3
+    with pytest.raises(ValueError, match="detail=False"):
+        g.debtrank({"a": 1.0}, equity=EQUITY, detail=False)
+
+
+def test_furfine_scenarios_list_the_failed_nodes():
+    g = Graph.from_arrow(
+        {"source": ["a", "b"], "target": ["b", "c"], "kind": ["credit"] * 2, "amount": [5.0, 4.0]}
+    )
+    eq = {"a": 5, "b": 4}
+    r = g.furfine(pa.table({"scenario": [1, 2, 2], "node": ["c", "b", "c"]}), equity=eq)
+    assert isinstance(r, FurfineScenarios)
+    assert r.totals.to_pylist() == [
+        {"scenario": 1, "failed": 3, "rounds": 2},
+        {"scenario": 2, "failed": 3, "rounds": 1},
+    ]
+    assert rows_of(r.table, 1) == [
+        {"scenario": 1, "node": "a", "round": 2},
+        {"scenario": 1, "node": "b", "round": 1},
+        {"scenario": 1, "node": "c", "round": 0},
+    ]
+    each_ = g.furfine("each", equity=eq)
+    assert each_.totals["failed"].to_pylist() == [1, 2, 3]
+
+
+def test_clearing_scenarios_against_the_unshocked_clearing():
+    g = claims_graph(CLAIMS)
+    assets = {"a": 1.0, "b": 2.0, "c": 1.0}
+    r = g.clearing(assets, shock=long_table({"b halves": {"b": 0.5}}))
+    assert isinstance(r, ClearingScenarios)
+    one = g.clearing(assets, shock={"b": 0.5}).table.to_pylist()
+    alone = g.clearing({"a": 1.0, "b": 1.0, "c": 1.0}).table.to_pylist()
+    assert one == alone  # a shock is a relative loss of external assets
+    base = r.base.table.to_pylist()
+    assert base == g.clearing(assets).table.to_pylist()
+    for row in rows_of(r.table, "b halves"):
+        i = "abc".index(row["node"])
+        assert row["payment"] == one[i]["payment"]
+        assert row["equity"] == pytest.approx(one[i]["equity"])
+        assert row["equity_loss"] == pytest.approx(base[i]["equity"] - one[i]["equity"])
+    t = r.totals.to_pylist()[0]
+    assert t["defaulted"] == sum(x["defaulted"] for x in one)
+    assert t["shortfall"] == pytest.approx(sum(x["obligation"] - x["payment"] for x in one))
+    assert t["equity_loss"] == pytest.approx(
+        sum(b["equity"] - x["equity"] for b, x in zip(base, one, strict=True))
+    )
+
+
+@st.composite
+def batches(draw):
+    n = draw(st.integers(2, 7))
+    names = [f"n{i}" for i in range(n)]
+    cells = st.one_of(st.just(0.0), st.floats(0.5, 20.0))
+    claims = draw(st.lists(st.lists(cells, min_size=n, max_size=n), min_size=n, max_size=n))
+    for i in range(n):
+        claims[i][i] = 0.0
+    equity = draw(st.lists(st.floats(-1.0, 30.0), min_size=n, max_size=n))
+    k = draw(st.integers(1, 5))
+    scenarios = {}
+    for s in range(k):
+        hit = draw(st.sets(st.integers(0, n - 1), min_size=1, max_size=n))
+        scenarios[f"s{s}"] = {names[i]: draw(st.floats(0.0, 1.0)) for i in hit}
+    return claims, names, equity, scenarios
+
+
+@settings(max_examples=60, deadline=None)
+@given(batches(), st.sampled_from(["single_hit", "linear", "nonlinear"]))
+def test_every_debtrank_scenario_is_the_single_call(case, variant):
+    claims, names, equity, scenarios = case
+    g = claims_graph(claims, names)
+    eq = dict(zip(names, equity, strict=True))
+    alpha = 1.5 if variant == "nonlinear" else 0.0
+    w = {v: 1.0 for v in names}
+    r = g.debtrank(long_table(scenarios), equity=eq, weight=w, variant=variant, alpha=alpha)
+    for key, shock in scenarios.items():
+        one = g.debtrank(shock, equity=eq, weight=w, variant=variant, alpha=alpha)
+        want = {
+            x["node"]: (x["initial"], x["distress"])
+            for x in one.table.to_pylist()
+            if x["distress"] > 0 or x["initial"] > 0
+        }
+        got = {x["node"]: (x["initial"], x["distress"]) for x in rows_of(r.table, key)}
+        assert got == want  # the same bits
+        t = next(x for x in r.totals.to_pylist() if x["scenario"] == key)
+        assert t["relative_loss"] == pytest.approx(one.relative_loss, rel=1e-9, abs=1e-12)
+        assert t["rounds"] == one.rounds
+        assert all(0.0 <= d <= 1.0 for _, d in got.values())
+
+
+@settings(max_examples=60, deadline=None)
+@given(batches(), st.sampled_from(["default", "survive"]), st.floats(0.0, 1.0))
+def test_every_furfine_scenario_is_the_single_call(case, at, lgd):
+    claims, names, equity, scenarios = case
+    g = claims_graph(claims, names)
+    eq = dict(zip(names, equity, strict=True))
+    rows = [(k, v) for k, s in scenarios.items() for v in s]
+    table = pa.table({"scenario": [k for k, _ in rows], "node": [v for _, v in rows]})
+    r = g.furfine(table, equity=eq, lgd=lgd, at_threshold=at)
+    for key, shock in scenarios.items():
+        one = g.furfine(list(shock), equity=eq, lgd=lgd, at_threshold=at)
+        want = {x["node"]: x["round"] for x in one.table.to_pylist() if x["round"] is not None}
+        assert {x["node"]: x["round"] for x in rows_of(r.table, key)} == want
+        t = next(x for x in r.totals.to_pylist() if x["scenario"] == key)
+        assert (t["failed"], t["rounds"]) == (len(want), one.rounds)
+
+
+@settings(max_examples=60, deadline=None)
+@given(batches(), st.floats(0.0, 1.0), st.floats(0.0, 1.0))
+def test_every_clearing_scenario_is_the_single_call(case, alpha, beta):
+    claims, names, equity, scenarios = case
+    g = claims_graph(claims, names)
+    assets = {v: abs(e) for v, e in zip(names, equity, strict=True)}
+    r = g.clearing(assets, alpha=alpha, beta=beta, shock=long_table(scenarios))
+    base = r.base.table.to_pylist()
+    for key, shock in scenarios.items():
+        one = g.clearing(assets, alpha=alpha, beta=beta, shock=shock).table.to_pylist()
+        listed = {x["node"]: x for x in rows_of(r.table, key)}
+        for i, v in enumerate(names):
+            if v in listed:
+                assert listed[v]["payment"] == one[i]["payment"]
+                assert listed[v]["defaulted"] == one[i]["defaulted"]
+                assert listed[v]["payment"] <= listed[v]["obligation"]
+            else:  # not listed: unchanged by the scenario
+                assert (one[i]["payment"], one[i]["defaulted"]) == (
+                    base[i]["payment"],
+                    base[i]["defaulted"],
+                )
+        t = next(x for x in r.totals.to_pylist() if x["scenario"] == key)
+        assert t["defaulted"] == sum(x["defaulted"] for x in one)
+
+
+def test_bad_scenario_tables_name_the_row_the_node_or_the_scenario():
+    g = claims_graph(CLAIMS)
+    run = lambda t: g.debtrank(pa.table(t), equity=EQUITY)  # noqa: E731
+    with pytest.raises(AIExposureError, match="null scenario at row 1"):
+        run({"scenario": ["x", None], "node": ["a", "b"], "value": [0.1, 0.2]})
+    with pytest.raises(AIExposureError, match="null node at row 0"):
+        run({"scenario": ["x"], "node": pa.array([None], pa.string()), "value": [0.1]})
+    with pytest.raises(UnknownNodeError, match="zz"):
+        run({"scenario": ["x"], "node": ["zz"], "value": [0.1]})
+    with pytest.raises(AIExposureError, match="'a' twice in scenario 'x'"):
+        run({"scenario": ["x", "x"], "node": ["a", "a"], "value": [0.1, 0.2]})
+    with pytest.raises(AIExposureError, match=r"'b' in scenario 'y' is 1\.5"):
+        run({"scenario": ["x", "y"], "node": ["a", "b"], "value": [0.1, 1.5]})
+    with pytest.raises(AIExposureError, match="no value at row 0"):
+        run({"scenario": ["x"], "node": ["a"], "value": pa.array([None], pa.float64())})
+    with pytest.raises(AIExposureError, match="missing"):
+        run({"scenario": ["x"], "node": ["a"]})
+    with pytest.raises(AIExposureError, match="no value column"):
+        g.furfine(pa.table({"scenario": ["x"], "node": ["a"], "value": [1.0]}), equity=EQUITY)
+    with pytest.raises(AIExposureError, match="is nan"):
+        run({"scenario": ["x"], "node": ["a"], "value": [float("nan")]})
+    with pytest.raises(TypeError, match="list of nodes"):
+        each("a")
+    with pytest.raises(AIExposureError, match="twice"):
+        g.debtrank(each(["a", "a"]), equity=EQUITY)
+    with pytest.raises(UnknownNodeError, match="zz"):
+        g.furfine(each(["zz"]), equity=EQUITY)
+    with pytest.raises(AIExposureError, match="relative loss"):
+        g.debtrank(each(["a"], 2.0), equity=EQUITY)
+    # Equity is needed for a shocked node in any scenario.
+    with pytest.raises(AIExposureError, match="equity is not given for 'a'"):
+        g.debtrank("each", equity={"b": 5, "c": 2})
+
+
+def test_a_scenarios_file_is_read_like_a_table(tmp_path):
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "shocks.parquet"
+    pq.write_table(long_table({"x": {"a": 1.0}}), path)
+    g = claims_graph(CLAIMS)
+    r = g.debtrank(str(path), equity=EQUITY, weight=WEIGHT)
+    assert r.totals["relative_loss"][0].as_py() == pytest.approx(0.928571, abs=1e-6)
+    single = tmp_path / "one.parquet"
+    pq.write_table(pa.table({"node": ["a"], "value": [1.0]}), single)
+    assert g.debtrank(str(single), equity=EQUITY, weight=WEIGHT).relative_loss == pytest.approx(
+        0.928571, abs=1e-6
+    )
+
+
+def big_credit_graph(n=200_000, m=1_000_000, seed=3):
+    rng = np.random.default_rng(seed)
+    src, dst = rng.integers(0, n, m), rng.integers(0, n, m)
+    keep = src != dst
+    g = Graph.from_arrow(
+        {
+            "source": src[keep],
+            "target": dst[keep],
+            "kind": pa.array(["credit"] * int(keep.sum())),
+            "amount": rng.uniform(1, 10, int(keep.sum())),
+        }
+    )
+    equity = pa.table({"node": g.nodes, "value": np.full(g.num_nodes, 5.0)})
+    return g, equity
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGINT delivery via os.kill")
+def test_ctrl_c_stops_a_batch_quickly(sigint):
+    g, equity = big_credit_graph()
+    sent = {}
+
+    def interrupt():
+        sent["at"] = time.perf_counter()
+        os.kill(os.getpid(), signal.SIGINT)
+
+    timer = threading.Timer(0.3, interrupt)
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            g.debtrank("each", equity=equity, detail=False)  # minutes without Ctrl-C
+    finally:
+        timer.join()
+    assert time.perf_counter() - sent["at"] < 0.5
