@@ -317,3 +317,113 @@ def test_ctrl_c_stops_a_batch_quickly(sigint):
     finally:
         timer.join()
     assert time.perf_counter() - sent["at"] < 0.5
+
+
+@st.composite
+def exposure_batches(draw):
+    n = draw(st.integers(2, 7))
+    names = [f"n{i}" for i in range(n)]
+    pairs = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=14))
+    src, dst, kind, share, amount = [], [], [], [], []
+    for u, v in dict.fromkeys(p for p in pairs if p[0] != p[1]):
+        k = draw(st.sampled_from(["equity", "credit", "commitment"]))
+        src.append(names[u])
+        dst.append(names[v])
+        kind.append(k)
+        share.append(draw(st.floats(0.01, 0.3)) if k == "equity" else None)
+        amount.append(None if k == "equity" else draw(st.floats(1.0, 50.0)))
+    g = Graph.from_arrow(
+        {
+            "source": pa.array(src, pa.string()),
+            "target": pa.array(dst, pa.string()),
+            "kind": pa.array(kind, pa.string()),
+            "share": pa.array(share, pa.float64()),
+            "amount": pa.array(amount, pa.float64()),
+        },
+        nodes=pa.array(names),
+    )
+    scenarios = {}
+    for s in range(draw(st.integers(1, 11))):
+        hit = draw(st.sets(st.sampled_from(names), max_size=n))
+        scenarios[f"s{s}"] = {v: draw(st.floats(0.0, 100.0)) for v in hit}
+    defaults = {}
+    for key in scenarios:
+        hit = draw(st.sets(st.sampled_from(names), max_size=2))
+        defaults[key] = {v: draw(st.floats(0.0, 1.0)) for v in hit}
+    return g, names, scenarios, defaults
+
+
+LOSSES = ["equity_loss", "credit_loss", "commitment_loss", "direct_loss", "total_loss"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(exposure_batches())
+def test_every_look_through_scenario_is_the_single_call(case):
+    g, names, scenarios, defaults = case
+    r = g.look_through(long_table(scenarios), long_table(defaults))
+    # A scenario is known by its rows: keys of the value table first, then new default ones.
+    given = [k for k in scenarios if scenarios[k]] + [k for k in defaults if defaults[k]]
+    assert r.totals["scenario"].to_pylist() == list(dict.fromkeys(given))
+    for key in dict.fromkeys(given):
+        one = g.look_through(scenarios[key], defaults[key], legacy_columns=False).to_pylist()
+        got = {x["node"]: x for x in rows_of(r.table, key)}
+        for i, v in enumerate(names):
+            row = got.get(v)
+            for c in LOSSES:
+                want = one[i][c]
+                have = row[c] if row else 0.0
+                assert have == pytest.approx(want, rel=1e-12, abs=1e-9), (key, v, c)
+        t = next(x for x in r.totals.to_pylist() if x["scenario"] == key)
+        assert t["total_loss"] == pytest.approx(
+            sum(x["total_loss"] for x in one), rel=1e-12, abs=1e-9
+        )
+
+
+def test_look_through_scenarios_each_and_a_shared_input():
+    g = Graph.from_arrow(
+        {
+            "source": ["Amazon", "Microsoft", "bank"],
+            "target": ["Anthropic", "OpenAI", "OpenAI"],
+            "kind": ["equity", "equity", "credit"],
+            "share": [0.15, 0.27, None],
+            "amount": [None, None, 4e9],
+        }
+    )
+    r = g.look_through(default="each")
+    by = {t["scenario"]: t["total_loss"] for t in r.totals.to_pylist()}
+    assert by["OpenAI"] == pytest.approx(4e9) and by["Amazon"] == 0.0
+    # The value loss as a mapping applies to every scenario of the default table.
+    d = pa.table({"scenario": ["OpenAI defaults"], "node": ["OpenAI"], "value": [1.0]})
+    r = g.look_through({"Anthropic": 10e9}, d)
+    rows = rows_of(r.table, "OpenAI defaults")
+    assert {x["node"]: x["total_loss"] for x in rows} == pytest.approx(
+        {"Amazon": 1.5e9, "bank": 4e9}
+    )
+    r = g.look_through(each(["Anthropic", "OpenAI"], 1e9), detail=False)
+    assert r.table.num_rows == 0
+    assert r.totals["total_loss"].to_pylist() == pytest.approx([0.15e9, 0.27e9])
+    with pytest.raises(AIExposureError, match="finite"):
+        g.look_through(each(["OpenAI"], float("inf")))
+    with pytest.raises(ValueError, match="detail=False"):
+        g.look_through({"OpenAI": 1.0}, detail=False)
+
+
+def test_look_through_scenarios_keep_the_bounds_of_unknown_amounts():
+    g = Graph.from_arrow(
+        {
+            "source": ["bank", "fund"],
+            "target": ["lab", "bank"],
+            "kind": ["credit", "equity"],
+            "share": [None, 0.5],
+            "amount": [None, None],
+        }
+    )
+    r = g.look_through(default=long_table({"lab defaults": {"lab": 0.5}, "calm": {"lab": 0.0}}))
+    rows = {x["node"]: x for x in rows_of(r.table, "lab defaults")}
+    assert rows["bank"]["credit_loss_min"] == 0.0
+    assert rows["bank"]["credit_loss_max"] == float("inf")
+    assert rows["bank"]["credit_loss"] is None  # the bounds disagree: no single value
+    assert rows["fund"]["total_loss_max"] == float("inf")
+    assert r.table.schema.metadata[b"aiexposure.unknown_amounts_hit"] == b"true"
+    calm = {t["scenario"]: t for t in r.totals.to_pylist()}["calm"]
+    assert calm["total_loss_min"] == 0.0 and calm["total_loss_max"] == 0.0

@@ -20,6 +20,7 @@ from ._contagion import (
 )
 from ._core import __version__
 from ._cycles import CircularFinancing
+from ._exposure import LookThroughScenarios
 from ._scenarios import Each, each
 from .errors import (
     AIExposureError,
@@ -54,6 +55,7 @@ __all__ = [
     "InvalidBodsError",
     "InvalidGraphError",
     "LargeResultWarning",
+    "LookThroughScenarios",
     "SavedGraphError",
     "UnknownNodeError",
     "__version__",

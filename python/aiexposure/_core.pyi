@@ -360,3 +360,26 @@ def clearing_many(
     priority: str,
     rows: bool,
 ) -> _ClearingMany: ...
+
+class _LossesMany(TypedDict):
+    scenario: _U32s
+    node: _U32s
+    equity: npt.NDArray[np.float64]
+    credit: npt.NDArray[np.float64]
+    commitment: npt.NDArray[np.float64]
+    direct: npt.NDArray[np.float64]
+    total: npt.NDArray[np.float64]
+    direct_sum: npt.NDArray[np.float64]
+    total_sum: npt.NDArray[np.float64]
+
+def look_through_many(
+    graph: CoreGraph,
+    v_offsets: _U64s,
+    v_nodes: _U32s,
+    v_values: _F64s,
+    d_offsets: _U64s,
+    d_nodes: _U32s,
+    d_values: _F64s,
+    unknown: float,
+    rows: bool,
+) -> _LossesMany: ...

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -16,6 +17,7 @@ import pyarrow as pa
 from . import _core
 from ._handle import Handle
 from ._inputs import node_values as _node_values
+from ._scenarios import aligned, batch, split
 from ._stakes import Stakes, value_and_bounds
 from ._stakes import metadata as bound_metadata
 from ._vocabulary import (
@@ -266,7 +268,11 @@ def look_through(
     default: Any = None,
     method: str = "walks",
     legacy_columns: bool = True,
-) -> pa.Table:
+    detail: bool = True,
+) -> Any:
+    many = look_through_many(h, value_loss, default, detail) if method == "walks" else None
+    if many is not None:
+        return many  # new in 0.2: the new column names only
     table = _look_through(h, value_loss, default, method)
     if legacy_columns is False:
         return table
@@ -349,3 +355,100 @@ def one_line(h: Handle, node: Any, column: bool) -> pa.Table:
         },
         metadata=bound_metadata(stakes, hi_core, h.nodes.labels),
     )
+
+
+def look_through_many(h: Handle, value_loss: Any, default: Any, detail: bool) -> Any:
+    """look_through over many scenarios (see Graph.look_through); None when neither input
+    asks for many (the caller runs one)."""
+    many_v, value_loss = split(value_loss, "value_loss")
+    many_d, default = split(default, "default")
+    if not (many_v or many_d):
+        if not detail:
+            raise ValueError(
+                "detail=False keeps only the totals of many scenarios; this call has one"
+            )
+        return None
+    vb = batch(h, value_loss, "value_loss", unit=False) if many_v else None
+    db = batch(h, default, "default") if many_d else None
+    single = {
+        "first": None if many_v else _node_values(h, value_loss, "value_loss"),
+        "second": None if many_d else _node_values(h, default, "default"),
+    }
+    vb, db = aligned(h, vb, db, single)
+    bounds = h.bounds()
+    hit = np.zeros(h.num_nodes)
+    hit[db.nodes[db.values > 0]] = 1.0
+    unknown_hit = _unknown_amounts_hit(h, hit)
+    lo_core, hi_core = (bounds[0], bounds[1]) if bounds else (h.core, h.core)
+    args = (vb.offsets, vb.nodes, vb.values, db.offsets, db.nodes, db.values)
+    low: dict[str, Any] = dict(h.call(_core.look_through_many, lo_core, *args, 0.0, detail))
+    high: dict[str, Any] | None = (
+        dict(h.call(_core.look_through_many, hi_core, *args, math.inf, detail))
+        if bounds or unknown_hit
+        else None
+    )
+    n = h.num_nodes
+    keys = [low["scenario"].astype(np.int64) * n + low["node"]]
+    if high is not None:
+        keys.append(high["scenario"].astype(np.int64) * n + high["node"])
+    rows = np.unique(np.concatenate(keys)) if high is not None else keys[0]
+
+    def spread(out: Mapping[str, Any], name: str) -> np.ndarray:
+        """``out[name]`` on the union of rows (0 where that run has no row: no loss)."""
+        at = np.searchsorted(rows, out["scenario"].astype(np.int64) * n + out["node"])
+        full = np.zeros(len(rows))
+        full[at] = out[name]
+        return full
+
+    def losses(out: Mapping[str, Any]) -> dict[str, np.ndarray]:
+        cols = {k: spread(out, k) for k in ("equity", "credit", "commitment", "direct", "total")}
+        with np.errstate(invalid="ignore"):
+            # An infinite first round (an unknown amount's upper bound): indirect at most +inf.
+            indirect = np.where(np.isinf(cols["direct"]), np.inf, cols["total"] - cols["direct"])
+        return _loss_columns(cols, indirect)
+
+    table: dict[str, Any] = {
+        "scenario": vb.key_column(rows // n),
+        "node": h.nodes.labels.take(pa.array(rows % n)),
+    }
+    totals: dict[str, Any] = {"scenario": vb.keys}
+    metadata = None
+    if high is None:
+        table |= {k: pa.array(v) for k, v in losses(low).items()}
+        totals |= {"direct_loss": low["direct_sum"], "total_loss": low["total_sum"]}
+    else:
+        lo_cols, hi_cols = losses(low), losses(high)
+        for name in LOSS_COLUMNS:
+            table |= value_and_bounds(name, lo_cols[name], hi_cols[name])
+        for name, key in (("direct_loss", "direct_sum"), ("total_loss", "total_sum")):
+            totals |= value_and_bounds(name, low[key], high[key])
+        metadata = (
+            bound_metadata(bounds[2], hi_core, h.nodes.labels)
+            if bounds
+            else {BOUNDS: b"amounts", LOWER_ATTAINED: b"true", UPPER_ATTAINED: b"false"}
+        )
+        metadata[UNKNOWN_AMOUNTS_HIT] = b"true" if unknown_hit else b"false"
+    return LookThroughScenarios(
+        table=pa.table(table, metadata=metadata), totals=pa.table(totals, metadata=metadata)
+    )
+
+
+@dataclass(frozen=True)
+class LookThroughScenarios:
+    """look_through over many scenarios: ``table`` (``scenario``, ``node`` and the loss
+    columns of :meth:`Graph.look_through`), a row for each node with a loss in that scenario,
+    and ``totals`` (``scenario``, ``direct_loss``, ``total_loss``: sums over the nodes), one
+    row per scenario. With bounds (interval stakes, unknown amounts hit), ``_min`` /
+    ``_max`` columns as in the single call.
+
+    >>> import pyarrow as pa
+    >>> from aiexposure import Graph
+    >>> g = Graph.from_arrow({"source": ["Amazon"], "target": ["OpenAI"], "share": [0.07]})
+    >>> shocks = pa.table({"scenario": ["mild", "severe"], "node": ["OpenAI"] * 2,
+    ...                    "value": [100e9, 365e9]})
+    >>> g.look_through(shocks).totals["total_loss"].to_pylist()
+    [7000000000.000001, 25550000000.000004]
+    """
+
+    table: pa.Table
+    totals: pa.Table

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute
 
 from ._handle import Handle
 from ._inputs import node_keys
@@ -91,9 +92,10 @@ def split(x: Any, name: str) -> tuple[bool, Any]:
     return False, x
 
 
-def batch(h: Handle, x: Any, name: str, *, values: bool = True) -> Batch:
+def batch(h: Handle, x: Any, name: str, *, values: bool = True, unit: bool = True) -> Batch:
     """The scenarios of ``x`` (an Each or a table, from :func:`split`). ``values`` False:
-    a table lists (``scenario``, ``node``) only, each row a node in that scenario."""
+    a table lists (``scenario``, ``node``) only, each row a node in that scenario. ``unit``
+    False: values are any finite number (a currency amount), not a relative loss."""
     if isinstance(x, Each):
         nodes = (
             np.arange(h.num_nodes, dtype=np.uint32)
@@ -102,7 +104,7 @@ def batch(h: Handle, x: Any, name: str, *, values: bool = True) -> Batch:
         )
         if x.nodes is not None and len(np.unique(nodes)) != len(nodes):
             raise AIExposureError(f"each(): {name} names a node twice; list each node once")
-        _check_range(h, name, np.array([x.value]), nodes[:1], pa.array([None]))
+        _check_range(h, name, np.array([x.value]), nodes[:1], pa.array([None]), unit)
         return Batch(
             keys=h.nodes.labels.take(pa.array(nodes.astype(np.int64))),
             offsets=np.arange(len(nodes) + 1, dtype=np.uint64),
@@ -159,7 +161,7 @@ def batch(h: Handle, x: Any, name: str, *, values: bool = True) -> Batch:
             "node and scenario",
             nodes=[h.nodes.labels[int(nodes[k])].as_py()],
         )
-    _check_range(h, name, vals, nodes, encoded.dictionary.take(pa.array(codes)))
+    _check_range(h, name, vals, nodes, encoded.dictionary.take(pa.array(codes)), unit)
     counts = np.bincount(codes, minlength=len(encoded.dictionary))
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.uint64)
     return Batch(
@@ -170,14 +172,68 @@ def batch(h: Handle, x: Any, name: str, *, values: bool = True) -> Batch:
     )
 
 
-def _check_range(h: Handle, name: str, vals: np.ndarray, nodes: np.ndarray, keys: Any) -> None:
-    bad = np.flatnonzero(~((vals >= 0) & (vals <= 1)))
+def _check_range(
+    h: Handle, name: str, vals: np.ndarray, nodes: np.ndarray, keys: Any, unit: bool
+) -> None:
+    ok = (vals >= 0) & (vals <= 1) if unit else np.isfinite(vals)
+    bad = np.flatnonzero(~ok)
     if len(bad):
         k = int(bad[0])
         who = h.nodes.labels[int(nodes[min(k, len(nodes) - 1)])].as_py() if len(nodes) else None
         where = keys[k].as_py() if keys[k].is_valid else None
         raise AIExposureError(
             f"the {name} on {who!r}{f' in scenario {where!r}' if where is not None else ''} "
-            f"is {float(vals[k])!r}; a {name} is a relative loss in [0, 1]",
+            f"is {float(vals[k])!r}; "
+            + (f"a {name} is a relative loss in [0, 1]" if unit else "it must be finite"),
             nodes=[who] if who is not None else [],
         )
+
+
+def aligned(
+    h: Handle, a: Batch | None, b: Batch | None, sparse: dict[str, Any]
+) -> tuple[Batch, Batch]:
+    """Two sides of the same scenarios: keys in order of first appearance (``a``'s first);
+    a side given for one scenario only (``sparse``: its dense vector, or None) is the same
+    in every scenario."""
+    sides = [x for x in (a, b) if x is not None]
+    if len(sides) > 1 and sides[0].keys.type != sides[1].keys.type:
+        empty = [x for x in sides if len(x) == 0]
+        if not empty:
+            raise AIExposureError(
+                f"the scenario keys of the two tables differ in type ({sides[0].keys.type} "
+                f"and {sides[1].keys.type}): give both the same type"
+            )
+        sides = [x for x in sides if len(x)] or sides[:1]
+    keys = pa.concat_arrays([x.keys for x in sides]) if len(sides) > 1 else sides[0].keys
+    keys = keys.unique()
+    k = len(keys)
+
+    def fit(x: Batch | None, name: str) -> Batch:
+        if x is None:
+            dense = sparse.get(name)
+            if dense is None or not len(dense):
+                dense = np.zeros(h.num_nodes)
+            nz = np.flatnonzero(dense)
+            per = len(nz)
+            return Batch(
+                keys=keys,
+                offsets=(np.arange(k + 1) * per).astype(np.uint64),
+                nodes=np.tile(nz.astype(np.uint32), k),
+                values=np.tile(dense[nz], k),
+            )
+        if x.keys.type != keys.type:  # an empty table beside a typed one
+            x = Batch(keys[:0], x.offsets[:1], x.nodes, x.values)
+        where = pa.compute.index_in(x.keys, value_set=keys).to_numpy(zero_copy_only=False)
+        counts = np.zeros(k, dtype=np.int64)
+        counts[where] = np.diff(x.offsets.astype(np.int64))
+        offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.uint64)
+        order = np.argsort(where, kind="stable")  # scenarios in key order, entries in place
+        bounds = np.asarray(x.offsets, dtype=np.int64)
+        starts, lens = bounds[:-1][order], np.diff(bounds)[order]
+        # Entry positions of the scenarios in key order: each scenario's run, one after another.
+        first = np.repeat(starts, lens)
+        within = np.arange(int(lens.sum())) - np.repeat(np.cumsum(lens) - lens, lens)
+        picks = first + within
+        return Batch(keys, offsets, x.nodes[picks], x.values[picks])
+
+    return fit(a, "first"), fit(b, "second")

@@ -20,6 +20,7 @@ from ._contagion import (
     FurfineScenarios,
 )
 from ._cycles import CircularFinancing
+from ._exposure import LookThroughScenarios
 from ._handle import Csr, Handle
 from ._vocabulary import KINDS, STAKE_RENAMES, KindsArg, NodeId, with_old_names
 from .errors import InvalidGraphError
@@ -670,7 +671,8 @@ class Graph:
         method: Literal["walks"] = "walks",
         *,
         legacy_columns: bool = True,
-    ) -> pa.Table:
+        detail: bool = True,
+    ) -> pa.Table | LookThroughScenarios:
         """Look-through loss of every node: L = (I - W)^-1 (W s + R d), a table (``node``,
         the first round by channel: ``equity_loss`` = W s, ``credit_loss`` (loans to
         defaulters), ``commitment_loss`` (defaulting customers' committed purchases, for the
@@ -692,13 +694,22 @@ class Graph:
         those names, with a DeprecationWarning; ``legacy_columns=False`` gives the new names
         only and no warning.
 
+        Many scenarios at once (docs/math.md, "Scenarios"): ``value_loss`` or ``default`` a
+        long table (``scenario``, ``node``, ``value``), ``"each"`` or
+        :func:`aiexposure.each` (``default="each"``: every node defaults alone) gives a
+        :class:`LookThroughScenarios` (new column names only); an input given as a mapping
+        or a plain table beside it applies to every scenario. Every 8 scenarios share one
+        pass over the plan; ``detail=False`` keeps the totals only.
+
         >>> from aiexposure import Graph
         >>> g = Graph.from_arrow({"source": ["Amazon"], "target": ["OpenAI"], "share": [0.07]})
         >>> loss = g.look_through(value_loss={"OpenAI": 365e9}, legacy_columns=False)
         >>> loss.to_pylist()[0]["total_loss"]
         25550000000.000004
         """
-        return _exposure.look_through(self._handle, value_loss, default, method, legacy_columns)
+        return _exposure.look_through(
+            self._handle, value_loss, default, method, legacy_columns, detail
+        )
 
     def exposure_to(self, node: NodeId) -> pa.Table:
         """Every holder's integrated stake (walks) in one issuer: (``holder``, ``direct``,

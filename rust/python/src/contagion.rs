@@ -1,6 +1,6 @@
 //! Contagion models over the graph's claims.
 
-use aiexposure_core::contagion::{self, AtThreshold, Priority, Scenarios, Variant};
+use aiexposure_core::contagion::{self, AtThreshold, Priority, Variant};
 use numpy::{IntoPyArray, PyReadonlyArray1};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -9,6 +9,7 @@ use pyo3::types::PyDict;
 use crate::arrays::slice;
 use crate::cycles::mask;
 use crate::graph::CoreGraph;
+use crate::scenarios::Batch;
 use crate::{columns, detach};
 
 /// {distress (per node), rounds}: the DebtRank cascade of `shock` over the claims of the
@@ -106,39 +107,6 @@ pub fn clearing<'py>(
             "rounds" => r.rounds,
         )
     })
-}
-
-/// The scenarios `(offsets, nodes, values)` as the core reads them.
-struct Batch<'py> {
-    offsets: Vec<usize>,
-    nodes: PyReadonlyArray1<'py, u32>,
-    values: PyReadonlyArray1<'py, f64>,
-}
-
-impl<'py> Batch<'py> {
-    fn new(
-        offsets: PyReadonlyArray1<'py, u64>,
-        nodes: PyReadonlyArray1<'py, u32>,
-        values: PyReadonlyArray1<'py, f64>,
-    ) -> PyResult<Batch<'py>> {
-        let offsets = slice(&offsets, "offsets")?
-            .iter()
-            .map(|&o| o as usize)
-            .collect();
-        Ok(Batch {
-            offsets,
-            nodes,
-            values,
-        })
-    }
-
-    fn get(&self) -> PyResult<Scenarios<'_>> {
-        Ok(Scenarios {
-            offsets: &self.offsets,
-            nodes: slice(&self.nodes, "nodes")?,
-            values: slice(&self.values, "values")?,
-        })
-    }
 }
 
 /// DebtRank over many scenarios (`offsets`, `nodes`, `values`: each scenario's shock):

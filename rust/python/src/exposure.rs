@@ -14,6 +14,7 @@ use pyo3::types::PyDict;
 
 use crate::arrays::slice;
 use crate::graph::CoreGraph;
+use crate::scenarios::Batch;
 use crate::{columns, detach};
 
 fn solver<'a>(py: Python<'_>, graph: &'a CoreGraph) -> PyResult<Solver<'a>> {
@@ -70,6 +71,46 @@ pub fn look_through<'py>(
             "commitment" => l.commitment.into_pyarray(py),
             "direct" => l.direct.into_pyarray(py),
             "total" => l.total.into_pyarray(py),
+        )
+    })
+}
+
+/// The look-through loss of many scenarios: value losses (`v_offsets`, `v_nodes`,
+/// `v_values`) and defaults (`d_*`), as many of each: {scenario, node, equity, credit,
+/// commitment, direct, total} for the nodes with a loss (unless `rows` is false), and per
+/// scenario {direct_sum, total_sum}.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+pub fn look_through_many<'py>(
+    py: Python<'py>,
+    graph: &CoreGraph,
+    v_offsets: PyReadonlyArray1<'py, u64>,
+    v_nodes: PyReadonlyArray1<'py, u32>,
+    v_values: PyReadonlyArray1<'py, f64>,
+    d_offsets: PyReadonlyArray1<'py, u64>,
+    d_nodes: PyReadonlyArray1<'py, u32>,
+    d_values: PyReadonlyArray1<'py, f64>,
+    unknown: f64,
+    rows: bool,
+) -> PyResult<Bound<'py, PyDict>> {
+    detach::guard(py, || {
+        let values = Batch::new(v_offsets, v_nodes, v_values)?;
+        let defaults = Batch::new(d_offsets, d_nodes, d_values)?;
+        let (v, d) = (values.get()?, defaults.get()?);
+        let solver = solver(py, graph)?;
+        let l = detach::run(py, |it| {
+            exposure::look_through_many(&solver, v, d, unknown, rows, it)
+        })?;
+        columns!(py;
+            "scenario" => l.scenario.into_pyarray(py),
+            "node" => l.node.into_pyarray(py),
+            "equity" => l.equity.into_pyarray(py),
+            "credit" => l.credit.into_pyarray(py),
+            "commitment" => l.commitment.into_pyarray(py),
+            "direct" => l.direct.into_pyarray(py),
+            "total" => l.total.into_pyarray(py),
+            "direct_sum" => l.direct_sum.into_pyarray(py),
+            "total_sum" => l.total_sum.into_pyarray(py),
         )
     })
 }

@@ -11,6 +11,7 @@ mod exposure;
 mod graph;
 mod ids;
 mod node_index;
+mod scenarios;
 mod synth;
 
 use pyo3::prelude::*;
@@ -32,7 +33,9 @@ mod _core {
     use crate::node_index::{scatter, NodeIndex};
 
     #[pymodule_export]
-    use crate::exposure::{bounded, exposure_to, holdings_of, integrated, look_through};
+    use crate::exposure::{
+        bounded, exposure_to, holdings_of, integrated, look_through, look_through_many,
+    };
 
     #[pymodule_export]
     use crate::cycles::{

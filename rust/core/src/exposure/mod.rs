@@ -11,6 +11,7 @@
 mod integrated;
 mod local_solve;
 mod look_through;
+mod look_through_many;
 mod paths;
 mod plan;
 mod plan_parts;
@@ -31,6 +32,7 @@ pub use self::{
     },
     local_solve::{MAX_SWEEPS, TOLERANCE},
     look_through::{look_through, Losses},
+    look_through_many::{look_through_many, LossesMany, WIDTH},
     paths::simple_paths,
     plan::{Direction, Plan, Solver, DENSE_LIMIT},
     ultimate::{ultimate_owners, ultimate_owners_with},
