@@ -87,8 +87,8 @@ pub fn look_through_many(
                     }
                 }
             });
-        for c in 0..width {
-            let (nodes, values) = value_loss.get(first + c);
+        for (c, k) in (first..first + width).enumerate() {
+            let (nodes, values) = value_loss.get(k);
             for (&i, &v) in nodes.iter().zip(values) {
                 xs[plan.pos[i as usize] as usize][c][S] = v;
             }
