@@ -388,13 +388,19 @@ def look_through_many(h: Handle, value_loss: Any, default: Any, detail: bool) ->
         else None
     )
     n = h.num_nodes
-    keys = [low["scenario"].astype(np.int64) * n + low["node"]]
-    if high is not None:
-        keys.append(high["scenario"].astype(np.int64) * n + high["node"])
-    rows = np.unique(np.concatenate(keys)) if high is not None else keys[0]
+    if high is None:
+        # One run: its rows as they come (scenario, then node), no merge.
+        scenario, node = low["scenario"], low["node"].astype(np.int64)
+        rows = None
+    else:
+        both = [x["scenario"].astype(np.int64) * n + x["node"] for x in (low, high)]
+        rows = np.unique(np.concatenate(both))  # the rows of either bound
+        scenario, node = rows // n, rows % n
 
     def spread(out: Mapping[str, Any], name: str) -> np.ndarray:
         """``out[name]`` on the union of rows (0 where that run has no row: no loss)."""
+        if rows is None:
+            return np.asarray(out[name])
         at = np.searchsorted(rows, out["scenario"].astype(np.int64) * n + out["node"])
         full = np.zeros(len(rows))
         full[at] = out[name]
@@ -408,8 +414,8 @@ def look_through_many(h: Handle, value_loss: Any, default: Any, detail: bool) ->
         return _loss_columns(cols, indirect)
 
     table: dict[str, Any] = {
-        "scenario": vb.key_column(rows // n),
-        "node": h.nodes.labels.take(pa.array(rows % n)),
+        "scenario": vb.key_column(scenario),
+        "node": h.nodes.labels.take(pa.array(node)),
     }
     totals: dict[str, Any] = {"scenario": vb.keys}
     metadata = None

@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use super::clearing::{clearing, Clearing, Priority};
 use super::debtrank::{check_inputs, impacts, Variant, MAX_ROUNDS, TOLERANCE};
 use super::furfine::AtThreshold;
-use super::scenarios::{in_tasks, Scenarios, Touched};
+use super::scenarios::{in_tasks, Scenarios, Touched, TASKS_PER_THREAD};
 use crate::csr::Csr;
 use crate::error::{Error, Result};
 use crate::interrupt::Interrupt;
@@ -129,7 +129,7 @@ pub fn debtrank_many(
         out.rounds.push(rounds as u32);
         Ok(())
     };
-    let parts = in_tasks(shocks.len(), make, run, interrupt)?;
+    let parts = in_tasks(shocks.len(), TASKS_PER_THREAD, make, run, interrupt)?;
     let mut all = DebtRankMany::default();
     for p in parts {
         all.extend(p);
@@ -387,7 +387,7 @@ pub fn furfine_many(
         out.rounds.push(rounds);
         Ok(())
     };
-    let parts = in_tasks(shocks.len(), make, run, interrupt)?;
+    let parts = in_tasks(shocks.len(), TASKS_PER_THREAD, make, run, interrupt)?;
     let mut all = FurfineMany::default();
     for p in parts {
         all.scenario.extend(p.scenario);

@@ -13,6 +13,7 @@ pub use self::furfine::{furfine, AtThreshold, Furfine};
 pub use self::many::{
     clearing_many, debtrank_many, furfine_many, ClearingMany, DebtRankMany, FurfineMany,
 };
+pub(crate) use self::scenarios::{in_tasks, Touched};
 pub use self::scenarios::{Scenarios, TASKS_PER_THREAD};
 
 /// The claims of one node on another (`claims`), rows by claimant.

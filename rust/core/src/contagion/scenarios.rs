@@ -62,11 +62,12 @@ impl<'a> Scenarios<'a> {
 /// workspaces (one per task) stay a small multiple of the thread count.
 pub const TASKS_PER_THREAD: usize = 4;
 
-/// Runs `run(k, work, out)` for every scenario k, in at most `TASKS_PER_THREAD` × threads
+/// Runs `run(k, work, out)` for every scenario k, in at most `per_thread` × threads
 /// contiguous ranges in parallel, each with its own `make()` workspace; the outputs in
 /// scenario order. The interrupt is checked before every scenario.
 pub(crate) fn in_tasks<W, O>(
     count: usize,
+    per_thread: usize,
     make: impl Fn() -> W + Sync,
     run: impl Fn(usize, &mut W, &mut O) -> Result<()> + Sync,
     interrupt: Interrupt,
@@ -74,9 +75,7 @@ pub(crate) fn in_tasks<W, O>(
 where
     O: Default + Send,
 {
-    let tasks = count
-        .min(TASKS_PER_THREAD * rayon::current_num_threads())
-        .max(1);
+    let tasks = count.min(per_thread * rayon::current_num_threads()).max(1);
     let per = count.div_ceil(tasks).max(1);
     (0..count.div_ceil(per))
         .into_par_iter()

@@ -192,7 +192,7 @@ const D: usize = 1;
 /// `R d` by channel: what each node loses on its loans (credit) and on its customers'
 /// unpaid commitments (commitment). An unknown amount counts as `unknown` where its
 /// counterparty defaults, 0 elsewhere.
-pub(super) fn non_equity_losses(g: &Graph, d: &[f64], unknown: f64) -> (Vec<f64>, Vec<f64>) {
+fn non_equity_losses(g: &Graph, d: &[f64], unknown: f64) -> (Vec<f64>, Vec<f64>) {
     let loss = |a: f64, d: f64| {
         if d == 0.0 {
             0.0

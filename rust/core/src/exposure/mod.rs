@@ -32,7 +32,7 @@ pub use self::{
     },
     local_solve::{MAX_SWEEPS, TOLERANCE},
     look_through::{look_through, Losses},
-    look_through_many::{look_through_many, LossesMany, WIDTH},
+    look_through_many::{look_through_many, LossesMany, DENSE_SHARE},
     paths::simple_paths,
     plan::{Direction, Plan, Solver, DENSE_LIMIT},
     ultimate::{ultimate_owners, ultimate_owners_with},
