@@ -371,6 +371,7 @@ class _LossesMany(TypedDict):
     total: npt.NDArray[np.float64]
     direct_sum: npt.NDArray[np.float64]
     total_sum: npt.NDArray[np.float64]
+    dense: int
 
 def look_through_many(
     graph: CoreGraph,

@@ -78,7 +78,7 @@ pub fn look_through<'py>(
 /// The look-through loss of many scenarios: value losses (`v_offsets`, `v_nodes`,
 /// `v_values`) and defaults (`d_*`), as many of each: {scenario, node, equity, credit,
 /// commitment, direct, total} for the nodes with a loss (unless `rows` is false), and per
-/// scenario {direct_sum, total_sum}.
+/// scenario {direct_sum, total_sum}; `dense`: how many were solved by full passes.
 #[pyfunction]
 #[allow(clippy::too_many_arguments)]
 pub fn look_through_many<'py>(
@@ -111,6 +111,7 @@ pub fn look_through_many<'py>(
             "total" => l.total.into_pyarray(py),
             "direct_sum" => l.direct_sum.into_pyarray(py),
             "total_sum" => l.total_sum.into_pyarray(py),
+            "dense" => l.dense,
         )
     })
 }
