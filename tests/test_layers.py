@@ -25,6 +25,7 @@ LAYERS = [
     {"datasets"},
     {"synthetic"},
     {"_plot"},
+    {"_stress"},
     {"_report"},
     {"cli"},
     {"__init__", "__main__"},

@@ -311,13 +311,18 @@ def _look_through(h: Handle, value_loss: Any, default: Any, method: str) -> pa.T
     columns: dict[str, Any] = {"node": h.nodes.labels}
     for name in LOSS_COLUMNS:
         columns |= value_and_bounds(name, low_cols[name], high_cols[name])
+    return pa.table(columns, metadata=_loss_metadata(h, bounds, hi_core, unknown_hit))
+
+
+def _loss_metadata(h: Handle, bounds: Any, hi_core: Any, unknown_hit: bool) -> dict[bytes, bytes]:
+    """What bounds a loss table holds: interval stakes (their metadata) or unknown amounts."""
     metadata = (
         bound_metadata(bounds[2], hi_core, h.nodes.labels)
         if bounds
         else {BOUNDS: b"amounts", LOWER_ATTAINED: b"true", UPPER_ATTAINED: b"false"}
     )
     metadata[UNKNOWN_AMOUNTS_HIT] = b"true" if unknown_hit else b"false"
-    return pa.table(columns, metadata=metadata)
+    return metadata
 
 
 def one_line(h: Handle, node: Any, column: bool) -> pa.Table:
@@ -428,12 +433,7 @@ def look_through_many(h: Handle, value_loss: Any, default: Any, detail: bool) ->
             table |= value_and_bounds(name, lo_cols[name], hi_cols[name])
         for name, key in (("direct_loss", "direct_sum"), ("total_loss", "total_sum")):
             totals |= value_and_bounds(name, low[key], high[key])
-        metadata = (
-            bound_metadata(bounds[2], hi_core, h.nodes.labels)
-            if bounds
-            else {BOUNDS: b"amounts", LOWER_ATTAINED: b"true", UPPER_ATTAINED: b"false"}
-        )
-        metadata[UNKNOWN_AMOUNTS_HIT] = b"true" if unknown_hit else b"false"
+        metadata = _loss_metadata(h, bounds, hi_core, unknown_hit)
     return LookThroughScenarios(
         table=pa.table(table, metadata=metadata), totals=pa.table(totals, metadata=metadata)
     )

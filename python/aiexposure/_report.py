@@ -19,8 +19,9 @@ from . import _text as tx
 from ._cycles import CircularFinancing
 from ._progress import Progress
 from ._size import ROW_BYTES
+from ._stress import ContagionSection, contagion_section, node_label
 from ._vocabulary import ERROR_BOUND, KINDS, LOSS_COLUMNS, SCENARIO, TRUNCATED, Kind
-from .errors import ClosedCycleError, UnknownNodeError
+from .errors import ClosedCycleError
 from .graph import Graph
 
 # Exact ownership tables hold a row per reachable (holder, issuer) pair: the report builds them
@@ -49,42 +50,6 @@ class Scenario:
     value_loss: dict[Any, float] = field(default_factory=dict)
     default: dict[Any, float] = field(default_factory=dict)
     lines: list[str] = field(default_factory=list)
-
-
-def node_label(graph: Graph, text: str, option: str) -> Any:
-    """The graph's node named ``text`` on the command line (ints for integer ids)."""
-    value: Any = text
-    if pa.types.is_integer(graph.nodes.type):
-        try:
-            value = int(text)
-        except ValueError:
-            value = None
-    try:
-        graph.node_index(text if value is None else value)
-    except UnknownNodeError as e:
-        hint = "" if e.suggestion is None else f" (did you mean {e.suggestion!r}?)"
-        raise KeyError(
-            f"{option}: node {text!r} is not in the graph{hint}; check its spelling"
-        ) from None
-    if value is None:
-        raise KeyError(f"{option}: node {text!r} is not in the graph; its ids are integers")
-    return value
-
-
-def assignments(items: list[str] | None, option: str, lo: float, hi: float) -> dict[str, float]:
-    """Parse NODE=NUMBER items, each number in [lo, hi]."""
-    out: dict[str, float] = {}
-    for item in items or []:
-        node, sep, number = item.rpartition("=")
-        try:
-            value = float(number)
-        except ValueError:
-            value = math.nan
-        if not sep or not node or not (lo <= value <= hi):
-            bound = f"a number in [{lo:g}, {hi:g}]" if hi < math.inf else f"a number >= {lo:g}"
-            raise ValueError(f"{option} {item!r}: write NODE=VALUE with VALUE {bound}")
-        out[node] = value
-    return out
 
 
 def stakes(graph: Graph, items: list[str]) -> dict[tuple[Any, Any], float]:
@@ -204,6 +169,8 @@ class Report:
         unquantified: pa.Table | None = None,
         node_types: dict[Any, str] | None = None,
         max_length: int | None = None,
+        equity: Any = None,
+        external_assets: Any = None,
     ) -> None:
         self.graph, self.name, self.scenario = graph, name, scenario_
         self.unquantified = unquantified
@@ -261,6 +228,10 @@ class Report:
                 )
             except ClosedCycleError as e:
                 self.closed = str(e)
+        with progress.step("contagion"):
+            self.contagion: ContagionSection = contagion_section(
+                graph, self.scenario.value_loss, self.scenario.default, equity, external_assets
+            )
 
     # --- text ---------------------------------------------------------------------------
 
@@ -271,6 +242,7 @@ class Report:
             self._circular_text(),
             self._ownership_text(),
             self._exposure_text(),
+            self.contagion.text(),
             self._unquantified_text(),
         ]
         return "\n".join(parts) + "\n"
@@ -607,6 +579,10 @@ class Report:
         if self.exposures is not None:
             own = self.exposures.schema.metadata or {}
             files["exposures.parquet"] = self.exposures.replace_schema_metadata({**own, **meta})
+        if self.contagion.debtrank is not None:
+            files["debtrank.parquet"] = self.contagion.debtrank.table.replace_schema_metadata(meta)
+        if self.contagion.clearing is not None:
+            files["clearing.parquet"] = self.contagion.clearing.table.replace_schema_metadata(meta)
         if self.walks is not None:
             files["ownership.parquet"] = ownership_table(
                 self.walks, self.ultimate, self.ownership_method

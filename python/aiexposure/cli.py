@@ -1,4 +1,5 @@
-"""The ``aiexposure`` command line: ``report``, ``generate``, ``cycles``, ``exposure``.
+"""The ``aiexposure`` command line: ``report``, ``generate``, ``cycles``, ``exposure``,
+``stress``.
 
 Errors in the input are one line on stderr (no traceback) and exit status 2; a bug of ours (an
 ``InternalError``, or any other unexpected exception) prints its traceback and a request for a
@@ -149,10 +150,11 @@ def _built_in(as_of: str | None) -> pa.Table:
 
 def report(args: argparse.Namespace) -> int:
     from . import _report as rp
+    from . import _stress as st
     from . import _text as tx
 
     _check_out_dir(args.out)
-    progress = Progress(6)
+    progress = Progress(7)
     node_types: dict[Any, str] = {}
     valuations: dict[Any, float] = {}
     unquantified = None
@@ -197,19 +199,33 @@ def report(args: argparse.Namespace) -> int:
         graph = graph.with_shares(rp.stakes(graph, args.stake))
     implied = rp.implied_valuations(graph)
     valuations = {**implied, **valuations}
-    for text, value in rp.assignments(args.valuation, "--valuation", 0, float("inf")).items():
+    for text, value in st.assignments(args.valuation, "--valuation", 0, float("inf")).items():
         valuations[_node(graph, text, "--valuation")] = value
-    shocks = rp.assignments(args.shock, "--shock", 0, 1)
-    unpaid = rp.assignments(args.unpaid, "--unpaid", 0, 1)
-    losses = rp.assignments(args.value_loss, "--value-loss", 0, float("inf"))
+    shocks = st.assignments(args.shock, "--shock", 0, 1)
+    unpaid = st.assignments(args.unpaid, "--unpaid", 0, 1)
+    losses = st.assignments(args.value_loss, "--value-loss", 0, float("inf"))
     for option, given in (("--shock", shocks), ("--unpaid", unpaid), ("--value-loss", losses)):
         for text in given:
             _node(graph, text, option)  # a mistyped node: the nearest spelling suggested
     scenario = rp.scenario(
         graph, shocks, unpaid, valuations, builtin=args.edges is None, losses=losses
     )
+    equity = st.node_values(graph, args.equity, "--equity") if args.equity else None
+    external = (
+        st.node_values(graph, args.external_assets, "--external-assets")
+        if args.external_assets
+        else None
+    )
     result = rp.Report(
-        graph, name, progress, scenario, unquantified, node_types, max_length=args.max_length
+        graph,
+        name,
+        progress,
+        scenario,
+        unquantified,
+        node_types,
+        max_length=args.max_length,
+        equity=equity,
+        external_assets=external,
     )
     written = result.write(Path(args.out), progress)
     sys.stdout.write(result.text())
@@ -352,11 +368,156 @@ def exposure(args: argparse.Namespace) -> int:
     return 0
 
 
+def stress(args: argparse.Namespace) -> int:
+    from . import _stress as st
+    from . import _text as tx
+    from ._scenarios import each
+
+    if (args.edges is None) == (not args.builtin):
+        raise ValueError("give an edge FILE or --builtin (one of them)")
+    chosen = [o for o, v in (("--shock", args.shock), ("--scenarios", args.scenarios)) if v]
+    chosen += ["--each"] if args.each else []
+    if len(chosen) != 1:
+        raise ValueError(
+            "give one of --shock NODE=FRACTION, --scenarios FILE or --each"
+            + (f" (not {' and '.join(chosen)})" if chosen else "")
+        )
+    _check_out(args.out, OUT_FORMATS, "the table")
+    _check_out(args.totals, OUT_FORMATS, "the totals", "--totals")
+    progress = Progress(2)
+    with progress.step("loading the graph"):
+        if args.builtin:
+            graph = Graph.from_arrow(_built_in(None))
+        else:
+            graph = _load_file(args)
+    if args.shock:
+        hi = 1.0
+        shock: Any = {
+            _node(graph, k, "--shock"): v
+            for k, v in st.assignments(args.shock, "--shock", 0, hi).items()
+        }
+        if args.model == "furfine":
+            if any(v != 1.0 for v in shock.values()):
+                raise ValueError("--model furfine: --shock NODE=1 (the node fails in round 0)")
+            shock = list(shock)
+    elif args.scenarios:
+        from ._io import read_table
+
+        if not Path(args.scenarios).exists():
+            raise FileNotFoundError(f"--scenarios {args.scenarios}: file not found")
+        shock = read_table(args.scenarios, "scenarios table", id_columns=("node", "scenario"))
+        if pa.types.is_integer(graph.nodes.type) and pa.types.is_string(shock["node"].type):
+            shock = shock.set_column(
+                shock.column_names.index("node"), "node", shock["node"].cast(graph.nodes.type)
+            )
+    else:
+        shock = each()
+    kinds = args.kinds or ["credit", "commitment"]
+    with progress.step(f"running {args.model}"):
+        result = _run_model(graph, args, shock, kinds)
+    many = hasattr(result, "totals")
+    if many:
+        print(f"{result.totals.num_rows:,} scenario(s), {result.table.num_rows:,} row(s)")
+        print(tx.table(tx.headers(result.totals.column_names), _rows(result.totals, args.show)))
+    else:
+        print(_summary(args.model, result))
+        shown = _interesting(args.model, result.table)
+        print(tx.table(tx.headers(shown.column_names), _rows(shown, args.show)))
+    from ._io import write_table
+
+    if args.out:
+        write_table(result.table, args.out)
+        print(f"written to {args.out}")
+    if args.totals:
+        if not many:
+            raise ValueError("--totals is for many scenarios (--scenarios or --each)")
+        write_table(result.totals, args.totals)
+        print(f"totals written to {args.totals}")
+    return 0
+
+
+def _run_model(graph: Graph, args: argparse.Namespace, shock: Any, kinds: list[str]) -> Any:
+    from . import _stress as st
+
+    def values(items: list[str] | None, option: str, required: bool) -> Any:
+        if not items:
+            if required:
+                raise ValueError(
+                    f"--model {args.model} needs {option} NODE=USD (repeatable) or a file with "
+                    "columns node, value: no default is assumed"
+                )
+            return None
+        return st.node_values(graph, items, option)
+
+    if args.model == "debtrank":
+        return graph.debtrank(
+            shock,
+            equity=values(args.equity, "--equity", True),
+            variant=args.variant,
+            alpha=args.alpha if args.alpha is not None else 0.0,
+            kinds=kinds,
+        )
+    if args.model == "furfine":
+        return graph.furfine(
+            shock,
+            equity=values(args.equity, "--equity", True),
+            lgd=args.lgd,
+            at_threshold=args.at_threshold,
+            kinds=kinds,
+        )
+    return graph.clearing(
+        values(args.external_assets, "--external-assets", True),
+        values(args.external_liabilities, "--external-liabilities", False),
+        alpha=args.alpha if args.alpha is not None else 1.0,
+        beta=args.beta,
+        priority=args.priority,
+        kinds=kinds,
+        shock=shock,
+    )
+
+
+def _summary(model: str, result: Any) -> str:
+    from . import _text as tx
+
+    if model == "debtrank":
+        hit = int((result.table["distress"].to_numpy() > 0).sum())
+        return (
+            f"DebtRank: R = {tx.percent(result.relative_loss)} (equity-weighted loss added by "
+            f"the cascade), {hit:,} node(s) distressed, {result.rounds} round(s)"
+        )
+    if model == "furfine":
+        failed = result.table["round"].is_valid().to_numpy(zero_copy_only=False).sum()
+        return f"Furfine: {int(failed):,} node(s) failed in {result.rounds} round(s) after round 0"
+    defaulted = int(result.table["defaulted"].to_numpy(zero_copy_only=False).sum())
+    return f"clearing: {defaulted:,} node(s) cannot pay in full, {result.rounds} round(s)"
+
+
+def _interesting(model: str, table: pa.Table) -> pa.Table:
+    """A single run's rows worth printing, worst first."""
+    if model == "debtrank":
+        t = table.filter(pc.greater(table["distress"], 0))
+        return t.sort_by([("distress", "descending")])
+    if model == "furfine":
+        return table.filter(pc.is_valid(table["round"])).sort_by("round")
+    t = table.filter(pc.greater(table["obligation"], 0))
+    return t.sort_by([("recovery", "ascending")])
+
+
+def _rows(table: pa.Table, count: int) -> list[list[str]]:
+    from . import _text as tx
+
+    out = []
+    for r in table.slice(0, count).to_pylist():
+        out.append([tx.cell(f"{v:.6g}" if isinstance(v, float) else v) for v in r.values()])
+    return out
+
+
 def _node(graph: Graph, text: str, option: str) -> Any:
     """The node an option names; the nearest spelling suggested when it is not in the graph."""
-    from . import _report as rp
 
-    return rp.node_label(graph, text, option)
+    from . import _stress as st
+
+    return st.node_label(graph, text, option)
 
 
 def _ownership(graph: Graph, args: argparse.Namespace, holder: Any, issuer: Any) -> pa.Table:
@@ -483,7 +644,8 @@ def _parser() -> argparse.ArgumentParser:
         description="The graph in numbers, its money cycles and round-trip ratios, who owns "
         "what of whom (integrated and ultimate), the look-through loss of a scenario and what "
         "the data leaves unquantified; printed, and written to --out as exposures.parquet, "
-        "cycles.parquet, ownership.parquet, round_trips.parquet and graph.png.",
+        "cycles.parquet, ownership.parquet, round_trips.parquet and graph.png (and "
+        "debtrank.parquet, clearing.parquet when their inputs are given).",
     )
     rep.add_argument(
         "edges",
@@ -530,6 +692,19 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         metavar="NODE=USD",
         help="NODE's valuation for --shock, when the data implies none (amount / share)",
+    )
+    rep.add_argument(
+        "--equity",
+        action="append",
+        metavar="NODE=USD|FILE",
+        help="NODE's equity (loss-absorbing capital) for DebtRank, repeatable; or one file "
+        "with columns node, value. The built-in data give none: DebtRank says what it lacks",
+    )
+    rep.add_argument(
+        "--external-assets",
+        action="append",
+        metavar="NODE=USD|FILE",
+        help="NODE's assets outside the graph for clearing, repeatable; or one file (node, value)",
     )
     rep.add_argument(
         "--max-length",
@@ -661,7 +836,102 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_columns(exp)
     exp.set_defaults(run=exposure)
+    _add_stress(commands)
     return parser
+
+
+def _add_stress(commands: Any) -> None:
+    st = commands.add_parser(
+        "stress",
+        help="contagion over an edge file's claims: DebtRank, Furfine or clearing",
+        description="A shock spread over the graph's claims (a lender's on its borrower, a "
+        "supplier's on its customer) by DebtRank, Furfine's sequential defaults or the "
+        "Eisenberg-Noe / Rogers-Veraart clearing (docs/math.md); one scenario (--shock), many "
+        "(--scenarios FILE) or every node in turn (--each).",
+    )
+    st.add_argument(
+        "edges", nargs="?", metavar="FILE", help=f"edge table file ({FORMATS}); or --builtin"
+    )
+    st.add_argument("--builtin", action="store_true", help="the built-in 2026 AI-funding data set")
+    st.add_argument(
+        "--model", choices=["debtrank", "furfine", "clearing"], required=True, help="the model"
+    )
+    st.add_argument(
+        "--shock",
+        action="append",
+        metavar="NODE=FRACTION",
+        help="debtrank: NODE's initial relative equity loss; clearing: the share of its "
+        "external assets lost; furfine: NODE=1 fails in round 0. Repeatable",
+    )
+    st.add_argument(
+        "--scenarios",
+        metavar="FILE",
+        help="many scenarios: a table (scenario, node, value); furfine: (scenario, node)",
+    )
+    st.add_argument(
+        "--each", action="store_true", help="one scenario per node: that node alone, shock 1"
+    )
+    st.add_argument(
+        "--equity", action="append", metavar="NODE=USD|FILE", help="debtrank, furfine: equity"
+    )
+    st.add_argument(
+        "--external-assets",
+        action="append",
+        metavar="NODE=USD|FILE",
+        help="clearing: assets outside the graph",
+    )
+    st.add_argument(
+        "--external-liabilities",
+        action="append",
+        metavar="NODE=USD|FILE",
+        help="clearing: debts to creditors outside the graph (default none)",
+    )
+    st.add_argument(
+        "--variant",
+        choices=["single_hit", "linear", "nonlinear"],
+        default="single_hit",
+        help="debtrank (single_hit)",
+    )
+    st.add_argument(
+        "--alpha",
+        type=_number,
+        help="debtrank nonlinear: its alpha (0 is linear); clearing: the share of external "
+        "assets a defaulter realises (1)",
+    )
+    st.add_argument(
+        "--beta", type=_number, default=1.0, help="clearing: share of claims realised (1)"
+    )
+    st.add_argument("--lgd", type=_number, default=1.0, help="furfine: loss given default (1)")
+    st.add_argument(
+        "--at-threshold",
+        choices=["default", "survive"],
+        default="default",
+        help="furfine: a loss equal to equity fails (default) or is survived",
+    )
+    st.add_argument(
+        "--priority",
+        choices=["pari_passu", "external_senior"],
+        default="pari_passu",
+        help="clearing: creditors pro rata (pari_passu), or outside creditors first",
+    )
+    st.add_argument(
+        "--kinds",
+        type=_kinds,
+        action="extend",
+        metavar="KIND[,KIND]",
+        help="claims followed: credit, commitment (default both)",
+    )
+    st.add_argument("--show", type=_count, default=20, help="rows printed (20)")
+    st.add_argument(
+        "--out", metavar="PATH", help=f"write the table to PATH ({', '.join(OUT_FORMATS)})"
+    )
+    st.add_argument(
+        "--totals",
+        metavar="PATH",
+        help="many scenarios: write the totals (one row per scenario) to PATH",
+    )
+    _add_columns(st)
+    st.set_defaults(run=stress)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -703,6 +973,8 @@ _CLI_WORDS = [
     (r"pass allow_treasury=True", "remove them from the file"),
     (r"pass duplicates='sum' to add up their shares and amounts", "remove the duplicates"),
     (r"\(cast the column, e\.g\. with pyarrow\.compute\.cast\)", "(convert the column)"),
+    (r"leave its kind out of `kinds`", "leave its kind out of --kinds"),
+    (r"pass weight=", "weigh by equity"),
     (r"\bnum_nodes\b", "--nodes"),
     (r"\bavg_degree\b", "--avg-degree"),
     (r"\bcross_holding\b", "--cross-holding"),

@@ -12,6 +12,30 @@ use crate::graph::CoreGraph;
 use crate::scenarios::Batch;
 use crate::{columns, detach};
 
+fn parse_variant(name: &str, alpha: f64) -> PyResult<Variant> {
+    match name {
+        "single_hit" => Ok(Variant::SingleHit),
+        "nonlinear" => Ok(Variant::NonLinear { alpha }),
+        other => Err(PyValueError::new_err(format!("variant {other:?}"))),
+    }
+}
+
+fn parse_at_threshold(name: &str) -> PyResult<AtThreshold> {
+    match name {
+        "default" => Ok(AtThreshold::Default),
+        "survive" => Ok(AtThreshold::Survive),
+        other => Err(PyValueError::new_err(format!("at_threshold {other:?}"))),
+    }
+}
+
+fn parse_priority(name: &str) -> PyResult<Priority> {
+    match name {
+        "pari_passu" => Ok(Priority::PariPassu),
+        "external_senior" => Ok(Priority::ExternalSenior),
+        other => Err(PyValueError::new_err(format!("priority {other:?}"))),
+    }
+}
+
 /// {distress (per node), rounds}: the DebtRank cascade of `shock` over the claims of the
 /// edges of `kinds`, with `equity` per node; `variant` "single_hit" or "nonlinear" (with
 /// `alpha`; 0 is the linear DebtRank).
@@ -26,11 +50,7 @@ pub fn debtrank<'py>(
     alpha: f64,
 ) -> PyResult<Bound<'py, PyDict>> {
     detach::guard(py, || {
-        let variant = match variant {
-            "single_hit" => Variant::SingleHit,
-            "nonlinear" => Variant::NonLinear { alpha },
-            other => return Err(PyValueError::new_err(format!("variant {other:?}"))),
-        };
+        let variant = parse_variant(variant, alpha)?;
         let a = graph.claims(py, mask(kinds)?)?;
         let (e, s) = (slice(&equity, "equity")?, slice(&shock, "shock")?);
         let r = detach::run(py, |it| contagion::debtrank(a, e, s, variant, it))?;
@@ -56,11 +76,7 @@ pub fn furfine<'py>(
     at_threshold: &str,
 ) -> PyResult<Bound<'py, PyDict>> {
     detach::guard(py, || {
-        let at = match at_threshold {
-            "default" => AtThreshold::Default,
-            "survive" => AtThreshold::Survive,
-            other => return Err(PyValueError::new_err(format!("at_threshold {other:?}"))),
-        };
+        let at = parse_at_threshold(at_threshold)?;
         let a = graph.claims(py, mask(kinds)?)?;
         let (e, s) = (slice(&equity, "equity")?, slice(&shocked, "shocked")?);
         let r = detach::run(py, |it| contagion::furfine(a, e, s, lgd, at, it))?;
@@ -88,11 +104,7 @@ pub fn clearing<'py>(
     priority: &str,
 ) -> PyResult<Bound<'py, PyDict>> {
     detach::guard(py, || {
-        let priority = match priority {
-            "pari_passu" => Priority::PariPassu,
-            "external_senior" => Priority::ExternalSenior,
-            other => return Err(PyValueError::new_err(format!("priority {other:?}"))),
-        };
+        let priority = parse_priority(priority)?;
         let a = graph.claims(py, mask(kinds)?)?;
         let e = slice(&external_assets, "external_assets")?;
         let l = slice(&external_liabilities, "external_liabilities")?;
@@ -128,11 +140,7 @@ pub fn debtrank_many<'py>(
     rows: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
     detach::guard(py, || {
-        let variant = match variant {
-            "single_hit" => Variant::SingleHit,
-            "nonlinear" => Variant::NonLinear { alpha },
-            other => return Err(PyValueError::new_err(format!("variant {other:?}"))),
-        };
+        let variant = parse_variant(variant, alpha)?;
         let a = graph.claims(py, mask(kinds)?)?;
         let (e, w) = (slice(&equity, "equity")?, slice(&weight, "weight")?);
         let batch = Batch::new(offsets, nodes, values)?;
@@ -170,11 +178,7 @@ pub fn furfine_many<'py>(
     rows: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
     detach::guard(py, || {
-        let at = match at_threshold {
-            "default" => AtThreshold::Default,
-            "survive" => AtThreshold::Survive,
-            other => return Err(PyValueError::new_err(format!("at_threshold {other:?}"))),
-        };
+        let at = parse_at_threshold(at_threshold)?;
         let a = graph.claims(py, mask(kinds)?)?;
         let e = slice(&equity, "equity")?;
         let batch = Batch::new(offsets, nodes, values)?;
@@ -213,11 +217,7 @@ pub fn clearing_many<'py>(
     rows: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
     detach::guard(py, || {
-        let priority = match priority {
-            "pari_passu" => Priority::PariPassu,
-            "external_senior" => Priority::ExternalSenior,
-            other => return Err(PyValueError::new_err(format!("priority {other:?}"))),
-        };
+        let priority = parse_priority(priority)?;
         let a = graph.claims(py, mask(kinds)?)?;
         let e = slice(&external_assets, "external_assets")?;
         let l = slice(&external_liabilities, "external_liabilities")?;
