@@ -93,7 +93,7 @@ def test_many_scenarios_write_rows_and_totals(claims, tmp_path):
     assert "2 scenario(s)" in out
     t = pq.read_table(totals).to_pylist()
     assert [x["scenario"] for x in t] == ["mild", "severe"]
-    assert t[1]["distressed"] == 3
+    assert t[1]["distressed_nodes"] == 3
     assert set(pq.read_table(rows).column_names) == {"scenario", "node", "initial", "distress"}
     each = ok(
         run(
@@ -111,7 +111,7 @@ def test_many_scenarios_write_rows_and_totals(claims, tmp_path):
         )
     )
     assert "4 scenario(s)" in each
-    assert {x["scenario"]: x["failed"] for x in pq.read_table(totals).to_pylist()}["lab"] == 3
+    assert {x["scenario"]: x["failed_nodes"] for x in pq.read_table(totals).to_pylist()}["lab"] == 3
 
 
 @pytest.mark.parametrize(

@@ -66,8 +66,9 @@ def test_debtrank_worked_numbers_in_one_batch():
     assert [t["scenario"] for t in totals] == ["a defaults", "10% on all"]  # as given
     assert totals[0]["relative_loss"] == pytest.approx(0.928571, abs=1e-6)
     assert totals[1]["relative_loss"] == pytest.approx(0.160714, abs=1e-6)
-    assert (totals[0]["distressed"], totals[0]["defaulted"]) == (3, 3)
-    assert (totals[1]["distressed"], totals[1]["defaulted"], totals[1]["rounds"]) == (3, 0, 2)
+    assert (totals[0]["distressed_nodes"], totals[0]["defaulted_nodes"]) == (3, 3)
+    t1 = totals[1]
+    assert (t1["distressed_nodes"], t1["defaulted_nodes"], t1["rounds"]) == (3, 0, 2)
     got = [round(x["distress"], 12) for x in rows_of(r.table, "10% on all")]
     assert got == [0.15, 0.26, 0.3]
 
@@ -117,8 +118,8 @@ def test_furfine_scenarios_list_the_failed_nodes():
     r = g.furfine(pa.table({"scenario": [1, 2, 2], "node": ["c", "b", "c"]}), equity=eq)
     assert isinstance(r, FurfineScenarios)
     assert r.totals.to_pylist() == [
-        {"scenario": 1, "failed": 3, "rounds": 2},
-        {"scenario": 2, "failed": 3, "rounds": 1},
+        {"scenario": 1, "failed_nodes": 3, "rounds": 2},
+        {"scenario": 2, "failed_nodes": 3, "rounds": 1},
     ]
     assert rows_of(r.table, 1) == [
         {"scenario": 1, "node": "a", "round": 2},
@@ -126,7 +127,7 @@ def test_furfine_scenarios_list_the_failed_nodes():
         {"scenario": 1, "node": "c", "round": 0},
     ]
     each_ = g.furfine("each", equity=eq)
-    assert each_.totals["failed"].to_pylist() == [1, 2, 3]
+    assert each_.totals["failed_nodes"].to_pylist() == [1, 2, 3]
 
 
 def test_clearing_scenarios_against_the_unshocked_clearing():
@@ -143,11 +144,11 @@ def test_clearing_scenarios_against_the_unshocked_clearing():
         i = "abc".index(row["node"])
         assert row["payment"] == one[i]["payment"]
         assert row["equity"] == pytest.approx(one[i]["equity"])
-        assert row["equity_loss"] == pytest.approx(base[i]["equity"] - one[i]["equity"])
+        assert row["equity_drop"] == pytest.approx(base[i]["equity"] - one[i]["equity"])
     t = r.totals.to_pylist()[0]
-    assert t["defaulted"] == sum(x["defaulted"] for x in one)
+    assert t["defaulted_nodes"] == sum(x["defaulted"] for x in one)
     assert t["shortfall"] == pytest.approx(sum(x["obligation"] - x["payment"] for x in one))
-    assert t["equity_loss"] == pytest.approx(
+    assert t["equity_drop"] == pytest.approx(
         sum(b["equity"] - x["equity"] for b, x in zip(base, one, strict=True))
     )
 
@@ -207,7 +208,7 @@ def test_every_furfine_scenario_is_the_single_call(case, at, lgd):
         want = {x["node"]: x["round"] for x in one.table.to_pylist() if x["round"] is not None}
         assert {x["node"]: x["round"] for x in rows_of(r.table, key)} == want
         t = next(x for x in r.totals.to_pylist() if x["scenario"] == key)
-        assert (t["failed"], t["rounds"]) == (len(want), one.rounds)
+        assert (t["failed_nodes"], t["rounds"]) == (len(want), one.rounds)
 
 
 @settings(max_examples=60, deadline=None)
@@ -232,7 +233,7 @@ def test_every_clearing_scenario_is_the_single_call(case, alpha, beta):
                     base[i]["defaulted"],
                 )
         t = next(x for x in r.totals.to_pylist() if x["scenario"] == key)
-        assert t["defaulted"] == sum(x["defaulted"] for x in one)
+        assert t["defaulted_nodes"] == sum(x["defaulted"] for x in one)
 
 
 def test_bad_scenario_tables_name_the_row_the_node_or_the_scenario():

@@ -81,16 +81,16 @@ class ClearingResult:
 class DebtRankScenarios:
     """DebtRank over many scenarios: ``table`` (``scenario``, ``node``, ``initial``,
     ``distress``), a row for each node a scenario shocks or distresses (nodes it leaves at 0
-    are left out), and ``totals`` (``scenario``, ``relative_loss`` R, ``distressed`` (nodes
-    with distress > 0), ``defaulted`` (distress 1), ``rounds``), one row per scenario in the
+    are left out), and ``totals`` (``scenario``, ``relative_loss`` R, ``distressed_nodes``
+    (distress > 0), ``defaulted_nodes`` (distress 1), ``rounds``), one row per scenario in the
     order given.
 
     >>> from aiexposure import Graph
     >>> g = Graph.from_arrow({"source": ["bank"], "target": ["lab"], "kind": ["credit"],
     ...                       "amount": [30.0]})
     >>> r = g.debtrank("each", equity={"bank": 60.0, "lab": 10.0})
-    >>> r.totals.select(["scenario", "distressed"]).to_pylist()
-    [{'scenario': 'bank', 'distressed': 1}, {'scenario': 'lab', 'distressed': 2}]
+    >>> r.totals.select(["scenario", "distressed_nodes"]).to_pylist()
+    [{'scenario': 'bank', 'distressed_nodes': 1}, {'scenario': 'lab', 'distressed_nodes': 2}]
     """
 
     table: pa.Table
@@ -100,8 +100,8 @@ class DebtRankScenarios:
 @dataclass(frozen=True)
 class FurfineScenarios:
     """Sequential defaults over many scenarios: ``table`` (``scenario``, ``node``,
-    ``round``), a row for each node that fails, and ``totals`` (``scenario``, ``failed``
-    (the shocked nodes included), ``rounds``).
+    ``round``), a row for each node that fails, and ``totals`` (``scenario``,
+    ``failed_nodes`` (the shocked nodes included), ``rounds``).
 
     >>> import pyarrow as pa
     >>> from aiexposure import Graph
@@ -121,17 +121,17 @@ class FurfineScenarios:
 class ClearingScenarios:
     """Clearing over many scenarios, each a relative loss of external assets: ``table``
     (``scenario``, ``node``, ``shock``, ``obligation``, ``payment``, ``recovery``,
-    ``defaulted``, ``equity``, ``equity_loss`` against ``base``), a row for each node the
-    scenario changes (shocked, or paying, receiving or defaulting otherwise than in
-    ``base``); ``totals`` (``scenario``, ``defaulted``, ``shortfall`` = Σ (obligation −
-    payment), ``equity_loss``, ``rounds``); ``base``, the clearing without shock.
+    ``defaulted``, ``equity``, ``equity_drop``: base equity − equity), a row for each node
+    the scenario changes (shocked, or paying, receiving or defaulting otherwise than in
+    ``base``); ``totals`` (``scenario``, ``defaulted_nodes``, ``shortfall`` = Σ (obligation
+    − payment), ``equity_drop``, ``rounds``); ``base``, the clearing without shock.
 
     >>> from aiexposure import Graph, each
     >>> g = Graph.from_arrow({"source": ["bank"], "target": ["lab"], "kind": ["credit"],
     ...                       "amount": [10.0]})
     >>> r = g.clearing({"lab": 12.0, "bank": 0.0}, shock=each(["lab"], 0.5))
-    >>> r.totals.select(["defaulted", "shortfall"]).to_pylist()
-    [{'defaulted': 1, 'shortfall': 4.0}]
+    >>> r.totals.select(["defaulted_nodes", "shortfall"]).to_pylist()
+    [{'defaulted_nodes': 1, 'shortfall': 4.0}]
     """
 
     table: pa.Table
@@ -295,8 +295,8 @@ def _debtrank_many(
         {
             "scenario": b.keys,
             "relative_loss": pa.array(relative),
-            "distressed": pa.array(out["distressed"].astype(np.int64)),
-            "defaulted": pa.array(out["defaulted"].astype(np.int64)),
+            "distressed_nodes": pa.array(out["distressed"].astype(np.int64)),
+            "defaulted_nodes": pa.array(out["defaulted"].astype(np.int64)),
             "rounds": pa.array(out["rounds"].astype(np.int64)),
         }
     )
@@ -422,7 +422,7 @@ def _furfine_many(
     totals = pa.table(
         {
             "scenario": b.keys,
-            "failed": pa.array(out["failed"].astype(np.int64)),
+            "failed_nodes": pa.array(out["failed"].astype(np.int64)),
             "rounds": pa.array(out["rounds"].astype(np.int64)),
         }
     )
@@ -528,15 +528,15 @@ def _clearing_scenarios(h: Handle, b: Batch, out: dict[str, Any]) -> ClearingSce
             "recovery": _recovery(owed, paid),
             "defaulted": pa.array(out["defaulted"]),
             "equity": pa.array(equity),
-            "equity_loss": pa.array(base_equity - equity),
+            "equity_drop": pa.array(base_equity - equity),
         }
     )
     totals = pa.table(
         {
             "scenario": b.keys,
-            "defaulted": pa.array(out["defaulters"].astype(np.int64)),
+            "defaulted_nodes": pa.array(out["defaulters"].astype(np.int64)),
             "shortfall": pa.array(out["shortfall"]),
-            "equity_loss": pa.array(out["equity_loss"]),
+            "equity_drop": pa.array(out["equity_loss"]),
             "rounds": pa.array(out["rounds"].astype(np.int64)),
         }
     )

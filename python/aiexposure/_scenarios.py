@@ -28,7 +28,7 @@ class Each:
     >>> g = Graph.from_arrow({"source": ["bank"], "target": ["lab"], "kind": ["credit"],
     ...                       "amount": [30.0]})
     >>> r = g.debtrank(each(["lab"]), equity={"bank": 60.0, "lab": 10.0})
-    >>> r.totals.to_pylist()[0]["distressed"]
+    >>> r.totals.to_pylist()[0]["distressed_nodes"]
     2
     """
 
