@@ -9,7 +9,8 @@
 //! Eisenberg–Noe, p_i = min(p̄_i, a_i(p))). The greatest one is found by Rogers and Veraart's
 //! greatest-clearing-vector algorithm: from full payment, the set of defaulting nodes grows
 //! round by round; within a round the defaulters' payments are iterated from above (Jacobi,
-//! synchronous: the same bits for any thread count) to their fixed point.
+//! synchronous: the same bits for any thread count) to their fixed point, reading the
+//! defaulters' rows only; then one pass over every row finds the next defaulters.
 
 use rayon::prelude::*;
 
@@ -83,33 +84,48 @@ pub fn clearing(
             obligation[j] - external_liabilities[j],
         ),
     };
-    let inflow = |p: &[f64]| -> Vec<f64> {
-        (0..n)
-            .into_par_iter()
-            .map(|i| {
-                let (debtors, claims) = a.row(i);
-                debtors
-                    .iter()
-                    .zip(claims)
-                    .map(|(&j, &c)| {
-                        let (pool, owed) = shared(j as usize, p[j as usize]);
-                        if owed > 0.0 {
-                            c * (pool / owed)
-                        } else {
-                            0.0
-                        }
-                    })
-                    .sum()
+    // What each creditor receives: Σ_j claim · (j's pool / what j owes its graph creditors),
+    // the ratio computed once per debtor.
+    let mut ratio = vec![0.0f64; n];
+    let mut inflow = |p: &[f64], into: &mut Vec<f64>| {
+        ratio.par_iter_mut().enumerate().for_each(|(j, r)| {
+            let (pool, owed) = shared(j, p[j]);
+            *r = if owed > 0.0 { pool / owed } else { 0.0 };
+        });
+        let ratio = &ratio;
+        into.resize(n, 0.0);
+        into.par_iter_mut().enumerate().for_each(|(i, x)| {
+            let (debtors, claims) = a.row(i);
+            *x = debtors
+                .iter()
+                .zip(claims)
+                .map(|(&j, &c)| c * ratio[j as usize])
+                .sum();
+        });
+    };
+    // What defaulter i receives at payments p: the same sum as `inflow`'s row i.
+    let received = |i: usize, p: &[f64]| -> f64 {
+        let (debtors, claims) = a.row(i);
+        debtors
+            .iter()
+            .zip(claims)
+            .map(|(&j, &c)| {
+                let (pool, owed) = shared(j as usize, p[j as usize]);
+                c * if owed > 0.0 { pool / owed } else { 0.0 }
             })
-            .collect()
+            .sum()
     };
     let mut p = obligation.clone();
+    let mut into: Vec<f64> = Vec::with_capacity(n);
     let mut defaulted = vec![false; n];
+    // The defaulters: only their payments move within a round, so only their rows are read.
+    let mut members: Vec<u32> = Vec::new();
     let mut rounds = 0;
     let mut iterations = 0;
     loop {
         rounds += 1;
-        // Defaulters' payments, iterated from above to their fixed point.
+        // Defaulters' payments, iterated from above to their fixed point (Jacobi: every
+        // defaulter's next payment from the last ones).
         loop {
             interrupt.check()?;
             iterations += 1;
@@ -121,33 +137,30 @@ pub fn clearing(
                     tolerance: TOLERANCE,
                 });
             }
-            let into = inflow(&p);
-            let next: Vec<f64> = (0..n)
-                .into_par_iter()
-                .map(|i| {
-                    if defaulted[i] {
-                        (alpha * external_assets[i] + beta * into[i]).min(obligation[i])
-                    } else {
-                        obligation[i]
-                    }
+            let next: Vec<f64> = members
+                .par_iter()
+                .map(|&i| {
+                    let i = i as usize;
+                    (alpha * external_assets[i] + beta * received(i, &p)).min(obligation[i])
                 })
                 .collect();
-            let change = next
-                .iter()
-                .zip(&p)
-                .fold(0.0f64, |m, (x, y)| m.max((x - y).abs()));
-            p = next;
+            let mut change = 0.0f64;
+            for (&i, x) in members.iter().zip(next) {
+                change = change.max((x - p[i as usize]).abs());
+                p[i as usize] = x;
+            }
             if change <= TOLERANCE * scale {
                 break;
             }
         }
-        let into = inflow(&p);
+        inflow(&p, &mut into);
         let assets: Vec<f64> = (0..n).map(|i| external_assets[i] + into[i]).collect();
         // Those who cannot pay in full at these payments join the defaulters (never leave).
         let mut grew = false;
         for i in 0..n {
             if !defaulted[i] && assets[i] < obligation[i] * (1.0 - TOLERANCE) {
                 defaulted[i] = true;
+                members.push(i as u32);
                 grew = true;
             }
         }
