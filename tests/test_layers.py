@@ -19,7 +19,7 @@ LAYERS = [
     {"_handle"},
     {"_inputs"},
     {"_scenarios"},
-    {"_exposure", "_cycles", "_size", "_bods", "_saved", "_contagion"},
+    {"_exposure", "_cycles", "_size", "_bods", "_saved", "_contagion", "_control"},
     {"_build"},
     {"graph"},
     {"datasets"},

@@ -12,6 +12,7 @@ __all__ = [
     "__version__",
     "_panic_for_test",
     "_spin_for_test",
+    "blocked",
     "bounded",
     "build_graph",
     "clearing",
@@ -388,3 +389,17 @@ def look_through_many(
     unknown: float,
     rows: bool,
 ) -> _LossesMany: ...
+
+class _Blocked(TypedDict):
+    blocked: npt.NDArray[np.bool_]
+    held: npt.NDArray[np.float64]
+    owner_offsets: npt.NDArray[np.uintp]
+    owners: _U32s
+
+def blocked(
+    graph: CoreGraph,
+    listed: _U32s,
+    threshold: float,
+    strict: bool,
+    aggregate: bool,
+) -> _Blocked: ...

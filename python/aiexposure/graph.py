@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pyarrow as pa
 
-from . import _contagion, _cycles, _exposure, _saved, _size
+from . import _contagion, _control, _cycles, _exposure, _saved, _size
 from ._build import from_table, pinned
 from ._contagion import (
     ClearingResult,
@@ -851,6 +851,42 @@ class Graph:
             shock,
             detail,
         )
+
+    def blocked(
+        self,
+        listed: Iterable[NodeId],
+        *,
+        regime: Literal["ofac", "eu", "eu_2023", "uk"] | None = "ofac",
+        aggregate: bool | None = None,
+        strict: bool | None = None,
+        threshold: float = 0.5,
+    ) -> pa.Table:
+        """Entities blocked through ownership by the ``listed`` persons (docs/control.md): Y
+        is blocked when the equity shares held in Y by listed persons and by entities already
+        blocked, counted in full (never multiplied along chains), reach the threshold.
+
+        ``regime``: ``"ofac"`` (all listed persons' holdings added up, 50% or more),
+        ``"eu"`` (added up, 50% or more: the Council's best practices of July 2024),
+        ``"eu_2023"`` (added up, more than 50%: before July 2024) or ``"uk"`` (each
+        designated person alone, more than 50%). ``aggregate=`` and ``strict=`` (">"
+        rather than ">=") override the regime's; with ``regime=None`` give both.
+        Comparisons allow 1e-9 (0.1 + 0.35 + 0.05 counts as 50%).
+
+        Returns (``node``, ``status``, ``held``, ``listed``) for every blocked entity, listed
+        persons themselves left out: ``held`` the share held by the listed and the blocked
+        (added up; per person: the largest one), ``listed`` the persons behind it. With
+        interval stakes, ``held_min`` / ``held_max`` and status ``"possibly blocked"`` where
+        the range straddles the threshold (an exclusive end is read as closed).
+
+        >>> from aiexposure import Graph
+        >>> g = Graph.from_arrow({"source": ["X", "A"], "target": ["A", "B"],
+        ...                       "share": [0.5, 0.5]})
+        >>> g.blocked(["X"]).select(["node", "status"]).to_pylist()
+        [{'node': 'A', 'status': 'blocked'}, {'node': 'B', 'status': 'blocked'}]
+        >>> g.blocked(["X"], regime="uk").num_rows  # 50% is not more than 50%
+        0
+        """
+        return _control.blocked(self._handle, listed, regime, aggregate, strict, threshold)
 
     def strongly_connected_components(self, kinds: KindsArg = None) -> pa.Table:
         """Strongly connected components of the money-flow graph restricted to ``kinds``

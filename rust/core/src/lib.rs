@@ -14,6 +14,7 @@ pub mod bounds;
 pub mod buffer;
 pub mod circular;
 pub mod contagion;
+pub mod control;
 mod csr;
 pub mod cycles;
 pub mod error;

@@ -4,6 +4,7 @@
 
 mod arrays;
 mod contagion;
+mod control;
 mod cycles;
 mod detach;
 mod errors;
@@ -46,6 +47,9 @@ mod _core {
     use crate::contagion::{
         clearing, clearing_many, debtrank, debtrank_many, furfine, furfine_many,
     };
+
+    #[pymodule_export]
+    use crate::control::blocked;
 
     #[pymodule_export]
     use crate::synth::synthetic_investor_graph;
