@@ -196,7 +196,7 @@ fn fixpoint(
         let u = queue[next];
         next += 1;
         for e in g.out_edges(u) {
-            if e.kind != Kind::Equity || !(e.share > 0.0) {
+            if e.kind != Kind::Equity || e.share.is_nan() || e.share <= 0.0 {
                 continue;
             }
             let v = e.target as usize;
@@ -240,11 +240,10 @@ fn reach_through(g: &Graph, person: u32, blocked: &[bool], seen: &mut Touched) -
     let mut out = Vec::new();
     while let Some(u) = stack.pop() {
         for e in g.out_edges(u) {
-            if e.kind == Kind::Equity && e.share > 0.0 && blocked[e.target as usize] {
-                if seen.mark(e.target) {
-                    out.push(e.target);
-                    stack.push(e.target);
-                }
+            let held = e.kind == Kind::Equity && e.share > 0.0 && blocked[e.target as usize];
+            if held && seen.mark(e.target) {
+                out.push(e.target);
+                stack.push(e.target);
             }
         }
     }
