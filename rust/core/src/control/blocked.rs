@@ -303,7 +303,7 @@ mod tests {
         assert_eq!(run(2, &e, &[0], OFAC), [false, true]);
         assert_eq!(run(2, &e, &[0], UK), [false, false]);
         let e = [(0, 3, 0.1), (1, 3, 0.35), (2, 3, 0.05)];
-        assert_eq!(run(4, &e, &[0, 1, 2], OFAC)[3], true);
+        assert!(run(4, &e, &[0, 1, 2], OFAC)[3]);
     }
 
     #[test]
