@@ -2,6 +2,8 @@
 floating point, cycles, interval stakes, a plain Python fixpoint on random graphs, and bad
 inputs."""
 
+import re
+
 import pyarrow as pa
 import pytest
 from hypothesis import given, settings
@@ -188,3 +190,50 @@ def test_bad_inputs_are_named_errors():
     with pytest.raises(TypeError, match="list of nodes"):
         g.blocked("X")
     assert g.blocked([]).num_rows == 0
+
+
+def test_the_side_by_side_table_of_sanctions_help_is_what_blocked_gives():
+    from aiexposure.cli import SANCTIONS_EXAMPLES
+
+    cases = {
+        **FAQ,
+        5: [("X", "A", 0.6), ("A", "B", 0.6)],
+        6: [("X", "C", 0.3), ("Y", "C", 0.3)],
+    }
+    lines = {int(line.split()[0]): line for line in SANCTIONS_EXAMPLES.splitlines()[2:8]}
+    for k, edges in cases.items():
+        listed = ["X", "Y"] if k == 6 else ["X"]
+        got = {r: blocked_nodes(graph(edges), listed, regime=r) for r in REGIMES}
+        assert got["ofac"] == got["eu"]
+        _, _, said, rest = re.split(r"\s{2,}", lines[k].strip())  # number, holdings, columns
+        assert said == (", ".join(got["ofac"]) or "-"), (k, said)
+        if k == 6:
+            assert (got["eu_2023"], got["uk"]) == (["C"], []) and rest == "eu_2023: C, uk: -"
+        else:
+            assert got["eu_2023"] == got["uk"] and rest == (", ".join(got["uk"]) or "-")
+
+
+def test_sanctions_command(tmp_path):
+    from conftest import ok
+    from conftest import run_cli as run
+
+    path = tmp_path / "s.csv"
+    path.write_text("source,target,share\nX,A,0.5\nX,B,0.5\nA,C,0.25\nB,C,0.25\nY,D,0.6\n")
+    out = ok(run("sanctions", str(path), "--listed", "X", "--listed", "Y", "--compare"))
+    assert "4 entities blocked" in out
+    side = out[out.index("every regime side by side") :].splitlines()
+    assert side[2].split() == ["A", "blocked", "blocked", "-", "-"]
+    assert side[5].split() == ["D", "blocked", "blocked", "blocked", "blocked"]
+    out = ok(run("sanctions", str(path), "--listed", "X", "--regime", "uk"))
+    assert "0 entities blocked" in out
+    dest = tmp_path / "b.parquet"
+    ok(run("sanctions", str(path), "--listed", "Y", "--out", str(dest)))
+    import pyarrow.parquet as pq
+
+    assert pq.read_table(dest)["listed"].to_pylist() == [["Y"]]
+    bad = run("sanctions", str(path), "--listed", "Z")
+    assert bad.returncode == 2 and "node 'Z' is not in the graph" in bad.stderr
+    bad = run("sanctions", str(path), "--listed", "X", "--out", str(tmp_path / "b.csv"))
+    assert bad.returncode == 2 and "unsupported output type" in bad.stderr
+    help_text = run("sanctions", "--help").stdout
+    assert "OFAC FAQ 401" in help_text and "eu_2023: C, uk: -" in help_text
