@@ -1,4 +1,4 @@
-"""Sanctions through ownership (docs/control.md): functions of a Handle."""
+"""Control and sanctions through ownership (docs/control.md): functions of a Handle."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pyarrow as pa
 
 from . import _core
 from ._handle import Handle
+from ._vocabulary import KINDS
 
 # regime: (aggregate over listed persons, strict ">" rather than ">=", source)
 REGIMES: dict[str, tuple[bool, bool, str]] = {
@@ -87,3 +88,161 @@ def blocked(
         b"aiexposure.source": source.encode(),
     }
     return pa.table(columns, metadata=metadata)
+
+
+CONTROLS, POSSIBLY_CONTROLS = "controls", "possibly controls"
+
+
+def control(
+    h: Handle,
+    threshold: float,
+    strict: bool,
+    controllers: Iterable[Any] | None,
+    max_controlled: int | None,
+    explain: bool,
+) -> pa.Table:
+    if not 0.0 < threshold <= 1.0:
+        raise ValueError(f"threshold is {threshold!r}; a share threshold is in (0, 1]")
+    if max_controlled is not None and max_controlled < 1:
+        raise ValueError(f"max_controlled is {max_controlled!r}; give a count >= 1, or None")
+    if isinstance(controllers, (str, bytes)):
+        raise TypeError("controllers must be a list of nodes, not one node")
+    csr = h.csr
+    if controllers is None:
+        # Every node that holds an equity stake could control something.
+        candidates = np.unique(csr.sources[csr.equity]).astype(np.uint32)
+    else:
+        candidates = np.unique(h.nodes.indices(controllers, "controllers")).astype(np.uint32)
+    limit = 2**63 - 1 if max_controlled is None else int(max_controlled)
+    bounds = h.bounds()
+    args = (candidates, float(threshold), bool(strict), limit)
+    low = h.call(_core.control, bounds[0] if bounds else h.core, *args)
+    high = h.call(_core.control, bounds[1], *args) if bounds else None
+    n = h.num_nodes
+    key_lo = low["controller"].astype(np.int64) * n + low["controlled"]
+    if high is None:
+        keys, held_lo, held_hi = key_lo, low["held"], None
+    else:
+        key_hi = high["controller"].astype(np.int64) * n + high["controlled"]
+        keys = np.union1d(key_lo, key_hi)
+        held_lo = np.zeros(len(keys))
+        held_lo[np.searchsorted(keys, key_lo)] = low["held"]
+        held_hi = np.zeros(len(keys))
+        held_hi[np.searchsorted(keys, key_hi)] = high["held"]
+    certain = np.isin(keys, key_lo)
+    labels = h.nodes.labels
+    controller, controlled = keys // n, keys % n
+    columns: dict[str, Any] = {
+        "controller": labels.take(pa.array(controller)),
+        "controlled": labels.take(pa.array(controlled)),
+    }
+    if held_hi is None:
+        columns["held"] = pa.array(held_lo)
+    else:
+        # A pair certain under the minimums holds at least their sum (it may hold more).
+        columns["held_min"] = pa.array(np.where(certain, held_lo, 0.0))
+        columns["held_max"] = pa.array(held_hi)
+        columns["status"] = pa.array(np.where(certain, CONTROLS, POSSIBLY_CONTROLS))
+    if explain:
+        columns["via"] = _via(h, controller, controlled)
+    cut = np.union1d(low["cut"], high["cut"] if high is not None else np.empty(0, np.uint32))
+    rule = f"{'>' if strict else '>='} {threshold:g}, through controlled companies in full"
+    metadata = {
+        b"aiexposure.rule": rule.encode(),
+        b"aiexposure.truncated": b"true" if len(cut) else b"false",
+    }
+    if len(cut):
+        metadata[b"aiexposure.cut_controllers"] = ", ".join(
+            map(str, labels.take(pa.array(cut.astype(np.int64))).to_pylist()[:20])
+        ).encode()
+        import warnings
+
+        from .errors import BoundWarning
+
+        warnings.warn(
+            f"{len(cut)} controller(s) reached max_controlled={max_controlled}: what they "
+            "control is a lower bound (metadata aiexposure.cut_controllers)",
+            BoundWarning,
+            stacklevel=3,
+        )
+    return pa.table(columns, metadata=metadata)
+
+
+def _via(h: Handle, controller: np.ndarray, controlled: np.ndarray) -> pa.Array:
+    """For each pair, the holders whose stakes make it: the controller and the companies it
+    controls that hold the controlled node, each with its share."""
+    by_controller: dict[int, set[int]] = {}
+    for x, y in zip(controller.tolist(), controlled.tolist(), strict=True):
+        by_controller.setdefault(x, {x}).add(y)
+    csr = h.csr
+    order = np.argsort(csr.indices[csr.equity], kind="stable")
+    issuers = csr.indices[csr.equity][order]
+    holders = csr.sources[csr.equity][order]
+    shares = csr.share[csr.equity][order]
+    starts = np.searchsorted(issuers, np.arange(h.num_nodes + 1))
+    labels = h.nodes.labels
+    out = []
+    for x, y in zip(controller.tolist(), controlled.tolist(), strict=True):
+        group = by_controller[x]
+        out.append(
+            [
+                # A stake given as a range has no single share: null (see stakes()).
+                {
+                    "holder": labels[int(holders[k])].as_py(),
+                    "share": None if np.isnan(shares[k]) else float(shares[k]),
+                }
+                for k in range(starts[y], starts[y + 1])
+                if int(holders[k]) in group
+            ]
+        )
+    return pa.array(out, pa.list_(pa.struct([("holder", labels.type), ("share", pa.float64())])))
+
+
+def ultimate_controllers(h: Handle, threshold: float, strict: bool) -> pa.Table:
+    """(node, group) for each node and each ultimate controlling group (certain control
+    only, under interval stakes)."""
+    if not 0.0 < threshold <= 1.0:
+        raise ValueError(f"threshold is {threshold!r}; a share threshold is in (0, 1]")
+    csr = h.csr
+    candidates = np.unique(csr.sources[csr.equity]).astype(np.uint32)
+    bounds = h.bounds()
+    core = bounds[0] if bounds else h.core
+    pairs = h.call(_core.control, core, candidates, float(threshold), bool(strict), 2**63 - 1)
+    x, y = pairs["controller"], pairs["controlled"]
+    n = h.num_nodes
+    # The control relation as a graph of its own: its strongly connected components are the
+    # groups of nodes that control one another.
+    relation = h.call(
+        _core.build_graph,
+        n,
+        x.astype(np.uint32),
+        y.astype(np.uint32),
+        np.full(len(x), KINDS.index("credit"), np.uint8),
+        np.empty(0),
+        np.empty(0),
+        False,
+    )
+    comp = h.call(_core.components, relation, [KINDS.index("credit")])["component"]
+    comp = comp.astype(np.int64)
+    # A group is ultimate when nobody outside it controls any of its members.
+    controlled_from_outside = np.zeros(int(comp.max()) + 1 if n else 0, bool)
+    outside = comp[x] != comp[y]
+    controlled_from_outside[comp[y[outside]]] = True
+    ultimate = ~controlled_from_outside
+    members: dict[int, list[int]] = {}
+    for v in range(n):
+        members.setdefault(int(comp[v]), []).append(v)
+    rows: dict[tuple[int, int], None] = {}
+    for a, b in zip(x.tolist(), y.tolist(), strict=True):
+        if ultimate[comp[a]]:
+            rows[(b, int(comp[a]))] = None
+    labels = h.nodes.labels
+    node = [labels[b].as_py() for b, _ in rows]
+    group = [[labels[v].as_py() for v in members[g]] for _, g in rows]
+    order = sorted(range(len(node)), key=lambda i: (list(rows)[i][0], group[i]))
+    return pa.table(
+        {
+            "node": pa.array([node[i] for i in order], labels.type),
+            "group": pa.array([group[i] for i in order], pa.list_(labels.type)),
+        }
+    )

@@ -18,6 +18,7 @@ __all__ = [
     "clearing",
     "clearing_many",
     "components",
+    "control",
     "debtrank",
     "debtrank_many",
     "exposure_to",
@@ -403,3 +404,17 @@ def blocked(
     strict: bool,
     aggregate: bool,
 ) -> _Blocked: ...
+
+class _Control(TypedDict):
+    controller: _U32s
+    controlled: _U32s
+    held: npt.NDArray[np.float64]
+    cut: _U32s
+
+def control(
+    graph: CoreGraph,
+    candidates: _U32s,
+    threshold: float,
+    strict: bool,
+    max_controlled: int,
+) -> _Control: ...

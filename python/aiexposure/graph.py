@@ -852,6 +852,55 @@ class Graph:
             detail,
         )
 
+    def control(
+        self,
+        threshold: float = 0.5,
+        *,
+        strict: bool = True,
+        controllers: Iterable[NodeId] | None = None,
+        max_controlled: int | None = None,
+        explain: bool = False,
+    ) -> pa.Table:
+        """Company control (docs/control.md): X controls Y when the equity shares held in Y by
+        X and by the companies X controls, counted in full, are more than ``threshold``
+        (``strict=False``: at least it). A least fixpoint per candidate controller (every
+        equity holder, or ``controllers``), in parallel. A node never controls itself; what
+        a controlled company holds in its controller is not counted. Mutual control is
+        possible (both pairs are rows; see :meth:`ultimate_controllers`).
+
+        Returns (``controller``, ``controlled``, ``held``); with interval stakes
+        ``held_min`` / ``held_max`` and ``status`` (``"controls"`` / ``"possibly
+        controls"``). ``explain=True`` adds ``via``: the holders (the controller and the
+        companies it controls) whose shares make ``held``. ``max_controlled`` stops a
+        controller's search there, with a :class:`BoundWarning` (metadata
+        ``aiexposure.cut_controllers``).
+
+        >>> from aiexposure import Graph
+        >>> g = Graph.from_arrow({"source": ["P", "P", "H"], "target": ["H", "C", "C"],
+        ...                       "share": [0.6, 0.3, 0.3]})
+        >>> g.control().select(["controlled", "held"]).to_pydict()  # C: 30% + H's 30%
+        {'controlled': ['H', 'C'], 'held': [0.6, 0.6]}
+        """
+        return _control.control(
+            self._handle, threshold, strict, controllers, max_controlled, explain
+        )
+
+    def ultimate_controllers(self, threshold: float = 0.5, *, strict: bool = True) -> pa.Table:
+        """The ultimate controllers of every controlled node (docs/control.md): the groups of
+        the control relation (nodes controlling one another, or one node alone) that no one
+        outside controls. Returns (``node``, ``group``: the group's members) for each node
+        and each ultimate group that controls it, or contains it and is controlled by its
+        other members.
+
+        >>> from aiexposure import Graph
+        >>> g = Graph.from_arrow({"source": ["A", "B", "A"], "target": ["B", "A", "C"],
+        ...                       "share": [0.6, 0.6, 0.7]})
+        >>> r = g.ultimate_controllers()
+        >>> r["node"].to_pylist(), r["group"][0].as_py()
+        (['A', 'B', 'C'], ['A', 'B'])
+        """
+        return _control.ultimate_controllers(self._handle, threshold, strict)
+
     def blocked(
         self,
         listed: Iterable[NodeId],

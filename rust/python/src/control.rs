@@ -1,6 +1,6 @@
 //! Control and sanctions: entities blocked through ownership.
 
-use aiexposure_core::control::{self, Rule};
+use aiexposure_core::control::{self as core_control, Rule};
 use numpy::{IntoPyArray, PyReadonlyArray1};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -28,12 +28,45 @@ pub fn blocked<'py>(
             aggregate,
         };
         let g = &graph.inner;
-        let b = detach::run(py, |it| control::blocked(g, listed, rule, it))?;
+        let b = detach::run(py, |it| core_control::blocked(g, listed, rule, it))?;
         columns!(py;
             "blocked" => b.blocked.into_pyarray(py),
             "held" => b.held.into_pyarray(py),
             "owner_offsets" => b.owner_offsets.into_pyarray(py),
             "owners" => b.owners.into_pyarray(py),
+        )
+    })
+}
+
+/// {controller, controlled, held, cut}: whom each of `candidates` controls (holdings through
+/// controlled companies counted in full, `strict`: more than `threshold`); `cut` lists the
+/// candidates whose search stopped at `max_controlled`.
+#[pyfunction]
+pub fn control<'py>(
+    py: Python<'py>,
+    graph: &CoreGraph,
+    candidates: PyReadonlyArray1<'py, u32>,
+    threshold: f64,
+    strict: bool,
+    max_controlled: u64,
+) -> PyResult<Bound<'py, PyDict>> {
+    detach::guard(py, || {
+        let candidates = slice(&candidates, "candidates")?;
+        let rule = Rule {
+            threshold,
+            strict,
+            aggregate: false,
+        };
+        let g = &graph.inner;
+        let limit = usize::try_from(max_controlled).unwrap_or(usize::MAX);
+        let c = detach::run(py, |it| {
+            core_control::control(g, candidates, rule, limit, it)
+        })?;
+        columns!(py;
+            "controller" => c.controller.into_pyarray(py),
+            "controlled" => c.controlled.into_pyarray(py),
+            "held" => c.held.into_pyarray(py),
+            "cut" => c.cut.into_pyarray(py),
         )
     })
 }

@@ -49,7 +49,7 @@ mod _core {
     };
 
     #[pymodule_export]
-    use crate::control::blocked;
+    use crate::control::{blocked, control};
 
     #[pymodule_export]
     use crate::synth::synthetic_investor_graph;

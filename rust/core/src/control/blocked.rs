@@ -7,6 +7,7 @@
 
 use rayon::prelude::*;
 
+use super::fixpoint::{fixpoint, Work};
 use crate::contagion::{in_tasks, Touched};
 use crate::error::{Error, Result};
 use crate::graph::Graph;
@@ -27,7 +28,7 @@ pub struct Rule {
 }
 
 impl Rule {
-    fn meets(&self, held: f64) -> bool {
+    pub(super) fn meets(&self, held: f64) -> bool {
         if self.strict {
             held > self.threshold + TOLERANCE
         } else {
@@ -70,29 +71,19 @@ pub fn blocked(g: &Graph, listed: &[u32], rule: Rule, interrupt: Interrupt) -> R
     }
     // Each listed person's own fixpoint: the nodes it blocks alone and the share it holds
     // in every node it reaches. Aggregated, one fixpoint from all of them together.
+    let excluded = |v: u32| is_listed[v as usize];
+    let all = usize::MAX;
     let runs: Vec<Vec<(u32, f64, bool)>> = if rule.aggregate {
-        vec![fixpoint(
-            g,
-            &persons,
-            &is_listed,
-            rule,
-            &mut Work::new(n),
-            interrupt,
-        )?]
+        let mut work = Work::new(n);
+        vec![fixpoint(g, &persons, &excluded, rule, all, &mut work, interrupt)?.0]
     } else {
         in_tasks(
             persons.len(),
             1,
             || Work::new(n),
             |k, work, out: &mut Vec<Vec<(u32, f64, bool)>>| {
-                out.push(fixpoint(
-                    g,
-                    &persons[k..k + 1],
-                    &is_listed,
-                    rule,
-                    work,
-                    interrupt,
-                )?);
+                let one = &persons[k..k + 1];
+                out.push(fixpoint(g, one, &excluded, rule, all, work, interrupt)?.0);
                 Ok(())
             },
             interrupt,
@@ -156,81 +147,6 @@ pub fn blocked(g: &Graph, listed: &[u32], rule: Rule, interrupt: Interrupt) -> R
         owner_offsets: counts,
         owners,
     })
-}
-
-/// A workspace: shares held per node by the run's listed and blocked nodes.
-struct Work {
-    held: Vec<f64>,
-    done: Vec<bool>,
-    touched: Touched,
-}
-
-impl Work {
-    fn new(n: usize) -> Work {
-        Work {
-            held: vec![0.0; n],
-            done: vec![false; n],
-            touched: Touched::new(n),
-        }
-    }
-}
-
-/// The least fixpoint from `sources` (listed persons): (node, held, blocked) for every node
-/// they reach, nodes increasing; the workspace left clean.
-fn fixpoint(
-    g: &Graph,
-    sources: &[u32],
-    is_listed: &[bool],
-    rule: Rule,
-    w: &mut Work,
-    interrupt: Interrupt,
-) -> Result<Vec<(u32, f64, bool)>> {
-    let mut queue: Vec<u32> = sources.to_vec();
-    for &s in sources {
-        w.done[s as usize] = true;
-    }
-    let mut next = 0;
-    let mut tick = interrupt.ticker(1 << 14);
-    while next < queue.len() {
-        tick.tick()?;
-        let u = queue[next];
-        next += 1;
-        for e in g.out_edges(u) {
-            if e.kind != Kind::Equity || e.share.is_nan() || e.share <= 0.0 {
-                continue;
-            }
-            let v = e.target as usize;
-            w.touched.mark(e.target);
-            w.held[v] += e.share;
-            // A listed holder of a listed node: both are listed already; nothing to decide.
-            if !w.done[v] && !is_listed[v] && rule.meets(w.held[v]) {
-                w.done[v] = true;
-                queue.push(e.target);
-            }
-        }
-    }
-    let mut out: Vec<(u32, f64, bool)> = w
-        .touched
-        .sorted()
-        .iter()
-        .map(|&v| {
-            (
-                v,
-                w.held[v as usize],
-                w.done[v as usize] && !is_listed[v as usize],
-            )
-        })
-        .collect();
-    out.retain(|r| !is_listed[r.0 as usize]);
-    for &v in &w.touched.list {
-        w.held[v as usize] = 0.0;
-        w.done[v as usize] = false;
-    }
-    for &s in sources {
-        w.done[s as usize] = false;
-    }
-    w.touched.clear();
-    Ok(out)
 }
 
 /// The nodes `person` reaches through blocked nodes (holdings with a share), increasing.
