@@ -136,3 +136,27 @@ def test_bad_inputs_are_named_errors():
         g.ultimate_controllers(1.5)
     assert g.control(controllers=[]).num_rows == 0
     assert pa.types.is_string(g.control()["controller"].type)
+
+
+def test_control_command_and_the_report_section(tmp_path):
+    from conftest import ok
+    from conftest import run_cli as run
+
+    path = tmp_path / "c.csv"
+    path.write_text("source,target,share\nA,B,0.6\nB,A,0.6\nA,C,0.7\nP,Q,0.5\n")
+    out = ok(run("control", str(path)))
+    assert "4 control pair(s), more than 50%" in out  # P holds exactly 50% of Q
+    out = ok(run("control", str(path), "--at-least", "--controller", "P"))
+    assert out.splitlines()[2].split() == ["P", "Q", "50.00%"]
+    out = ok(run("control", str(path), "--ultimate"))
+    assert out.splitlines()[-1].split() == ["C", "A,", "B"]
+    assert "nobody controls anybody" in ok(run("control", str(path), "--threshold", "0.95"))
+    bad = run("control", str(path), "--ultimate", "--controller", "A")
+    assert bad.returncode == 2 and "--ultimate" in bad.stderr
+    report = ok(run("report", str(path), "--out", str(tmp_path / "r")))
+    section = report[report.index("Who controls whom") :]
+    assert "4 control pair(s) the data establish" in section
+    built_in = ok(run("report", "--out", str(tmp_path / "b")))
+    section = built_in[built_in.index("Who controls whom") :]
+    assert "nobody controls anybody for certain on these data" in section
+    assert "possible within the stakes' ranges" in section

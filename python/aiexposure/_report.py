@@ -35,6 +35,9 @@ ALL_PAYEES_MAX_NODES = 20_000
 UNBOUNDED_CYCLES_MAX_NODES = 1_000
 CYCLES_LIMIT = 100_000
 SHOWN = 15
+# Company control runs one fixpoint per equity holder: the report does it up to this size
+# (`aiexposure control FILE` has no limit).
+CONTROL_MAX_NODES = 2_000_000
 SHORT_KINDS = {"equity": "eq", "credit": "cr", "commitment": "cm"}
 BOUNDS_NOTE = (
     "'a to b': bounds, where a stake is unknown or a range (a at the minimum stakes, b at the "
@@ -228,6 +231,10 @@ class Report:
                 )
             except ClosedCycleError as e:
                 self.closed = str(e)
+        with progress.step("control"):
+            self.control: pa.Table | None = None
+            if n <= CONTROL_MAX_NODES:
+                self.control = graph.control()
         with progress.step("contagion"):
             self.contagion: ContagionSection = contagion_section(
                 graph, self.scenario.value_loss, self.scenario.default, equity, external_assets
@@ -242,6 +249,7 @@ class Report:
             self._circular_text(),
             self._ownership_text(),
             self._exposure_text(),
+            self._control_text(),
             self.contagion.text(),
             self._unquantified_text(),
         ]
@@ -519,6 +527,44 @@ class Report:
             )
         else:
             out.append("  nobody in the graph is exposed to this scenario")
+        return "\n".join(out)
+
+    def _control_text(self) -> str:
+        out = [tx.heading("Who controls whom")]
+        out.append(
+            tx.wrap(
+                "Company control: X controls Y when X and the companies X controls hold more "
+                "than 50% of Y, counted in full (docs/control.md; `aiexposure sanctions` for "
+                "the OFAC, EU and UK ownership rules)."
+            )
+        )
+        if self.control is None:
+            out.append(
+                f"  not computed above {CONTROL_MAX_NODES:,} nodes: run aiexposure control FILE"
+            )
+            return "\n".join(out)
+        rows = self.control.to_pylist()
+        certain = [r for r in rows if r.get("status", "controls") == "controls"]
+        possible = [r for r in rows if r.get("status") == "possibly controls"]
+        if certain:
+            body = [
+                [str(r["controller"]), str(r["controlled"]), tx.bounded(r, "held", tx.percent)]
+                for r in certain[:SHOWN]
+            ]
+            out.append(f"  {len(certain):,} control pair(s) the data establish:")
+            out.append(tx.table(["controller", "controlled", "held"], body))
+        else:
+            out.append("  nobody controls anybody for certain on these data")
+        if possible:
+            out.append(
+                f"  {len(possible):,} pair(s) possible within the stakes' ranges (unknown or "
+                "given as a range), not established:"
+            )
+            body = [
+                [str(r["controller"]), str(r["controlled"]), tx.bounded(r, "held", tx.percent)]
+                for r in possible[:SHOWN]
+            ]
+            out.append(tx.table(["controller", "controlled", "held"], body))
         return "\n".join(out)
 
     def _unquantified_text(self) -> str:

@@ -1,5 +1,5 @@
 """The ``aiexposure`` command line: ``report``, ``generate``, ``cycles``, ``exposure``,
-``stress``, ``sanctions``.
+``stress``, ``sanctions``, ``control``.
 
 Errors in the input are one line on stderr (no traceback) and exit status 2; a bug of ours (an
 ``InternalError``, or any other unexpected exception) prints its traceback and a request for a
@@ -154,7 +154,7 @@ def report(args: argparse.Namespace) -> int:
     from . import _text as tx
 
     _check_out_dir(args.out)
-    progress = Progress(7)
+    progress = Progress(8)
     node_types: dict[Any, str] = {}
     valuations: dict[Any, float] = {}
     unquantified = None
@@ -433,6 +433,48 @@ def stress(args: argparse.Namespace) -> int:
             raise ValueError("--totals is for many scenarios (--scenarios or --each)")
         write_table(result.totals, args.totals)
         print(f"totals written to {args.totals}")
+    return 0
+
+
+def control(args: argparse.Namespace) -> int:
+    from . import _text as tx
+
+    if (args.edges is None) == (not args.builtin):
+        raise ValueError("give an edge FILE or --builtin (one of them)")
+    if args.ultimate and args.controller:
+        raise ValueError("--ultimate looks at every controller; leave out --controller")
+    _check_out(args.out, CYCLE_FORMATS, "the table (lists)")
+    progress = Progress(2)
+    with progress.step("loading the graph"):
+        graph = Graph.from_arrow(_built_in(None)) if args.builtin else _load_file(args)
+    controllers = (
+        None if not args.controller else [_node(graph, v, "--controller") for v in args.controller]
+    )
+    strict = not args.at_least
+    with progress.step("solving control"):
+        if args.ultimate:
+            table = graph.ultimate_controllers(args.threshold, strict=strict)
+        else:
+            table = graph.control(args.threshold, strict=strict, controllers=controllers)
+    rule = f"{'more than' if strict else 'at least'} {tx.percent(args.threshold, 0)}"
+    if table.num_rows == 0:
+        print(f"nobody controls anybody ({rule}, through controlled companies)")
+    elif args.ultimate:
+        print(f"{table.num_rows:,} (node, ultimate controlling group) pair(s), {rule}")
+        rows = [[str(r["node"]), ", ".join(map(str, r["group"]))] for r in table.to_pylist()]
+        print(tx.table(["node", "ultimate controllers"], rows[: args.show]))
+    else:
+        print(f"{table.num_rows:,} control pair(s), {rule}, through controlled companies")
+        rows = []
+        for r in table.slice(0, args.show).to_pylist():
+            share = tx.percent(r["held"]) if "held" in r else tx.bounded(r, "held", tx.percent)
+            rows.append([str(r["controller"]), str(r["controlled"]), share, r.get("status", "")])
+        print(tx.table(["controller", "controlled", "held", ""], rows))
+    if args.out:
+        from ._io import write_table
+
+        write_table(table, args.out)
+        print(f"written to {args.out}")
     return 0
 
 
@@ -883,7 +925,36 @@ def _parser() -> argparse.ArgumentParser:
     exp.set_defaults(run=exposure)
     _add_stress(commands)
     _add_sanctions(commands)
+    _add_control(commands)
     return parser
+
+
+def _add_control(commands: Any) -> None:
+    co = commands.add_parser(
+        "control",
+        help="who controls whom: majority control through controlled companies",
+        description="Company control (docs/control.md): X controls Y when X and the "
+        "companies X controls hold more than --threshold of Y, counted in full; mutual "
+        "control groups and ultimate controllers with --ultimate.",
+    )
+    co.add_argument(
+        "edges", nargs="?", metavar="FILE", help=f"edge table file ({FORMATS}); or --builtin"
+    )
+    co.add_argument("--builtin", action="store_true", help="the built-in 2026 AI-funding data")
+    co.add_argument("--threshold", type=_number, default=0.5, help="(0.5)")
+    co.add_argument(
+        "--at-least", action="store_true", help="reaching the threshold is control (not only >)"
+    )
+    co.add_argument("--controller", action="append", metavar="NODE", help="only these controllers")
+    co.add_argument(
+        "--ultimate", action="store_true", help="each node's ultimate controlling groups"
+    )
+    co.add_argument("--show", type=_count, default=20, help="rows printed (20)")
+    co.add_argument(
+        "--out", metavar="PATH", help=f"write the table to PATH ({', '.join(CYCLE_FORMATS)})"
+    )
+    _add_columns(co)
+    co.set_defaults(run=control)
 
 
 # OFAC's FAQ 401 examples under each regime: checked against Graph.blocked by the tests.

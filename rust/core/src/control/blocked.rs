@@ -7,7 +7,7 @@
 
 use rayon::prelude::*;
 
-use super::fixpoint::{fixpoint, Work};
+use super::fixpoint::{fixpoint, Reached, Work};
 use crate::contagion::{in_tasks, Touched};
 use crate::error::{Error, Result};
 use crate::graph::Graph;
@@ -73,7 +73,7 @@ pub fn blocked(g: &Graph, listed: &[u32], rule: Rule, interrupt: Interrupt) -> R
     // in every node it reaches. Aggregated, one fixpoint from all of them together.
     let excluded = |v: u32| is_listed[v as usize];
     let all = usize::MAX;
-    let runs: Vec<Vec<(u32, f64, bool)>> = if rule.aggregate {
+    let runs: Vec<Vec<Reached>> = if rule.aggregate {
         let mut work = Work::new(n);
         vec![fixpoint(g, &persons, &excluded, rule, all, &mut work, interrupt)?.0]
     } else {
@@ -81,7 +81,7 @@ pub fn blocked(g: &Graph, listed: &[u32], rule: Rule, interrupt: Interrupt) -> R
             persons.len(),
             1,
             || Work::new(n),
-            |k, work, out: &mut Vec<Vec<(u32, f64, bool)>>| {
+            |k, work, out: &mut Vec<Vec<Reached>>| {
                 let one = &persons[k..k + 1];
                 out.push(fixpoint(g, one, &excluded, rule, all, work, interrupt)?.0);
                 Ok(())

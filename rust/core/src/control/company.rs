@@ -5,7 +5,7 @@
 //! counted.
 
 use super::blocked::Rule;
-use super::fixpoint::{fixpoint, Work};
+use super::fixpoint::{fixpoint, Reached, Work};
 use crate::contagion::in_tasks;
 use crate::error::{Error, Result};
 use crate::graph::Graph;
@@ -41,7 +41,7 @@ pub fn control(
             "candidate node {v} out of range"
         )));
     }
-    type Found = (u32, Vec<(u32, f64, bool)>, bool);
+    type Found = (u32, Vec<Reached>, bool);
     let runs: Vec<Found> = in_tasks(
         candidates.len(),
         1,

@@ -26,6 +26,9 @@ impl Work {
     }
 }
 
+/// A node a fixpoint reached: (node, share held in it, caught).
+pub(crate) type Reached = (u32, f64, bool);
+
 /// The least fixpoint from `sources`: (node, held, caught) for every node they reach but
 /// the `excluded` ones, nodes increasing, and whether it stopped at `limit` caught nodes
 /// (then the caught set is a lower bound); the workspace left clean.
@@ -37,7 +40,7 @@ pub(crate) fn fixpoint(
     limit: usize,
     w: &mut Work,
     interrupt: Interrupt,
-) -> Result<(Vec<(u32, f64, bool)>, bool)> {
+) -> Result<(Vec<Reached>, bool)> {
     let mut queue: Vec<u32> = sources.to_vec();
     for &s in sources {
         w.done[s as usize] = true;
@@ -67,7 +70,7 @@ pub(crate) fn fixpoint(
             }
         }
     }
-    let mut out: Vec<(u32, f64, bool)> = w
+    let mut out: Vec<Reached> = w
         .touched
         .sorted()
         .iter()
