@@ -246,3 +246,74 @@ def ultimate_controllers(h: Handle, threshold: float, strict: bool) -> pa.Table:
             "group": pa.array([group[i] for i in order], pa.list_(labels.type)),
         }
     )
+
+
+# UK PSC: the statutory bands of a holding (Companies Act 2006, Schedule 1A; the register's
+# "ownership-of-shares" natures of control).
+PSC_BANDS = (
+    (0.25, 0.5, "more than 25% to 50%"),
+    (0.5, 0.75, "more than 50% to less than 75%"),
+    (0.75, float("inf"), "75% or more"),
+)
+TOLERANCE = 1e-9
+
+
+def psc_band(held: float) -> str | None:
+    """The band of a holding, None at or below 25% (1e-9 allowed at each edge)."""
+    if held <= 0.25 + TOLERANCE:
+        return None
+    if held <= 0.5 + TOLERANCE:
+        return PSC_BANDS[0][2]
+    if held < 0.75 - TOLERANCE:
+        return PSC_BANDS[1][2]
+    return PSC_BANDS[2][2]
+
+
+def significant_control(h: Handle, persons: Iterable[Any] | None) -> pa.Table:
+    if isinstance(persons, (str, bytes)):
+        raise TypeError("persons must be a list of nodes, not one node")
+    csr = h.csr
+    if persons is None:
+        candidates = np.unique(csr.sources[csr.equity]).astype(np.uint32)
+    else:
+        candidates = np.unique(h.nodes.indices(persons, "persons")).astype(np.uint32)
+    bounds = h.bounds()
+    # Holdings through majority-controlled companies count in full: the control fixpoint
+    # (more than 50%), every node held above 25% reported.
+    args = (candidates, 0.5, True, 2**63 - 1, 0.25)
+    low = h.call(_core.control, bounds[0] if bounds else h.core, *args)
+    high = h.call(_core.control, bounds[1], *args) if bounds else None
+    n = h.num_nodes
+    key_lo = low["controller"].astype(np.int64) * n + low["controlled"]
+    keys = (
+        key_lo
+        if high is None
+        else np.union1d(key_lo, high["controller"].astype(np.int64) * n + high["controlled"])
+    )
+    held_lo = np.zeros(len(keys))
+    held_lo[np.searchsorted(keys, key_lo)] = low["held"]
+    labels = h.nodes.labels
+    columns: dict[str, Any] = {
+        "person": labels.take(pa.array(keys // n)),
+        "company": labels.take(pa.array(keys % n)),
+    }
+    if high is None:
+        columns["held"] = pa.array(held_lo)
+        columns["band"] = pa.array([psc_band(x) for x in held_lo], pa.string())
+    else:
+        key_hi = high["controller"].astype(np.int64) * n + high["controlled"]
+        held_hi = np.zeros(len(keys))
+        held_hi[np.searchsorted(keys, key_hi)] = high["held"]
+        columns["held_min"] = pa.array(held_lo)
+        columns["held_max"] = pa.array(held_hi)
+        # The band is known where both ends agree; else the lowest and highest it could be.
+        columns["band_min"] = pa.array([psc_band(x) for x in held_lo], pa.string())
+        columns["band_max"] = pa.array([psc_band(x) for x in held_hi], pa.string())
+    return pa.table(
+        columns,
+        metadata={
+            b"aiexposure.rule": b"UK PSC: shares held directly or through majority-controlled "
+            b"companies (counted in full), more than 25%; voting rights and the right to "
+            b"appoint directors are not in the data"
+        },
+    )

@@ -409,6 +409,7 @@ class _Control(TypedDict):
     controller: _U32s
     controlled: _U32s
     held: npt.NDArray[np.float64]
+    controls: npt.NDArray[np.bool_]
     cut: _U32s
 
 def control(
@@ -417,4 +418,5 @@ def control(
     threshold: float,
     strict: bool,
     max_controlled: int,
+    report_above: float | None = None,
 ) -> _Control: ...

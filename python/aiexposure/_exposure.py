@@ -458,3 +458,80 @@ class LookThroughScenarios:
 
     table: pa.Table
     totals: pa.Table
+
+
+# Comparisons with an ownership threshold allow this much (docs/control.md).
+TOLERANCE = 1e-9
+
+
+def beneficial_owners(
+    h: Handle, threshold: float, max_depth: int | None, max_paths: int
+) -> pa.Table:
+    """The AMLR reading (docs/control.md): 25% or more by chain multiplication, each pair
+    with the chains that make it."""
+    if not 0.0 < threshold <= 1.0:
+        raise ValueError(f"threshold is {threshold!r}; a share threshold is in (0, 1]")
+    if max_paths < 1:
+        raise ValueError(f"max_paths is {max_paths!r}; give a count >= 1")
+    # "25% or more": the simple-paths table keeps pairs above a threshold, so just below.
+    ownership = integrated_ownership(
+        h, "simple_paths", max(threshold - TOLERANCE, 0.0), max_depth, None
+    )
+    value = "integrated_max" if "integrated_max" in ownership.column_names else "integrated"
+    keep = np.asarray(ownership[value].to_numpy(zero_copy_only=False)) >= threshold - TOLERANCE
+    table = ownership.filter(pa.array(keep))
+    csr = h.csr
+    eq = csr.equity
+    src, dst, share = csr.sources[eq], csr.indices[eq], csr.share[eq]
+    order = np.argsort(src, kind="stable")
+    src, dst, share = src[order], dst[order], share[order]
+    starts = np.searchsorted(src, np.arange(h.num_nodes + 1))
+    labels = h.nodes.labels
+    holders = [h.nodes.index(v) for v in table["holder"].to_pylist()]
+    issuers = [h.nodes.index(v) for v in table["issuer"].to_pylist()]
+    paths = [
+        _chains(a, b, starts, dst, share, max_paths) for a, b in zip(holders, issuers, strict=True)
+    ]
+    path_type = pa.list_(pa.struct([("nodes", pa.list_(labels.type)), ("share", pa.float64())]))
+    column = pa.array(
+        [
+            [{"nodes": [labels[v].as_py() for v in p], "share": s} for p, s in chains]
+            for chains in paths
+        ],
+        path_type,
+    )
+    out = table.rename_columns(
+        ["owner" if c == "holder" else "entity" if c == "issuer" else c for c in table.column_names]
+    )
+    if "integrated_max" in out.column_names:
+        lo = np.asarray(out["integrated_min"].to_numpy(zero_copy_only=False))
+        status = np.where(lo >= threshold - TOLERANCE, "beneficial owner", "possibly")
+        out = out.append_column("status", pa.array(status))
+    meta = {
+        b"aiexposure.rule": f"AMLR: chain multiplication, {threshold:g} or more".encode(),
+        b"aiexposure.max_paths": str(max_paths).encode(),
+    }
+    return out.append_column("paths", column).replace_schema_metadata(meta)
+
+
+def _chains(
+    a: int, b: int, starts: np.ndarray, dst: np.ndarray, share: np.ndarray, limit: int
+) -> list[tuple[list[int], float | None]]:
+    """Simple chains of holdings from a to b, with their products (None where a stake on
+    the chain is not one number), largest first, at most ``limit``."""
+    out: list[tuple[list[int], float | None]] = []
+    stack: list[tuple[int, list[int], float | None]] = [(a, [a], 1.0)]
+    while stack and len(out) < 10 * limit:
+        u, path, product = stack.pop()
+        for k in range(starts[u], starts[u + 1]):
+            v = int(dst[k])
+            if v in path:
+                continue
+            s = float(share[k])
+            p = None if product is None or np.isnan(s) else product * s
+            if v == b:
+                out.append(([*path, v], p))
+            elif p is None or p >= 1e-9:  # a chain below 1e-9 cannot matter
+                stack.append((v, [*path, v], p))
+    out.sort(key=lambda c: -(c[1] if c[1] is not None else -1.0))
+    return out[:limit]

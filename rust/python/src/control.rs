@@ -40,8 +40,10 @@ pub fn blocked<'py>(
 
 /// {controller, controlled, held, cut}: whom each of `candidates` controls (holdings through
 /// controlled companies counted in full, `strict`: more than `threshold`); `cut` lists the
-/// candidates whose search stopped at `max_controlled`.
+/// candidates whose search stopped at `max_controlled`; with `report_above`, also the pairs
+/// held above it (`controls` false).
 #[pyfunction]
+#[pyo3(signature = (graph, candidates, threshold, strict, max_controlled, report_above=None))]
 pub fn control<'py>(
     py: Python<'py>,
     graph: &CoreGraph,
@@ -49,6 +51,7 @@ pub fn control<'py>(
     threshold: f64,
     strict: bool,
     max_controlled: u64,
+    report_above: Option<f64>,
 ) -> PyResult<Bound<'py, PyDict>> {
     detach::guard(py, || {
         let candidates = slice(&candidates, "candidates")?;
@@ -60,12 +63,13 @@ pub fn control<'py>(
         let g = &graph.inner;
         let limit = usize::try_from(max_controlled).unwrap_or(usize::MAX);
         let c = detach::run(py, |it| {
-            core_control::control(g, candidates, rule, limit, it)
+            core_control::control(g, candidates, rule, limit, report_above, it)
         })?;
         columns!(py;
             "controller" => c.controller.into_pyarray(py),
             "controlled" => c.controlled.into_pyarray(py),
             "held" => c.held.into_pyarray(py),
+            "controls" => c.controls.into_pyarray(py),
             "cut" => c.cut.into_pyarray(py),
         )
     })

@@ -4,7 +4,7 @@
 //! never controls itself, and what a controlled company holds in its controller is not
 //! counted.
 
-use super::blocked::Rule;
+use super::blocked::{Rule, TOLERANCE};
 use super::fixpoint::{fixpoint, Reached, Work};
 use crate::contagion::in_tasks;
 use crate::error::{Error, Result};
@@ -13,20 +13,25 @@ use crate::interrupt::Interrupt;
 
 /// Pairs (controller, controlled, held), controllers in the order given and controlled
 /// nodes increasing; `cut` lists the controllers whose search stopped at `max_controlled`.
+/// With `report_above`, also the pairs held above it but not controlled (`controls` false).
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Control {
     pub controller: Vec<u32>,
     pub controlled: Vec<u32>,
     pub held: Vec<f64>,
+    pub controls: Vec<bool>,
     pub cut: Vec<u32>,
 }
 
-/// Who each of `candidates` controls under `rule` (`aggregate` is not read).
+/// Who each of `candidates` controls under `rule` (`aggregate` is not read); with
+/// `report_above` (UK PSC: 25%), also every node in which a candidate and the companies it
+/// controls hold more than that, controlled or not.
 pub fn control(
     g: &Graph,
     candidates: &[u32],
     rule: Rule,
     max_controlled: usize,
+    report_above: Option<f64>,
     interrupt: Interrupt,
 ) -> Result<Control> {
     let n = g.num_nodes();
@@ -61,10 +66,12 @@ pub fn control(
     let mut out = Control::default();
     for (x, found, cut) in runs {
         for (v, h, caught) in found {
-            if caught {
+            let above = report_above.is_some_and(|a| h > a + TOLERANCE);
+            if caught || above {
                 out.controller.push(x);
                 out.controlled.push(v);
                 out.held.push(h);
+                out.controls.push(caught);
             }
         }
         if cut {
@@ -87,13 +94,8 @@ mod tests {
 
     fn pairs(n: usize, edges: &[(u32, u32, f64)]) -> Vec<(u32, u32)> {
         let all: Vec<u32> = (0..n as u32).collect();
-        let c = control(
-            &equity(n, edges),
-            &all,
-            MAJORITY,
-            usize::MAX,
-            Interrupt::never(),
-        );
+        let g = equity(n, edges);
+        let c = control(&g, &all, MAJORITY, usize::MAX, None, Interrupt::never());
         let c = c.unwrap();
         c.controller.into_iter().zip(c.controlled).collect()
     }
@@ -117,8 +119,29 @@ mod tests {
     fn a_search_that_reaches_its_bound_says_so() {
         let e: Vec<(u32, u32, f64)> = (0..9).map(|i| (i, i + 1, 0.9)).collect();
         let g = equity(10, &e);
-        let c = control(&g, &[0], MAJORITY, 3, Interrupt::never()).unwrap();
+        let c = control(&g, &[0], MAJORITY, 3, None, Interrupt::never()).unwrap();
         assert_eq!(c.controlled, [1, 2, 3]);
         assert_eq!(c.cut, [0]);
+    }
+}
+
+#[cfg(test)]
+mod psc_tests {
+    use super::*;
+    use crate::graph::testing::equity;
+
+    #[test]
+    fn holdings_above_a_floor_are_reported_controlled_or_not() {
+        // P 60% of H, H 30% of C: P controls H; P's group holds 30% of C, above 25%.
+        let g = equity(3, &[(0, 1, 0.6), (1, 2, 0.3)]);
+        let rule = Rule {
+            threshold: 0.5,
+            strict: true,
+            aggregate: false,
+        };
+        let c = control(&g, &[0], rule, usize::MAX, Some(0.25), Interrupt::never()).unwrap();
+        assert_eq!(c.controlled, [1, 2]);
+        assert_eq!(c.controls, [true, false]);
+        assert_eq!(c.held, [0.6, 0.3]);
     }
 }
