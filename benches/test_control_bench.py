@@ -70,3 +70,52 @@ def test_blocked_uk(benchmark, holdings, bench_tools):
     labels = g.nodes.take(listed).to_pylist()
     benchmark.pedantic(g.blocked, args=(labels,), kwargs={"regime": "uk"}, **ONCE)
     bench_tools.record(f"blocked (uk, each of 1,000 alone), {size} nodes", "aiexposure", benchmark)
+
+
+def test_control_every_holder(benchmark, holdings, bench_tools):
+    """Company control for every equity holder as a candidate: one fixpoint each."""
+    size, g, _, _ = holdings
+    t = benchmark.pedantic(g.control, **ONCE)
+    bench_tools.record(f"control (every holder), {size} nodes", "aiexposure", benchmark)
+    bench_tools.notes.append(f"control at {size}: {t.num_rows:,} pairs")
+
+
+def test_significant_control_every_holder(benchmark, holdings, bench_tools):
+    size, g, _, _ = holdings
+    t = benchmark.pedantic(g.significant_control, **ONCE)
+    bench_tools.record(f"significant_control (every holder), {size} nodes", "aiexposure", benchmark)
+    bench_tools.notes.append(f"significant_control at {size}: {t.num_rows:,} rows")
+
+
+def test_networkx_control_reference(benchmark, holdings, bench_tools):
+    """The same control fixpoint in plain Python over networkx adjacency, for 1,000
+    candidates (every holder would take hours at this size): the per-candidate peer."""
+    import networkx as nx
+
+    size, g, W, listed = holdings
+    if size != "1M":
+        pytest.skip("networkx at 10M nodes: not in memory on 2 cores / 24 GB")
+    G = nx.from_scipy_sparse_array(W, create_using=nx.DiGraph)
+
+    def fixpoint(x):
+        held, caught, queue = {}, {x}, [x]
+        while queue:
+            u = queue.pop()
+            for v, d in G[u].items():
+                held[v] = held.get(v, 0.0) + d["weight"]
+                if v not in caught and held[v] > 0.5 + 1e-9:
+                    caught.add(v)
+                    queue.append(v)
+        return caught - {x}
+
+    benchmark.pedantic(lambda: [fixpoint(int(x)) for x in listed], **ONCE)
+    bench_tools.record(
+        "control (1,000 candidates), 1M nodes", "networkx + Python fixpoint", benchmark
+    )
+
+
+def test_control_1000_candidates(benchmark, holdings, bench_tools):
+    size, g, _, listed = holdings
+    labels = g.nodes.take(listed).to_pylist()
+    benchmark.pedantic(g.control, kwargs={"controllers": labels}, **ONCE)
+    bench_tools.record(f"control (1,000 candidates), {size} nodes", "aiexposure", benchmark)
