@@ -92,7 +92,7 @@ def test_networkx_control_reference(benchmark, holdings, bench_tools):
     candidates (every holder would take hours at this size): the per-candidate peer."""
     import networkx as nx
 
-    size, g, W, listed = holdings
+    size, _, W, listed = holdings
     if size != "1M":
         pytest.skip("networkx at 10M nodes: not in memory on 2 cores / 24 GB")
     G = nx.from_scipy_sparse_array(W, create_using=nx.DiGraph)
