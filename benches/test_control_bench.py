@@ -4,6 +4,13 @@ changes), one run each; 1,000 listed persons picked at random.
 
 Goal (issue 17, item 4): the aggregated regimes in one pass over the edges, under 1 s at 10M
 nodes.
+
+Measured 2026-12-02 (2 cores, release LTO build, two runs, one round each): blocked (ofac)
+7-13 ms at 1M against scipy's 84-87 ms (6-12x), 0.29-0.43 s at 10M against 2.1-2.6 s (6-7x;
+goal met); uk (each of 1,000 alone) 6-7 ms at 1M, 0.14 s at 10M. Company control for every
+equity holder: 1.3 s at 1M (196,540 pairs), 16.8 s at 10M (1,970,335 pairs);
+significant_control for every holder 0.9 s at 1M (801,888 rows), 14.7 s at 10M; control for
+1,000 candidates 3 ms at 1M (networkx + a Python fixpoint: 6 ms), 0.17 s at 10M.
 """
 
 from __future__ import annotations

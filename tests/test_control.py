@@ -81,6 +81,12 @@ def test_controllers_and_the_search_bound():
         t = g.control(controllers=["n0"], max_controlled=3)
     assert t.num_rows == 3 and t.schema.metadata[b"aiexposure.truncated"] == b"true"
     assert t.schema.metadata[b"aiexposure.cut_controllers"] == b"n0"
+    with pytest.warns(BoundWarning, match="max_depth=4"):
+        t = g.control(controllers=["n0"], max_depth=4)
+    assert t["controlled"].to_pylist() == ["n1", "n2", "n3", "n4"]
+    assert g.control(controllers=["n5"], max_depth=4).num_rows == 4  # n6..n9: not cut
+    with pytest.raises(ValueError, match="max_depth"):
+        g.control(max_depth=0)
 
 
 def test_interval_stakes_give_possible_control():

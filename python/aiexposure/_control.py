@@ -100,11 +100,13 @@ def control(
     controllers: Iterable[Any] | None,
     max_controlled: int | None,
     explain: bool,
+    max_depth: int | None = None,
 ) -> pa.Table:
     if not 0.0 < threshold <= 1.0:
         raise ValueError(f"threshold is {threshold!r}; a share threshold is in (0, 1]")
-    if max_controlled is not None and max_controlled < 1:
-        raise ValueError(f"max_controlled is {max_controlled!r}; give a count >= 1, or None")
+    for name, bound in (("max_controlled", max_controlled), ("max_depth", max_depth)):
+        if bound is not None and bound < 1:
+            raise ValueError(f"{name} is {bound!r}; give a count >= 1, or None")
     if isinstance(controllers, (str, bytes)):
         raise TypeError("controllers must be a list of nodes, not one node")
     csr = h.csr
@@ -115,7 +117,7 @@ def control(
         candidates = np.unique(h.nodes.indices(controllers, "controllers")).astype(np.uint32)
     limit = 2**63 - 1 if max_controlled is None else int(max_controlled)
     bounds = h.bounds()
-    args = (candidates, float(threshold), bool(strict), limit)
+    args = (candidates, float(threshold), bool(strict), limit, None, max_depth)
     low = h.call(_core.control, bounds[0] if bounds else h.core, *args)
     high = h.call(_core.control, bounds[1], *args) if bounds else None
     n = h.num_nodes
@@ -159,9 +161,14 @@ def control(
 
         from .errors import BoundWarning
 
+        which = " or ".join(
+            f"{k}={v}"
+            for k, v in (("max_controlled", max_controlled), ("max_depth", max_depth))
+            if v is not None
+        )
         warnings.warn(
-            f"{len(cut)} controller(s) reached max_controlled={max_controlled}: what they "
-            "control is a lower bound (metadata aiexposure.cut_controllers)",
+            f"{len(cut)} controller(s) reached {which}: what they control is a lower bound "
+            "(metadata aiexposure.cut_controllers)",
             BoundWarning,
             stacklevel=3,
         )

@@ -419,4 +419,5 @@ def control(
     strict: bool,
     max_controlled: int,
     report_above: float | None = None,
+    max_depth: int | None = None,
 ) -> _Control: ...

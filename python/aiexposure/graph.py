@@ -859,6 +859,7 @@ class Graph:
         strict: bool = True,
         controllers: Iterable[NodeId] | None = None,
         max_controlled: int | None = None,
+        max_depth: int | None = None,
         explain: bool = False,
     ) -> pa.Table:
         """Company control (docs/control.md): X controls Y when the equity shares held in Y by
@@ -872,7 +873,8 @@ class Graph:
         ``held_min`` / ``held_max`` and ``status`` (``"controls"`` / ``"possibly
         controls"``). ``explain=True`` adds ``via``: the holders (the controller and the
         companies it controls) whose shares make ``held``. ``max_controlled`` stops a
-        controller's search there, with a :class:`BoundWarning` (metadata
+        controller's search at that many controlled nodes, ``max_depth`` at chains of
+        control that long; either gives a :class:`BoundWarning` when it cuts (metadata
         ``aiexposure.cut_controllers``).
 
         >>> from aiexposure import Graph
@@ -882,7 +884,7 @@ class Graph:
         {'controlled': ['H', 'C'], 'held': [0.6, 0.6]}
         """
         return _control.control(
-            self._handle, threshold, strict, controllers, max_controlled, explain
+            self._handle, threshold, strict, controllers, max_controlled, explain, max_depth
         )
 
     def ultimate_controllers(self, threshold: float = 0.5, *, strict: bool = True) -> pa.Table:

@@ -1,6 +1,6 @@
 //! Control and sanctions: entities blocked through ownership.
 
-use aiexposure_core::control::{self as core_control, Rule};
+use aiexposure_core::control::{self as core_control, Bounds, Rule};
 use numpy::{IntoPyArray, PyReadonlyArray1};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -40,10 +40,12 @@ pub fn blocked<'py>(
 
 /// {controller, controlled, held, cut}: whom each of `candidates` controls (holdings through
 /// controlled companies counted in full, `strict`: more than `threshold`); `cut` lists the
-/// candidates whose search stopped at `max_controlled`; with `report_above`, also the pairs
+/// candidates whose search a bound (`max_controlled`, `max_depth`) cut; with `report_above`,
+/// also the pairs
 /// held above it (`controls` false).
 #[pyfunction]
-#[pyo3(signature = (graph, candidates, threshold, strict, max_controlled, report_above=None))]
+#[pyo3(signature = (graph, candidates, threshold, strict, max_controlled, report_above=None, max_depth=None))]
+#[allow(clippy::too_many_arguments)]
 pub fn control<'py>(
     py: Python<'py>,
     graph: &CoreGraph,
@@ -52,6 +54,7 @@ pub fn control<'py>(
     strict: bool,
     max_controlled: u64,
     report_above: Option<f64>,
+    max_depth: Option<u64>,
 ) -> PyResult<Bound<'py, PyDict>> {
     detach::guard(py, || {
         let candidates = slice(&candidates, "candidates")?;
@@ -61,9 +64,12 @@ pub fn control<'py>(
             aggregate: false,
         };
         let g = &graph.inner;
-        let limit = usize::try_from(max_controlled).unwrap_or(usize::MAX);
+        let bounds = Bounds {
+            max_caught: usize::try_from(max_controlled).unwrap_or(usize::MAX),
+            max_depth: max_depth.map_or(usize::MAX, |d| usize::try_from(d).unwrap_or(usize::MAX)),
+        };
         let c = detach::run(py, |it| {
-            core_control::control(g, candidates, rule, limit, report_above, it)
+            core_control::control(g, candidates, rule, bounds, report_above, it)
         })?;
         columns!(py;
             "controller" => c.controller.into_pyarray(py),

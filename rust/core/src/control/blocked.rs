@@ -7,7 +7,7 @@
 
 use rayon::prelude::*;
 
-use super::fixpoint::{fixpoint, Reached, Work};
+use super::fixpoint::{fixpoint, Bounds, Reached, Work};
 use crate::contagion::{in_tasks, Touched};
 use crate::error::{Error, Result};
 use crate::graph::Graph;
@@ -72,7 +72,7 @@ pub fn blocked(g: &Graph, listed: &[u32], rule: Rule, interrupt: Interrupt) -> R
     // Each listed person's own fixpoint: the nodes it blocks alone and the share it holds
     // in every node it reaches. Aggregated, one fixpoint from all of them together.
     let excluded = |v: u32| is_listed[v as usize];
-    let all = usize::MAX;
+    let all = Bounds::NONE;
     let runs: Vec<Vec<Reached>> = if rule.aggregate {
         let mut work = Work::new(n);
         vec![fixpoint(g, &persons, &excluded, rule, all, &mut work, interrupt)?.0]

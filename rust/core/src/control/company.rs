@@ -5,14 +5,14 @@
 //! counted.
 
 use super::blocked::{Rule, TOLERANCE};
-use super::fixpoint::{fixpoint, Reached, Work};
+use super::fixpoint::{fixpoint, Bounds, Reached, Work};
 use crate::contagion::in_tasks;
 use crate::error::{Error, Result};
 use crate::graph::Graph;
 use crate::interrupt::Interrupt;
 
 /// Pairs (controller, controlled, held), controllers in the order given and controlled
-/// nodes increasing; `cut` lists the controllers whose search stopped at `max_controlled`.
+/// nodes increasing; `cut` lists the controllers whose search a bound cut.
 /// With `report_above`, also the pairs held above it but not controlled (`controls` false).
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Control {
@@ -30,7 +30,7 @@ pub fn control(
     g: &Graph,
     candidates: &[u32],
     rule: Rule,
-    max_controlled: usize,
+    bounds: Bounds,
     report_above: Option<f64>,
     interrupt: Interrupt,
 ) -> Result<Control> {
@@ -54,7 +54,7 @@ pub fn control(
         |k, work, out: &mut Vec<Found>| {
             let x = candidates[k];
             let me = |v: u32| v == x;
-            let (found, cut) = fixpoint(g, &[x], &me, rule, max_controlled, work, interrupt)?;
+            let (found, cut) = fixpoint(g, &[x], &me, rule, bounds, work, interrupt)?;
             out.push((x, found, cut));
             Ok(())
         },
@@ -95,7 +95,7 @@ mod tests {
     fn pairs(n: usize, edges: &[(u32, u32, f64)]) -> Vec<(u32, u32)> {
         let all: Vec<u32> = (0..n as u32).collect();
         let g = equity(n, edges);
-        let c = control(&g, &all, MAJORITY, usize::MAX, None, Interrupt::never());
+        let c = control(&g, &all, MAJORITY, Bounds::NONE, None, Interrupt::never());
         let c = c.unwrap();
         c.controller.into_iter().zip(c.controlled).collect()
     }
@@ -119,9 +119,23 @@ mod tests {
     fn a_search_that_reaches_its_bound_says_so() {
         let e: Vec<(u32, u32, f64)> = (0..9).map(|i| (i, i + 1, 0.9)).collect();
         let g = equity(10, &e);
-        let c = control(&g, &[0], MAJORITY, 3, None, Interrupt::never()).unwrap();
+        let caught = Bounds {
+            max_caught: 3,
+            max_depth: usize::MAX,
+        };
+        let c = control(&g, &[0], MAJORITY, caught, None, Interrupt::never()).unwrap();
         assert_eq!(c.controlled, [1, 2, 3]);
         assert_eq!(c.cut, [0]);
+        let depth = Bounds {
+            max_caught: usize::MAX,
+            max_depth: 2,
+        };
+        let c = control(&g, &[0], MAJORITY, depth, None, Interrupt::never()).unwrap();
+        assert_eq!(c.controlled, [1, 2]);
+        assert_eq!(c.cut, [0]);
+        // A chain that ends within the bound is not cut.
+        let c = control(&g, &[7], MAJORITY, depth, None, Interrupt::never()).unwrap();
+        assert_eq!((c.controlled, c.cut), (vec![8, 9], vec![]));
     }
 }
 
@@ -139,7 +153,7 @@ mod psc_tests {
             strict: true,
             aggregate: false,
         };
-        let c = control(&g, &[0], rule, usize::MAX, Some(0.25), Interrupt::never()).unwrap();
+        let c = control(&g, &[0], rule, Bounds::NONE, Some(0.25), Interrupt::never()).unwrap();
         assert_eq!(c.controlled, [1, 2]);
         assert_eq!(c.controls, [true, false]);
         assert_eq!(c.held, [0.6, 0.3]);

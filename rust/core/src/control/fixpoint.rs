@@ -29,19 +29,35 @@ impl Work {
 /// A node a fixpoint reached: (node, share held in it, caught).
 pub(crate) type Reached = (u32, f64, bool);
 
+/// Bounds of one search: caught nodes, and links of a chain from the sources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bounds {
+    pub max_caught: usize,
+    pub max_depth: usize,
+}
+
+impl Bounds {
+    pub const NONE: Bounds = Bounds {
+        max_caught: usize::MAX,
+        max_depth: usize::MAX,
+    };
+}
+
 /// The least fixpoint from `sources`: (node, held, caught) for every node they reach but
-/// the `excluded` ones, nodes increasing, and whether it stopped at `limit` caught nodes
-/// (then the caught set is a lower bound); the workspace left clean.
+/// the `excluded` ones, nodes increasing, and whether a bound cut it (a node caught
+/// `max_depth` links from the sources passes nothing on; the search stops at `max_caught`
+/// caught nodes): then the caught set is a lower bound. The workspace is left clean.
 pub(crate) fn fixpoint(
     g: &Graph,
     sources: &[u32],
     excluded: &dyn Fn(u32) -> bool,
     rule: Rule,
-    limit: usize,
+    bounds: Bounds,
     w: &mut Work,
     interrupt: Interrupt,
 ) -> Result<(Vec<Reached>, bool)> {
-    let mut queue: Vec<u32> = sources.to_vec();
+    // (node, links from the sources), in the order caught.
+    let mut queue: Vec<(u32, usize)> = sources.iter().map(|&s| (s, 0)).collect();
     for &s in sources {
         w.done[s as usize] = true;
     }
@@ -50,15 +66,19 @@ pub(crate) fn fixpoint(
     let mut cut = false;
     while next < queue.len() {
         tick.tick()?;
-        if queue.len() - sources.len() >= limit {
+        if queue.len() - sources.len() >= bounds.max_caught {
             cut = true;
             break;
         }
-        let u = queue[next];
+        let (u, depth) = queue[next];
         next += 1;
         for e in g.out_edges(u) {
             if e.kind != Kind::Equity || e.share.is_nan() || e.share <= 0.0 {
                 continue;
+            }
+            if depth >= bounds.max_depth {
+                cut = true; // a holding not followed
+                break;
             }
             let v = e.target as usize;
             w.touched.mark(e.target);
@@ -66,7 +86,7 @@ pub(crate) fn fixpoint(
             // An excluded node (a listed person, the controller itself) is never caught.
             if !w.done[v] && !excluded(e.target) && rule.meets(w.held[v]) {
                 w.done[v] = true;
-                queue.push(e.target);
+                queue.push((e.target, depth + 1));
             }
         }
     }

@@ -8,3 +8,4 @@ mod fixpoint;
 
 pub use self::blocked::{blocked, Blocked, Rule, TOLERANCE};
 pub use self::company::{control, Control};
+pub use self::fixpoint::Bounds;
