@@ -22,6 +22,10 @@ def test_the_same_chain_under_psc_and_amlr():
         ("P", "C", 0.3, LOW),
         ("P", "H", 0.6, MIDDLE),
     ]
+    explained = g.significant_control(explain=True).to_pylist()
+    via = {(r["person"], r["company"]): r["via"] for r in explained}
+    assert via[("P", "C")] == [{"holder": "H", "share": 0.3}]  # H is P's: its stake is P's
+    assert via[("P", "H")] == [{"holder": "P", "share": 0.6}]
     # AMLR: 60% x 30% = 18% of C, short of 25%.
     bo = g.beneficial_owners()
     assert rows(bo, "owner", "entity") == [("H", "C"), ("P", "H")]
@@ -36,6 +40,7 @@ def test_only_majority_controlled_companies_pass_their_holdings_on():
     g = graph([("P", "H", 0.4), ("H", "C", 0.7)])
     psc = rows(g.significant_control(["P"]), "company", "held")
     assert psc == [("H", 0.4)]
+    # H holds 70% of C but P does not control H: no PSC holding of P in C.
     bo = {(r["owner"], r["entity"]): r["integrated"] for r in g.beneficial_owners().to_pylist()}
     assert bo[("P", "C")] == pytest.approx(0.28)
 

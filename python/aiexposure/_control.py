@@ -175,12 +175,18 @@ def control(
     return pa.table(columns, metadata=metadata)
 
 
-def _via(h: Handle, controller: np.ndarray, controlled: np.ndarray) -> pa.Array:
+def _via(
+    h: Handle, controller: np.ndarray, controlled: np.ndarray, controls: np.ndarray | None = None
+) -> pa.Array:
     """For each pair, the holders whose stakes make it: the controller and the companies it
-    controls that hold the controlled node, each with its share."""
+    controls (the pairs, or those of them marked ``controls``) that hold the controlled node,
+    each with its share."""
     by_controller: dict[int, set[int]] = {}
-    for x, y in zip(controller.tolist(), controlled.tolist(), strict=True):
-        by_controller.setdefault(x, {x}).add(y)
+    marked = np.ones(len(controller), bool) if controls is None else controls
+    for x, y, c in zip(controller.tolist(), controlled.tolist(), marked.tolist(), strict=True):
+        group = by_controller.setdefault(x, {x})
+        if c:
+            group.add(y)
     csr = h.csr
     order = np.argsort(csr.indices[csr.equity], kind="stable")
     issuers = csr.indices[csr.equity][order]
@@ -276,7 +282,7 @@ def psc_band(held: float) -> str | None:
     return PSC_BANDS[2][2]
 
 
-def significant_control(h: Handle, persons: Iterable[Any] | None) -> pa.Table:
+def significant_control(h: Handle, persons: Iterable[Any] | None, explain: bool) -> pa.Table:
     if isinstance(persons, (str, bytes)):
         raise TypeError("persons must be a list of nodes, not one node")
     csr = h.csr
@@ -316,6 +322,12 @@ def significant_control(h: Handle, persons: Iterable[Any] | None) -> pa.Table:
         # The band is known where both ends agree; else the lowest and highest it could be.
         columns["band_min"] = pa.array([psc_band(x) for x in held_lo], pa.string())
         columns["band_max"] = pa.array([psc_band(x) for x in held_hi], pa.string())
+    # The holdings that make each row: the person's and its majority-controlled companies'
+    # (controlled under the minimums when stakes are ranges).
+    if explain:
+        controls = np.zeros(len(keys), bool)
+        controls[np.searchsorted(keys, key_lo)] = low["controls"]
+        columns["via"] = _via(h, keys // n, keys % n, controls)
     return pa.table(
         columns,
         metadata={

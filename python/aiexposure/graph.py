@@ -903,13 +903,16 @@ class Graph:
         """
         return _control.ultimate_controllers(self._handle, threshold, strict)
 
-    def significant_control(self, persons: Iterable[NodeId] | None = None) -> pa.Table:
+    def significant_control(
+        self, persons: Iterable[NodeId] | None = None, *, explain: bool = False
+    ) -> pa.Table:
         """UK persons with significant control through shares (docs/control.md): a person's
         holding in a company counts the shares it holds directly and through companies it
         majority-controls (more than 50%), in full; reported above 25%, in the statutory
         bands (``"more than 25% to 50%"``, ``"more than 50% to less than 75%"``, ``"75% or
         more"``). Returns (``person``, ``company``, ``held``, ``band``) for ``persons`` (every
-        equity holder if None); with interval stakes ``held_min`` / ``held_max`` and
+        equity holder if None); ``explain=True`` adds ``via``, the holdings (the person's and
+        its majority-controlled companies') that make each row; with interval stakes ``held_min`` / ``held_max`` and
         ``band_min`` / ``band_max``. Voting rights and the right to appoint directors are not
         in the data.
 
@@ -919,7 +922,7 @@ class Graph:
         >>> g.significant_control().select(["company", "held", "band"]).to_pylist()[1]
         {'company': 'C', 'held': 0.3, 'band': 'more than 25% to 50%'}
         """
-        return _control.significant_control(self._handle, persons)
+        return _control.significant_control(self._handle, persons, explain)
 
     def beneficial_owners(
         self, threshold: float = 0.25, *, max_depth: int | None = None, max_paths: int = 20
