@@ -912,9 +912,9 @@ class Graph:
         bands (``"more than 25% to 50%"``, ``"more than 50% to less than 75%"``, ``"75% or
         more"``). Returns (``person``, ``company``, ``held``, ``band``) for ``persons`` (every
         equity holder if None); ``explain=True`` adds ``via``, the holdings (the person's and
-        its majority-controlled companies') that make each row; with interval stakes ``held_min`` / ``held_max`` and
-        ``band_min`` / ``band_max``. Voting rights and the right to appoint directors are not
-        in the data.
+        its majority-controlled companies') that make each row. With interval stakes,
+        ``held_min`` / ``held_max`` and ``band_min`` / ``band_max``. Voting rights and the
+        right to appoint directors are not in the data.
 
         >>> from aiexposure import Graph
         >>> g = Graph.from_arrow({"source": ["P", "H"], "target": ["H", "C"],
