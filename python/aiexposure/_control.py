@@ -93,6 +93,17 @@ def blocked(
 CONTROLS, POSSIBLY_CONTROLS = "controls", "possibly controls"
 
 
+def _candidates(h: Handle, nodes: Iterable[Any] | None, name: str) -> np.ndarray:
+    """The candidate controllers (or persons): those given, or every equity holder (only a
+    holder can control anything)."""
+    if isinstance(nodes, (str, bytes)):
+        raise TypeError(f"{name} must be a list of nodes, not one node")
+    csr = h.csr
+    if nodes is None:
+        return np.unique(csr.sources[csr.equity]).astype(np.uint32)
+    return np.unique(h.nodes.indices(nodes, name)).astype(np.uint32)
+
+
 def control(
     h: Handle,
     threshold: float,
@@ -107,14 +118,7 @@ def control(
     for name, bound in (("max_controlled", max_controlled), ("max_depth", max_depth)):
         if bound is not None and bound < 1:
             raise ValueError(f"{name} is {bound!r}; give a count >= 1, or None")
-    if isinstance(controllers, (str, bytes)):
-        raise TypeError("controllers must be a list of nodes, not one node")
-    csr = h.csr
-    if controllers is None:
-        # Every node that holds an equity stake could control something.
-        candidates = np.unique(csr.sources[csr.equity]).astype(np.uint32)
-    else:
-        candidates = np.unique(h.nodes.indices(controllers, "controllers")).astype(np.uint32)
+    candidates = _candidates(h, controllers, "controllers")
     limit = 2**63 - 1 if max_controlled is None else int(max_controlled)
     bounds = h.bounds()
     args = (candidates, float(threshold), bool(strict), limit, None, max_depth)
@@ -216,8 +220,7 @@ def ultimate_controllers(h: Handle, threshold: float, strict: bool) -> pa.Table:
     only, under interval stakes)."""
     if not 0.0 < threshold <= 1.0:
         raise ValueError(f"threshold is {threshold!r}; a share threshold is in (0, 1]")
-    csr = h.csr
-    candidates = np.unique(csr.sources[csr.equity]).astype(np.uint32)
+    candidates = _candidates(h, None, "controllers")
     bounds = h.bounds()
     core = bounds[0] if bounds else h.core
     pairs = h.call(_core.control, core, candidates, float(threshold), bool(strict), 2**63 - 1)
@@ -283,13 +286,7 @@ def psc_band(held: float) -> str | None:
 
 
 def significant_control(h: Handle, persons: Iterable[Any] | None, explain: bool) -> pa.Table:
-    if isinstance(persons, (str, bytes)):
-        raise TypeError("persons must be a list of nodes, not one node")
-    csr = h.csr
-    if persons is None:
-        candidates = np.unique(csr.sources[csr.equity]).astype(np.uint32)
-    else:
-        candidates = np.unique(h.nodes.indices(persons, "persons")).astype(np.uint32)
+    candidates = _candidates(h, persons, "persons")
     bounds = h.bounds()
     # Holdings through majority-controlled companies count in full: the control fixpoint
     # (more than 50%), every node held above 25% reported.

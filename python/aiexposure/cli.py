@@ -368,13 +368,31 @@ def exposure(args: argparse.Namespace) -> int:
     return 0
 
 
+def _file_or_builtin(args: argparse.Namespace, progress: Progress) -> Graph:
+    """The graph of FILE, or of the built-in data with --builtin (exactly one of them)."""
+    with progress.step("loading the graph"):
+        return Graph.from_arrow(_built_in(None)) if args.builtin else _load_file(args)
+
+
+def _check_file_or_builtin(args: argparse.Namespace) -> None:
+    if (args.edges is None) == (not args.builtin):
+        raise ValueError("give an edge FILE or --builtin (one of them)")
+
+
+def _write_out(table: pa.Table, out: str | None) -> None:
+    if out:
+        from ._io import write_table
+
+        write_table(table, out)
+        print(f"written to {out}")
+
+
 def stress(args: argparse.Namespace) -> int:
     from . import _stress as st
     from . import _text as tx
     from ._scenarios import each
 
-    if (args.edges is None) == (not args.builtin):
-        raise ValueError("give an edge FILE or --builtin (one of them)")
+    _check_file_or_builtin(args)
     chosen = [o for o, v in (("--shock", args.shock), ("--scenarios", args.scenarios)) if v]
     chosen += ["--each"] if args.each else []
     if len(chosen) != 1:
@@ -385,11 +403,7 @@ def stress(args: argparse.Namespace) -> int:
     _check_out(args.out, OUT_FORMATS, "the table")
     _check_out(args.totals, OUT_FORMATS, "the totals", "--totals")
     progress = Progress(2)
-    with progress.step("loading the graph"):
-        if args.builtin:
-            graph = Graph.from_arrow(_built_in(None))
-        else:
-            graph = _load_file(args)
+    graph = _file_or_builtin(args, progress)
     if args.shock:
         hi = 1.0
         shock: Any = {
@@ -423,30 +437,23 @@ def stress(args: argparse.Namespace) -> int:
         print(_summary(args.model, result))
         shown = _interesting(args.model, result.table)
         print(tx.table(tx.headers(shown.column_names), _rows(shown, args.show)))
-    from ._io import write_table
-
-    if args.out:
-        write_table(result.table, args.out)
-        print(f"written to {args.out}")
+    if args.totals and not many:
+        raise ValueError("--totals is for many scenarios (--scenarios or --each)")
+    _write_out(result.table, args.out)
     if args.totals:
-        if not many:
-            raise ValueError("--totals is for many scenarios (--scenarios or --each)")
-        write_table(result.totals, args.totals)
-        print(f"totals written to {args.totals}")
+        _write_out(result.totals, args.totals)
     return 0
 
 
 def control(args: argparse.Namespace) -> int:
     from . import _text as tx
 
-    if (args.edges is None) == (not args.builtin):
-        raise ValueError("give an edge FILE or --builtin (one of them)")
+    _check_file_or_builtin(args)
     if args.ultimate and args.controller:
         raise ValueError("--ultimate looks at every controller; leave out --controller")
     _check_out(args.out, CYCLE_FORMATS, "the table (lists)")
     progress = Progress(2)
-    with progress.step("loading the graph"):
-        graph = Graph.from_arrow(_built_in(None)) if args.builtin else _load_file(args)
+    graph = _file_or_builtin(args, progress)
     controllers = (
         None if not args.controller else [_node(graph, v, "--controller") for v in args.controller]
     )
@@ -470,23 +477,17 @@ def control(args: argparse.Namespace) -> int:
             share = tx.percent(r["held"]) if "held" in r else tx.bounded(r, "held", tx.percent)
             rows.append([str(r["controller"]), str(r["controlled"]), share, r.get("status", "")])
         print(tx.table(["controller", "controlled", "held", ""], rows))
-    if args.out:
-        from ._io import write_table
-
-        write_table(table, args.out)
-        print(f"written to {args.out}")
+    _write_out(table, args.out)
     return 0
 
 
 def sanctions(args: argparse.Namespace) -> int:
     from . import _text as tx
 
-    if (args.edges is None) == (not args.builtin):
-        raise ValueError("give an edge FILE or --builtin (one of them)")
+    _check_file_or_builtin(args)
     _check_out(args.out, CYCLE_FORMATS, "the table (its listed column is a list)")
     progress = Progress(2)
-    with progress.step("loading the graph"):
-        graph = Graph.from_arrow(_built_in(None)) if args.builtin else _load_file(args)
+    graph = _file_or_builtin(args, progress)
     listed = [_node(graph, v, "--listed") for v in args.listed]
     with progress.step("applying the ownership rule"):
         table = graph.blocked(listed, regime=args.regime)
@@ -515,11 +516,7 @@ def sanctions(args: argparse.Namespace) -> int:
         side = [[str(v), *(status[name].get(v, "-") for name in status)] for v in nodes]
         print("every regime side by side:")
         print(tx.table(["node", *status], side[: args.show]) if side else "  nobody blocked")
-    if args.out:
-        from ._io import write_table
-
-        write_table(table, args.out)
-        print(f"written to {args.out}")
+    _write_out(table, args.out)
     return 0
 
 
