@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 import pytest
+from contagion_peers import scipy_clearing, scipy_furfine, scipy_linear, scipy_single_hit
 
 from aiexposure import Graph
 from aiexposure.synthetic import investor_graph
@@ -48,32 +49,6 @@ def model(bench_tools):
     equity = np.maximum(1.0, A.sum(axis=1)) * rng.uniform(0.5, 2.0, m)
     shocked = rng.choice(m, size=max(1, m // 100), replace=False)
     return g, A, equity, shocked
-
-
-def _impacts(A, equity):
-    W = A.multiply(1.0 / equity[:, None]).tocsr()
-    W.data = np.minimum(W.data, 1.0)
-    return W
-
-
-def scipy_single_hit(A, equity, h0):
-    W = _impacts(A, equity)
-    h = h0.copy()
-    state = np.where(h > 0, 1, 0)
-    while (state == 1).any():
-        new = np.minimum(1.0, h + W @ np.where(state == 1, h, 0.0))
-        state = np.where(state == 1, 2, np.where((state == 0) & (new > 0), 1, state))
-        h = new
-    return h
-
-
-def scipy_linear(A, equity, h0):
-    W = _impacts(A, equity)
-    h, dh = h0.copy(), h0.copy()
-    while np.abs(dh).max() > 1e-12:
-        new = np.minimum(1.0, h + W @ dh)
-        dh, h = new - h, new
-    return h
 
 
 def test_debtrank_single_hit(benchmark, model, bench_tools):
@@ -121,18 +96,6 @@ def test_debtrank_linear_scipy(benchmark, model, bench_tools):
     bench_tools.record("DebtRank linear, 1M nodes", "scipy.sparse iteration", benchmark)
 
 
-def scipy_clearing(A, ext_assets):
-    owed = np.asarray(A.sum(axis=0)).ravel()
-    scale = np.divide(1.0, owed, out=np.zeros_like(owed), where=owed > 0)
-    Pi = A.multiply(scale[None, :]).tocsr()
-    p = owed.copy()
-    while True:
-        new = np.minimum(owed, ext_assets + Pi @ p)
-        if np.abs(new - p).max() <= 1e-13 * max(1.0, owed.max()):
-            return new
-        p = new
-
-
 def _clearing_inputs(model):
     g, A, _, shocked = model
     owed = np.asarray(A.sum(axis=0)).ravel()
@@ -155,19 +118,6 @@ def test_clearing_scipy(benchmark, model, bench_tools):
     _, A, ext = _clearing_inputs(model)
     benchmark.pedantic(scipy_clearing, args=(A, ext), **ONCE)
     bench_tools.record("Eisenberg-Noe clearing, 1M nodes", "scipy.sparse iteration", benchmark)
-
-
-def scipy_furfine(A, equity, shocked):
-    failed = np.zeros(A.shape[0], bool)
-    failed[shocked] = True
-    new = failed.copy()
-    loss = np.zeros(A.shape[0])
-    while new.any():
-        loss += A @ new.astype(float)
-        hit = (~failed) & (loss > 0) & (loss >= equity)
-        failed |= hit
-        new = hit
-    return failed
 
 
 def test_furfine(benchmark, model, bench_tools):

@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 import pytest
+from contagion_peers import scipy_clearing, scipy_furfine, scipy_single_hit
 
 from aiexposure import Graph, each
 from aiexposure.synthetic import investor_graph
@@ -124,17 +125,6 @@ def model(bench_tools):
     return g, A, equity, eq, picked
 
 
-def scipy_single_hit(A, equity, h0):
-    W = A.multiply(1.0 / equity[:, None]).tocsr()
-    W.data = np.minimum(W.data, 1.0)
-    h, state = h0.copy(), np.where(h0 > 0, 1, 0)
-    while (state == 1).any():
-        new = np.minimum(1.0, h + W @ np.where(state == 1, h, 0.0))
-        state = np.where(state == 1, 2, np.where((state == 0) & (new > 0), 1, state))
-        h = new
-    return h
-
-
 def test_debtrank_16_defaults_batch(benchmark, model, bench_tools):
     g, A, equity, eq, picked = model
     scenarios = each(g.nodes.take(picked).to_pylist())
@@ -177,18 +167,6 @@ def test_debtrank_16_defaults_scipy(benchmark, model, bench_tools):
     )
 
 
-def scipy_furfine(A, equity, shocked):
-    failed = np.zeros(A.shape[0], bool)
-    failed[shocked] = True
-    new, loss = failed.copy(), np.zeros(A.shape[0])
-    while new.any():
-        loss += A @ new.astype(float)
-        hit = (~failed) & (loss > 0) & (loss >= equity)
-        failed |= hit
-        new = hit
-    return failed
-
-
 def test_furfine_16_defaults_batch(benchmark, model, bench_tools):
     g, A, equity, _, picked = model
     thin = pa.table({"node": g.nodes, "value": equity * 0.3})
@@ -220,18 +198,6 @@ def test_debtrank_each_of_1000_nodes(benchmark, model, bench_tools):
     bench_tools.notes.append(
         f"DebtRank 'each' of 1,000 nodes: {1_000 / benchmark.stats.stats.min:,.0f} scenarios/s"
     )
-
-
-def scipy_clearing(A, ext):
-    owed = np.asarray(A.sum(axis=0)).ravel()
-    scale = np.divide(1.0, owed, out=np.zeros_like(owed), where=owed > 0)
-    Pi = A.multiply(scale[None, :]).tocsr()
-    p = owed.copy()
-    while True:
-        new = np.minimum(owed, ext + Pi @ p)
-        if np.abs(new - p).max() <= 1e-13 * max(1.0, owed.max()):
-            return new
-        p = new
 
 
 @pytest.fixture(scope="module")
