@@ -6,6 +6,29 @@ from __future__ import annotations
 import numpy as np
 
 
+def claims_graph(n: int):
+    """The contagion benches' graph: the generator's commitment edges as claims (a
+    supplier's on its customer), amounts known; equity 0.5-2x a node's claims (at least 1).
+    Returns the Graph, the claims matrix A (rows: claimants) in its node order, the equity
+    and the random generator after drawing it."""
+    import scipy.sparse as sp
+
+    from aiexposure import Graph
+    from aiexposure.synthetic import investor_graph
+
+    table = investor_graph(n, commitments=1.0, seed=0)
+    g = Graph.from_arrow(table)
+    index = np.full(int(table["source"].to_numpy().max()) + 2 + n, -1)
+    index[g.nodes.to_numpy()] = np.arange(g.num_nodes)
+    t = table.filter(table["kind"].cast("string").to_numpy(zero_copy_only=False) == "commitment")
+    supplier, customer = index[t["target"].to_numpy()], index[t["source"].to_numpy()]
+    m = g.num_nodes
+    A = sp.csr_array((t["amount"].to_numpy(), (supplier, customer)), shape=(m, m))
+    rng = np.random.default_rng(0)
+    equity = np.maximum(1.0, A.sum(axis=1)) * rng.uniform(0.5, 2.0, m)
+    return g, A, equity, rng
+
+
 def _impacts(A, equity):
     W = A.multiply(1.0 / equity[:, None]).tocsr()
     W.data = np.minimum(W.data, 1.0)

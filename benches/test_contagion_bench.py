@@ -22,32 +22,21 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 import pytest
-from contagion_peers import scipy_clearing, scipy_furfine, scipy_linear, scipy_single_hit
-
-from aiexposure import Graph
-from aiexposure.synthetic import investor_graph
+from contagion_peers import (
+    claims_graph,
+    scipy_clearing,
+    scipy_furfine,
+    scipy_linear,
+    scipy_single_hit,
+)
 
 ONCE = {"rounds": 1, "iterations": 1, "warmup_rounds": 0}
 
 
 @pytest.fixture(scope="module")
 def model(bench_tools):
-    import scipy.sparse as sp
-
-    n = int(1_000_000 * bench_tools.scale)
-    table = investor_graph(n, commitments=1.0, seed=0)
-    g = Graph.from_arrow(table)
-    index = np.full(int(table["source"].to_numpy().max()) + 2 + n, -1)
-    ids = g.nodes.to_numpy()
-    index[ids] = np.arange(g.num_nodes)
-    t = table.filter(table["kind"].cast("string").to_numpy(zero_copy_only=False) == "commitment")
-    supplier = index[t["target"].to_numpy()]
-    customer = index[t["source"].to_numpy()]
-    m = g.num_nodes
-    A = sp.csr_array((t["amount"].to_numpy(), (supplier, customer)), shape=(m, m))
-    rng = np.random.default_rng(0)
-    equity = np.maximum(1.0, A.sum(axis=1)) * rng.uniform(0.5, 2.0, m)
-    shocked = rng.choice(m, size=max(1, m // 100), replace=False)
+    g, A, equity, rng = claims_graph(int(1_000_000 * bench_tools.scale))
+    shocked = rng.choice(g.num_nodes, size=max(1, g.num_nodes // 100), replace=False)
     return g, A, equity, shocked
 
 

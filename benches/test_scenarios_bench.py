@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 import pytest
-from contagion_peers import scipy_clearing, scipy_furfine, scipy_single_hit
+from contagion_peers import claims_graph, scipy_clearing, scipy_furfine, scipy_single_hit
 
 from aiexposure import Graph, each
 from aiexposure.synthetic import investor_graph
@@ -108,19 +108,7 @@ def test_look_through_each_of_64_nodes_singles(benchmark, exposure, bench_tools)
 @pytest.fixture(scope="module")
 def model(bench_tools):
     """The contagion bench's graph: commitment claims, equity 0.5-2x a node's claims."""
-    import scipy.sparse as sp
-
-    n = int(1_000_000 * bench_tools.scale)
-    table = investor_graph(n, commitments=1.0, seed=0)
-    g = Graph.from_arrow(table)
-    index = np.full(int(table["source"].to_numpy().max()) + 2 + n, -1)
-    index[g.nodes.to_numpy()] = np.arange(g.num_nodes)
-    t = table.filter(table["kind"].cast("string").to_numpy(zero_copy_only=False) == "commitment")
-    supplier, customer = index[t["target"].to_numpy()], index[t["source"].to_numpy()]
-    m = g.num_nodes
-    A = sp.csr_array((t["amount"].to_numpy(), (supplier, customer)), shape=(m, m))
-    rng = np.random.default_rng(0)
-    equity = np.maximum(1.0, A.sum(axis=1)) * rng.uniform(0.5, 2.0, m)
+    g, A, equity, rng = claims_graph(int(1_000_000 * bench_tools.scale))
     # Scenarios: 16 customers (nodes with commitments to pay) each defaulting alone.
     debtors = np.flatnonzero(np.asarray(A.sum(axis=0)).ravel() > 0)
     picked = rng.choice(debtors, 16, replace=False)
