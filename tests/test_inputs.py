@@ -1,5 +1,6 @@
 """Every accepted input form gives the same graph."""
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pcsv
 import pyarrow.feather as feather
@@ -135,3 +136,45 @@ def test_unsupported_file_type(tmp_path):
 def test_unsupported_object():
     with pytest.raises(TypeError, match="cannot read the edge table from int"):
         Graph.from_arrow(42)
+
+
+def _unaligned(values, type_):
+    """An Arrow array whose data buffer starts 3 bytes off (as Dask or a socket may deliver
+    it): numpy views of it are not aligned."""
+    a = pa.array(values, type_)
+    bufs = []
+    for b in a.buffers():
+        if b is None:
+            bufs.append(None)
+            continue
+        raw = bytearray(b.size + 3)
+        raw[3:] = b.to_pybytes()
+        bufs.append(pa.py_buffer(memoryview(raw)[3:]))
+    return pa.Array.from_buffers(type_, len(a), bufs)
+
+
+@pytest.mark.parametrize("ids", [pa.int64(), pa.uint64(), pa.string(), pa.large_string()])
+def test_unaligned_buffers_are_read_as_any_others(ids):
+    labels = [0, 1, 2] if pa.types.is_integer(ids) else ["a", "b", "c"]
+    src = _unaligned([labels[0], labels[1], labels[2]], ids)
+    dst = _unaligned([labels[1], labels[2], labels[0]], ids)
+    share = _unaligned([0.5, 0.3, 0.2], pa.float64())
+    assert not np.frombuffer(share.buffers()[1], np.float64).flags.aligned
+    g = Graph.from_arrow(pa.table({"source": src, "target": dst, "share": share}))
+    plain = Graph.from_arrow(
+        {
+            "source": pa.array(src.to_pylist(), ids),
+            "target": pa.array(dst.to_pylist(), ids),
+            "share": [0.5, 0.3, 0.2],
+        }
+    )
+    loss = pa.table({"node": src, "value": share})
+    assert g.look_through(loss, legacy_columns=False).equals(
+        plain.look_through(
+            {k: v for k, v in zip(src.to_pylist(), [0.5, 0.3, 0.2], strict=True)},
+            legacy_columns=False,
+        )
+    )
+    shocks = pa.table({"scenario": src, "node": dst, "value": share})
+    assert g.debtrank(shocks, equity=loss).totals.num_rows == 3
+    assert g.node_indices(src.to_pylist()).tolist() == [0, 1, 2]

@@ -7,6 +7,7 @@ first, then ``source``, then ``target``), so the same table always gives the sam
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -134,9 +135,9 @@ def _take_first(chunks: list[pa.Array], first: np.ndarray, type_: pa.DataType) -
 
 def string_buffers(chunk: pa.Array, offset_dtype: type) -> tuple[np.ndarray, np.ndarray]:
     _, offsets_buf, data_buf = chunk.buffers()
-    offsets: np.ndarray = np.frombuffer(offsets_buf, dtype=offset_dtype)[
-        chunk.offset : chunk.offset + len(chunk) + 1
-    ]
+    offsets: np.ndarray = aligned(
+        np.frombuffer(offsets_buf, dtype=offset_dtype)[chunk.offset : chunk.offset + len(chunk) + 1]
+    )
     data = (
         np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.empty(0, np.uint8)
     )
@@ -146,7 +147,18 @@ def string_buffers(chunk: pa.Array, offset_dtype: type) -> tuple[np.ndarray, np.
 def int64_view(chunk: pa.Array) -> np.ndarray:
     if chunk.type == pa.uint64():
         # Same bits, same identity: uint64 ids above 2**63 stay distinct.
-        return chunk.to_numpy(zero_copy_only=True).view(np.int64)
+        return aligned(chunk.to_numpy(zero_copy_only=True).view(np.int64))
     if chunk.type != pa.int64():
         chunk = chunk.cast(pa.int64())
-    return chunk.to_numpy(zero_copy_only=True)
+    return aligned(chunk.to_numpy(zero_copy_only=True))
+
+
+def aligned(x: Any) -> Any:
+    """``x``, or an aligned copy of an unaligned numpy array (also inside a dict): the core
+    borrows arrays as typed slices, and Arrow buffers that Dask or a socket delivered can
+    start at any address."""
+    if isinstance(x, np.ndarray):
+        return x if x.flags.aligned else x.copy()
+    if isinstance(x, dict):
+        return {k: aligned(v) for k, v in x.items()}
+    return x

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import _core
-from ._ids import int64_view, string_buffers
+from ._ids import aligned, int64_view, string_buffers
 from .errors import AIExposureError, UnknownNodeError, name_nodes
 
 T = TypeVar("T")
@@ -56,9 +56,11 @@ class Nodes:
         return self._lookup
 
     def call(self, fn: Callable[..., T], *args: Any) -> T:
-        """``fn(*args)``, a core call, with the node markers of its errors renamed."""
+        """``fn(*args)``, a core call, with the node markers of its errors renamed. An
+        array whose data are not aligned to its type (Arrow buffers that Dask or a socket
+        delivered at any address) is copied first: the core borrows arrays as typed slices."""
         try:
-            return fn(*args)
+            return fn(*(aligned(a) for a in args))
         except AIExposureError as e:
             raise self.named(e) from None
 
@@ -98,6 +100,9 @@ class Nodes:
         """Index of a label, None when absent."""
         if self.refusal(node) is not None:
             return None
+        if isinstance(self._index, _core.NodeIndex):  # built by a vectorized lookup: O(1)
+            keys = self.key_array([node])
+            return None if keys is None or (i := int(self.positions(keys)[0])) < 0 else i
         try:
             found = pc.index(self.lookup, pa.scalar(node, self.lookup.type)).as_py()
         except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError):

@@ -54,6 +54,12 @@ class Progress:
             if self.done >= self.total:
                 self.clear()
 
+    def tick(self, label: str) -> None:
+        """One more step done (steps that end in any order: a cluster's tasks)."""
+        self.done += 1
+        if self.enabled:
+            self._draw(label)
+
     def clear(self) -> None:
         if self.enabled:
             self.stream.write("\r" + " " * 99 + "\r")

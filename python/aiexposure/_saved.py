@@ -98,6 +98,16 @@ def _write(sink: Any, batch: pa.RecordBatch) -> None:
         writer.write_batch(batch)
 
 
+def is_saved(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a file :func:`write` wrote (an Arrow IPC file of this format)."""
+    try:
+        with pa.memory_map(os.fspath(path), "r") as source:
+            meta = pa.ipc.open_file(source).schema.metadata or {}
+    except (pa.ArrowInvalid, OSError):
+        return False
+    return meta.get(b"aiexposure.format") == FORMAT.encode()
+
+
 def from_source(source: Any, where: str) -> tuple[Handle, pa.Table, pa.Table | None, list[tuple]]:
     """(handle, edge table, node attributes, assumptions) of a saved graph: ``source`` is a
     memory-mapped file or a buffer; ``where`` names it in errors."""

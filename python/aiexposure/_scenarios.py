@@ -112,42 +112,16 @@ def batch(h: Handle, x: Any, name: str, *, values: bool = True, unit: bool = Tru
             values=np.full(len(nodes), x.value),
         )
     table = read_table(x, f"{name} table")
-    need = {"scenario", "node"} | ({"value"} if values else set())
-    missing = need - set(table.column_names)
-    if missing:
-        raise AIExposureError(
-            f"the {name} scenarios table needs columns {sorted(need)} (missing: {sorted(missing)})"
-        )
-    if not values and "value" in table.column_names:
-        raise AIExposureError(
-            f"the {name} scenarios table lists the nodes failed in round 0 of each scenario "
-            "(scenario, node): it has no value column; drop it, or keep the rows whose value "
-            "means failed"
-        )
-    scenario = table["scenario"].combine_chunks()
-    if pa.types.is_dictionary(scenario.type):
-        scenario = scenario.dictionary_decode()
-    if scenario.null_count:
-        row = int(np.flatnonzero(scenario.is_null().to_numpy(zero_copy_only=False))[0])
-        raise AIExposureError(f"the {name} scenarios table has a null scenario at row {row}")
+    check_rows(table, name, values)
+    scenario = _plain(table["scenario"])
     encoded = scenario.dictionary_encode()  # keys in order of first appearance
     codes = encoded.indices.to_numpy().astype(np.int64)
     keys = node_keys(h, table["node"], name)
-    if keys.null_count:
-        row = int(np.flatnonzero(keys.is_null().to_numpy(zero_copy_only=False))[0])
-        raise AIExposureError(f"the {name} scenarios table has a null node at row {row}")
     found = h.nodes.positions(keys)
     if (found < 0).any():
         raise h.nodes.unknown(name, [keys[int(i)].as_py() for i in np.flatnonzero(found < 0)])
     if values:
-        column = table["value"]
-        if column.null_count:
-            row = int(np.flatnonzero(column.is_null().to_numpy(zero_copy_only=False))[0])
-            raise AIExposureError(
-                f"the {name} scenarios table has no value at row {row} (scenario "
-                f"{scenario[row].as_py()!r}): give every row a value"
-            )
-        vals = np.ascontiguousarray(column.to_numpy(), dtype=np.float64)
+        vals = np.ascontiguousarray(table["value"].to_numpy(), dtype=np.float64)
     else:
         vals = np.ones(table.num_rows)
     order = np.lexsort((found, codes))
@@ -170,6 +144,54 @@ def batch(h: Handle, x: Any, name: str, *, values: bool = True, unit: bool = Tru
         nodes=nodes.astype(np.uint32),
         values=vals,
     )
+
+
+def check_rows(table: pa.Table, name: str, values: bool = True) -> None:
+    """The checks of a scenarios table that need no graph: its columns, and a null scenario,
+    node or value named by its row (also run before a table is split in chunks, where a
+    chunk's row numbers would not be the caller's)."""
+    need = {"scenario", "node"} | ({"value"} if values else set())
+    missing = need - set(table.column_names)
+    if missing:
+        raise AIExposureError(
+            f"the {name} scenarios table needs columns {sorted(need)} (missing: {sorted(missing)})"
+        )
+    if not values and "value" in table.column_names:
+        raise AIExposureError(
+            f"the {name} scenarios table lists the nodes failed in round 0 of each scenario "
+            "(scenario, node): it has no value column; drop it, or keep the rows whose value "
+            "means failed"
+        )
+    scenario = _plain(table["scenario"])
+    if scenario.null_count:
+        raise AIExposureError(
+            f"the {name} scenarios table has a null scenario at row {_first_null(scenario)}"
+        )
+    if table["node"].null_count:
+        raise AIExposureError(
+            f"the {name} scenarios table has a null node at row {_first_null(table['node'])}"
+        )
+    if values and table["value"].null_count:
+        row = _first_null(table["value"])
+        raise AIExposureError(
+            f"the {name} scenarios table has no value at row {row} (scenario "
+            f"{scenario[row].as_py()!r}): give every row a value"
+        )
+
+
+def scenario_column(table: pa.Table) -> pa.Array:
+    """The ``scenario`` column in one chunk, dictionary-decoded (a pandas category, a polars
+    Categorical: plain keys)."""
+    return _plain(table["scenario"])
+
+
+def _plain(column: pa.ChunkedArray) -> pa.Array:
+    out = column.combine_chunks()
+    return out.dictionary_decode() if pa.types.is_dictionary(out.type) else out
+
+
+def _first_null(column: Any) -> int:
+    return int(np.flatnonzero(column.is_null().to_numpy(zero_copy_only=False))[0])
 
 
 def _check_range(

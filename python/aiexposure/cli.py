@@ -22,6 +22,7 @@ from typing import Any, NoReturn
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from . import _saved
 from ._core import __version__
 from ._progress import Progress
 from .errors import AIExposureError, InternalError
@@ -91,6 +92,8 @@ def _load_file(args: argparse.Namespace) -> Graph:
         raise FileNotFoundError(f"file not found: {path}")
     if _is_bods(path):
         return Graph.from_bods(path)
+    if _saved.is_saved(path):
+        return Graph.open(path)
     return Graph.from_arrow(
         path,
         source=args.source,
@@ -402,6 +405,7 @@ def stress(args: argparse.Namespace) -> int:
         )
     _check_out(args.out, OUT_FORMATS, "the table")
     _check_out(args.totals, OUT_FORMATS, "the totals", "--totals")
+    _check_cluster(args)
     progress = Progress(2)
     graph = _file_or_builtin(args, progress)
     if args.shock:
@@ -443,6 +447,29 @@ def stress(args: argparse.Namespace) -> int:
     if args.totals:
         _write_out(result.totals, args.totals)
     return 0
+
+
+def _check_cluster(args: argparse.Namespace) -> None:
+    if args.scheduler is not None and args.workers is not None:
+        raise ValueError("give --scheduler ADDRESS or --workers N, not both")
+    for option, value in (("--workers", args.workers), ("--chunk", args.chunk)):
+        if value == 0:
+            raise ValueError(f"{option} N: at least 1")
+    if args.scheduler is None and args.workers is None:
+        if args.chunk is not None:
+            raise ValueError("--chunk is for a cluster: give --scheduler or --workers too")
+        return
+    if args.shock:
+        raise ValueError(
+            "--scheduler / --workers run many scenarios: give --scenarios FILE or --each "
+            "(one --shock runs here)"
+        )
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        raise ValueError(
+            "--scheduler / --workers need Dask: pip install 'aiexposure[dask]'"
+        ) from None
 
 
 def control(args: argparse.Namespace) -> int:
@@ -521,6 +548,22 @@ def sanctions(args: argparse.Namespace) -> int:
 
 
 def _run_model(graph: Graph, args: argparse.Namespace, shock: Any, kinds: list[str]) -> Any:
+    """The model's result, in process, or on a Dask cluster with --scheduler / --workers."""
+    options = _model_options(graph, args, kinds)
+    if args.scheduler is None and args.workers is None:
+        return getattr(graph, args.model)(shock=shock, **options)
+    from . import distributed as ad
+
+    # A saved graph goes to the workers as its path (they map it), any other as the object.
+    source: Any = graph.path if args.scheduler and graph.path else graph
+    run = {"model": args.model, "chunk": args.chunk, **options}
+    if args.scheduler:
+        return ad.run_scenarios(source, shock, client=args.scheduler, **run)
+    with ad.local_client(args.workers) as client:
+        return ad.run_scenarios(source, shock, client=client, **run)
+
+
+def _model_options(graph: Graph, args: argparse.Namespace, kinds: list[str]) -> dict[str, Any]:
     from . import _stress as st
 
     def values(items: list[str] | None, option: str, required: bool) -> Any:
@@ -534,30 +577,27 @@ def _run_model(graph: Graph, args: argparse.Namespace, shock: Any, kinds: list[s
         return st.node_values(graph, items, option)
 
     if args.model == "debtrank":
-        return graph.debtrank(
-            shock,
-            equity=values(args.equity, "--equity", True),
-            variant=args.variant,
-            alpha=args.alpha if args.alpha is not None else 0.0,
-            kinds=kinds,
-        )
+        return {
+            "equity": values(args.equity, "--equity", True),
+            "variant": args.variant,
+            "alpha": args.alpha if args.alpha is not None else 0.0,
+            "kinds": kinds,
+        }
     if args.model == "furfine":
-        return graph.furfine(
-            shock,
-            equity=values(args.equity, "--equity", True),
-            lgd=args.lgd,
-            at_threshold=args.at_threshold,
-            kinds=kinds,
-        )
-    return graph.clearing(
-        values(args.external_assets, "--external-assets", True),
-        values(args.external_liabilities, "--external-liabilities", False),
-        alpha=args.alpha if args.alpha is not None else 1.0,
-        beta=args.beta,
-        priority=args.priority,
-        kinds=kinds,
-        shock=shock,
-    )
+        return {
+            "equity": values(args.equity, "--equity", True),
+            "lgd": args.lgd,
+            "at_threshold": args.at_threshold,
+            "kinds": kinds,
+        }
+    return {
+        "external_assets": values(args.external_assets, "--external-assets", True),
+        "external_liabilities": values(args.external_liabilities, "--external-liabilities", False),
+        "alpha": args.alpha if args.alpha is not None else 1.0,
+        "beta": args.beta,
+        "priority": args.priority,
+        "kinds": kinds,
+    }
 
 
 def _summary(model: str, result: Any) -> str:
@@ -1082,6 +1122,24 @@ def _add_stress(commands: Any) -> None:
         action="extend",
         metavar="KIND[,KIND]",
         help="claims followed: credit, commitment (default both)",
+    )
+    cluster = st.add_argument_group(
+        "on a Dask cluster (pip install 'aiexposure[dask]'; docs/scale-out.md)"
+    )
+    cluster.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run the scenarios on the Dask cluster of this scheduler (tcp://host:8786); a "
+        "saved graph FILE (Graph.save) goes to the workers as its path: they must read it",
+    )
+    cluster.add_argument(
+        "--workers",
+        type=_count,
+        metavar="N",
+        help="run the scenarios on a local Dask cluster of N worker processes",
+    )
+    cluster.add_argument(
+        "--chunk", type=_count, metavar="N", help="scenarios per task (default: 4 tasks per worker)"
     )
     st.add_argument("--show", type=_count, default=20, help="rows printed (20)")
     st.add_argument(

@@ -54,8 +54,9 @@ class Graph:
     ['Amazon', 'OpenAI']
     """
 
-    __slots__ = ("_assumptions", "_handle", "_node_attrs", "_table")
+    __slots__ = ("_assumptions", "_handle", "_node_attrs", "_path", "_table")
     _handle: Handle
+    _path: tuple[str, tuple[int, ...]] | None  # the file opened, and its stat when opened
     _table: pa.Table
     _node_attrs: pa.Table | None
     _assumptions: list[tuple[Any, Any, float]]
@@ -76,6 +77,7 @@ class Graph:
         self._table = table
         self._node_attrs = node_attrs
         self._assumptions = assumptions or []
+        self._path = None
         return self
 
     @classmethod
@@ -314,7 +316,9 @@ class Graph:
             source = pa.memory_map(os.fspath(path), "r")
         except OSError as e:
             raise FileNotFoundError(f"cannot open the saved graph {where}: {e}") from None
-        return cls._wrap(*_saved.from_source(source, where))
+        graph = cls._wrap(*_saved.from_source(source, where))
+        graph._path = (os.path.abspath(os.fspath(path)), _identity(path))
+        return graph
 
     def _saved_batch(self, plan: bool = False) -> pa.RecordBatch:
         return _saved.to_batch(self._handle, self._table, self._node_attrs, self.assumptions, plan)
@@ -501,6 +505,38 @@ class Graph:
         (1, True, False)
         """
         return self._handle.nodes.index(node)
+
+    def node_indices(self, nodes: Iterable[NodeId]) -> np.ndarray:
+        """The indices (uint32) of many nodes, in the order given, looked up in parallel
+        against the graph's own index (built on the first call and kept, so later
+        :meth:`node_index` calls and ``in`` take constant time); :class:`UnknownNodeError`
+        naming every absent node.
+
+        >>> from aiexposure import Graph
+        >>> g = Graph.from_arrow({"source": ["A"], "target": ["B"], "share": [0.5]})
+        >>> g.node_indices(["B", "A", "B"]).tolist()
+        [1, 0, 1]
+        """
+        return self._handle.nodes.indices(nodes, "nodes")
+
+    @property
+    def path(self) -> str | None:
+        """The file this graph was opened from by :meth:`open` (an absolute path), or None
+        for a graph built in memory. :mod:`aiexposure.distributed` lets workers on this
+        machine map that file rather than a copy. None too when the file has been replaced
+        since (by another :meth:`save`): the graph is then the old file's.
+
+        >>> from aiexposure import Graph
+        >>> Graph.from_arrow({"source": ["A"], "target": ["B"], "share": [0.5]}).path is None
+        True
+        """
+        if self._path is None:
+            return None
+        path, identity = self._path
+        try:
+            return path if _identity(path) == identity else None
+        except OSError:
+            return None
 
     def node_labels(self, indices: Any) -> pa.Array:
         """The labels of node indices (integers; a null stays null), in the type of the input
@@ -1106,3 +1142,8 @@ class Graph:
 
 def _from_pickle(buffer: pa.Buffer) -> Graph:
     return Graph._wrap(*_saved.from_source(pa.py_buffer(buffer), "the pickled graph"))
+
+
+def _identity(path: str | os.PathLike[str]) -> tuple[int, ...]:
+    stat = os.stat(path)
+    return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
