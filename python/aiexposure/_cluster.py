@@ -90,9 +90,9 @@ def placed(client: Client, graph: Any, shared_dir: str | None) -> Iterator[tuple
     stays registered (later calls find the graph open; :func:`release` closes it); a copy
     made for the call is removed with it."""
     if isinstance(graph, (str, os.PathLike)):
-        path = os.path.abspath(os.fspath(graph))
-        here = Graph.open(path)  # the file is checked here, before any worker sees it
-        yield _register(client, here, path), here
+        given = os.path.abspath(os.fspath(graph))
+        here = Graph.open(given)  # the file is checked here, before any worker sees it
+        yield _register(client, here, given), here
         return
     if not isinstance(graph, Graph):
         raise TypeError(
@@ -100,11 +100,13 @@ def placed(client: Client, graph: Any, shared_dir: str | None) -> Iterator[tuple
             f"{type(graph).__name__}"
         )
     local = workers_local(client)
-    if graph.path is not None and local:
-        yield _register(client, graph, graph.path), graph
+    mapped = graph.path
+    if mapped is not None and local:
+        yield _register(client, graph, mapped), graph
         return
     directory = shared_dir or (tempfile.gettempdir() if local else None)
     name = f"{PREFIX}{uuid.uuid4().hex}"
+    path: str | None = None
     if directory is not None:
         path = os.path.join(os.path.abspath(directory), f"{name}.arrow")
         graph.save(path, plan=True)
@@ -114,7 +116,6 @@ def placed(client: Client, graph: Any, shared_dir: str | None) -> Iterator[tuple
             copy = os.path.join(tmp, "graph.arrow")
             graph.save(copy, plan=True)
             plugin = MappedGraph(name, data=Path(copy).read_bytes(), keep=False)
-        path = None
     try:
         client.register_plugin(plugin, name=name)
         yield name, graph
