@@ -424,3 +424,36 @@ def test_bad_cluster_options_are_one_line_errors(tmp_path, extra, message):
     edges.write_text("source,target,kind,share,amount\nbank,lab,credit,,30\n")
     done = run_cli("stress", str(edges), "--model", "debtrank", "--equity", "bank=6", *extra)
     assert done.returncode == 2 and message in done.stderr, done.stderr
+
+
+def test_a_task_keeps_freed_memory_while_it_runs_and_gives_it_back_after(monkeypatch):
+    from aiexposure import _cluster
+
+    calls = []
+
+    class Libc:
+        def mallopt(self, what, value):
+            calls.append(("mallopt", what, value))
+            return 1
+
+        def malloc_trim(self, pad):
+            calls.append(("trim", pad))
+            return 1
+
+    monkeypatch.setattr(_cluster, "_glibc", Libc)
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")
+    with _cluster.workspace_kept(), _cluster.workspace_kept():  # two tasks of one worker
+        assert calls == [
+            ("mallopt", _cluster.M_MMAP_THRESHOLD, _cluster.KEPT_MMAP_THRESHOLD),
+            ("mallopt", _cluster.M_TRIM_THRESHOLD, _cluster.KEPT_TRIM_THRESHOLD),
+        ]
+    assert calls[2:] == [
+        ("mallopt", _cluster.M_TRIM_THRESHOLD, 65536),
+        ("mallopt", _cluster.M_MMAP_THRESHOLD, _cluster.GLIBC_MMAP_THRESHOLD),
+        ("trim", 0),
+    ]
+    calls.clear()
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_")  # a plain process: nothing changed
+    with _cluster.workspace_kept():
+        pass
+    assert calls == []
