@@ -1139,7 +1139,10 @@ def _add_stress(commands: Any) -> None:
         help="run the scenarios on a local Dask cluster of N worker processes",
     )
     cluster.add_argument(
-        "--chunk", type=_count, metavar="N", help="scenarios per task (default: 4 tasks per worker)"
+        "--chunk",
+        type=_count,
+        metavar="N",
+        help="scenarios per task (default: 8 tasks per worker thread)",
     )
     st.add_argument("--show", type=_count, default=20, help="rows printed (20)")
     st.add_argument(

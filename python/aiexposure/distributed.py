@@ -53,7 +53,7 @@ MODELS = tuple(_chunks.SCENARIO_ARGUMENTS)
 QUERIES = ("holdings_of", "exposure_to", "control", "significant_control")
 # Chunks per worker thread when none is given: enough to even out unequal chunks and lose
 # little when a worker dies, few enough that each chunk amortises its task's overhead.
-CHUNKS_PER_THREAD = 4
+CHUNKS_PER_THREAD = 8
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ def run_scenarios(
     ``default`` table beside ``value_loss`` ones, ...), sent to each worker once.
 
     ``client``: a ``distributed.Client``, a scheduler address, or None for the current
-    client. ``chunk``: scenarios per task (default: four tasks per worker thread). ``out``:
+    client. ``chunk``: scenarios per task (default: eight tasks per worker thread). ``out``:
     a directory (shared by the workers) where each chunk's table is written as Parquet,
     for results larger than memory; a :class:`ScenarioFiles` is returned.
     ``shared_dir``: where to save a Graph object for the workers to map (default: the
