@@ -60,6 +60,13 @@ pub enum Error {
         tolerance: f64,
     },
 
+    /// BODS input that cannot be read as v0.4 statements, told by statementId.
+    #[error("{message}")]
+    InvalidBods {
+        message: String,
+        statement_ids: Vec<String>,
+    },
+
     /// Shares held in some issuers sum above 1 (+ tolerance).
     #[error("{} issuer(s) have equity shares summing above 1", .count)]
     OverHeld {

@@ -10,6 +10,7 @@
 //! [`Interrupt`]: interrupt::Interrupt
 //! [`Error::Interrupted`]: error::Error::Interrupted
 
+pub mod bods;
 pub mod bounds;
 pub mod buffer;
 pub mod circular;

@@ -15,6 +15,7 @@ pyo3::import_exception!(aiexposure.errors, InvalidGraphError);
 pyo3::import_exception!(aiexposure.errors, ClosedCycleError);
 pyo3::import_exception!(aiexposure.errors, ConvergenceError);
 pyo3::import_exception!(aiexposure.errors, InternalError);
+pyo3::import_exception!(aiexposure.errors, InvalidBodsError);
 
 fn node(i: u32) -> String {
     format!("⟦{i}⟧")
@@ -121,6 +122,16 @@ pub fn to_pyerr(py: Python<'_>, error: Error) -> PyErr {
         Error::OverHeld { issuers, count } => {
             let msg = describe_over_held(&issuers, count, &mut nodes);
             with_context(py, InvalidGraphError::new_err(msg), nodes, Vec::new())
+        }
+        Error::InvalidBods {
+            message,
+            statement_ids,
+        } => {
+            let err = InvalidBodsError::new_err(message);
+            match err.value(py).setattr("statement_ids", statement_ids) {
+                Ok(()) => err,
+                Err(e) => e,
+            }
         }
     }
 }

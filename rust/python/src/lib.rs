@@ -3,6 +3,7 @@
 //! `detach::run`, which releases the GIL and turns Ctrl-C into `KeyboardInterrupt`.
 
 mod arrays;
+mod bods;
 mod contagion;
 mod control;
 mod cycles;
@@ -53,6 +54,9 @@ mod _core {
 
     #[pymodule_export]
     use crate::synth::synthetic_investor_graph;
+
+    #[pymodule_export]
+    use crate::bods::{read_bods_bytes, read_bods_path};
 
     #[pymodule_export]
     use crate::detach::{num_threads, panic_for_test, spin_for_test};

@@ -1,0 +1,521 @@
+//! Records that hold -> the node, interest and edge tables (docs/bods.md, "Interests to
+//! equity edges"). Parties first, in input order, then relationships; an unspecified party
+//! becomes its node when its relationship is built.
+
+use std::hash::BuildHasher;
+
+use hashbrown::{HashSet, HashTable};
+
+use super::columns::{Bools, Column, Floats, Identifiers, Strings, Table};
+use super::json::Val;
+use super::pack::Unpacker;
+use super::records::{invalid, Record};
+use super::statement::{
+    date_text, parse_date, RecordType, PARTY_BAD, PARTY_REF, PARTY_UNSPECIFIED,
+};
+use super::{Options, ShareChoice, Tables};
+use crate::error::Result;
+use crate::interrupt::Interrupt;
+
+#[derive(Default)]
+struct Nodes {
+    node: Strings,
+    record_type: Strings,
+    name: Strings,
+    kind: Strings,
+    jurisdiction: Strings,
+    identifiers: Identifiers,
+    unknown: Bools,
+    unknown_reason: Strings,
+    unknown_description: Strings,
+    statement_id: Strings,
+    statement_date: Strings,
+    record_status: Strings,
+}
+
+#[derive(Default)]
+struct Interests {
+    statement_id: Strings,
+    record_id: Strings,
+    interested_party: Strings,
+    subject: Strings,
+    kind: Strings,
+    direct_or_indirect: Strings,
+    share_exact: Floats,
+    share_min: Floats,
+    share_max: Floats,
+    share_min_exclusive: Bools,
+    share_max_exclusive: Bools,
+    beneficial: Bools,
+    start_date: Strings,
+    end_date: Strings,
+    details: Strings,
+    used: Strings,
+}
+
+#[derive(Default)]
+struct Edges {
+    source: Strings,
+    target: Strings,
+    kind: Strings,
+    share: Floats,
+    share_min: Floats,
+    share_max: Floats,
+    share_min_exclusive: Bools,
+    share_max_exclusive: Bools,
+    shareholding: Floats,
+    voting_rights: Floats,
+    statement_id: Strings,
+    record_id: Strings,
+}
+
+/// One interest of a relationship, as declared (shares in percent).
+struct Row<'a> {
+    error: Option<&'a str>,
+    kind: Option<&'a str>,
+    direct: Option<&'a str>,
+    exact: Option<f64>,
+    low: Option<f64>,
+    high: Option<f64>,
+    low_open: bool,
+    high_open: bool,
+    beneficial: Option<bool>,
+    start: Option<&'a str>,
+    end: Option<&'a str>,
+    details: Option<&'a str>,
+    used: &'static str,
+}
+
+struct Builder<'r, H> {
+    records: &'r [Record],
+    index: HashTable<u32>,
+    hasher: &'r H,
+    /// Ids given to unspecified parties so far (they can clash with later references).
+    unspecified: HashSet<String>,
+    options: &'r Options,
+    nodes: Nodes,
+    interests: Interests,
+    edges: Edges,
+}
+
+enum Kind {
+    Record(RecordType),
+    Unspecified,
+}
+
+impl Kind {
+    fn name(&self) -> &'static str {
+        match self {
+            Kind::Record(t) => t.name(),
+            Kind::Unspecified => "unspecified",
+        }
+    }
+}
+
+pub fn build<H: BuildHasher>(
+    records: Vec<Record>,
+    hasher: &H,
+    options: &Options,
+    interrupt: Interrupt<'_>,
+) -> Result<Tables> {
+    let mut index = HashTable::with_capacity(records.len());
+    for (i, r) in records.iter().enumerate() {
+        index.insert_unique(r.hash, i as u32, |&j| records[j as usize].hash);
+    }
+    let mut b = Builder {
+        records: &records,
+        index,
+        hasher,
+        unspecified: HashSet::new(),
+        options,
+        nodes: Nodes::default(),
+        interests: Interests::default(),
+        edges: Edges::default(),
+    };
+    let mut ticker = interrupt.ticker(1 << 16);
+    for r in records.iter() {
+        if r.record_type != RecordType::Relationship {
+            ticker.tick()?;
+            b.party(r)?;
+        }
+    }
+    for r in records.iter() {
+        if r.record_type == RecordType::Relationship {
+            ticker.tick()?;
+            b.relationship(r)?;
+        }
+    }
+    Ok(b.finish())
+}
+
+fn fail<T>(message: String, sid: &str) -> Result<T> {
+    Err(invalid(message, vec![sid.to_owned()]))
+}
+
+fn repr(s: &str) -> String {
+    Val::Str(s.into()).repr()
+}
+
+impl<H: BuildHasher> Builder<'_, H> {
+    fn kind_of(&self, id: &str) -> Option<Kind> {
+        let found = self
+            .index
+            .find(self.hasher.hash_one(id), |&j| {
+                *self.records[j as usize].record_id == *id
+            })
+            .map(|&j| Kind::Record(self.records[j as usize].record_type));
+        found.or_else(|| {
+            (id.starts_with("unspecified ") && self.unspecified.contains(id))
+                .then_some(Kind::Unspecified)
+        })
+    }
+
+    fn party(&mut self, r: &Record) -> Result<()> {
+        let v = &r.version;
+        let mut u = Unpacker::new(&v.body);
+        let status = u.opt();
+        if let Some(message) = u.opt() {
+            return fail(message.to_owned(), &v.statement_id);
+        }
+        let n = &mut self.nodes;
+        n.node.push(Some(&r.record_id));
+        n.record_type.push(Some(r.record_type.name()));
+        n.name.push(u.opt());
+        n.kind.push(u.opt());
+        n.jurisdiction.push(u.opt());
+        for _ in 0..u.count() {
+            n.identifiers.push([u.opt(), u.opt(), u.opt(), u.opt()]);
+        }
+        n.identifiers.end_row();
+        n.unknown.push(Some(u.u8() == 1));
+        n.unknown_reason.push(u.opt());
+        n.unknown_description.push(u.opt());
+        n.statement_id.push(Some(&v.statement_id));
+        n.statement_date.push(Some(&date_text(v.date)));
+        n.record_status.push(status);
+        Ok(())
+    }
+
+    /// The node of a relationship's subject or interested party.
+    fn resolve(
+        &mut self,
+        u: &mut Unpacker<'_>,
+        role: &str,
+        r: &Record,
+        status: Option<&str>,
+    ) -> Result<String> {
+        let sid = &*r.version.statement_id;
+        let rid = &*r.record_id;
+        match u.u8() {
+            PARTY_REF => {
+                let id = u.str();
+                let Some(kind) = self.kind_of(id) else {
+                    return fail(
+                        format!(
+                            "statement {sid}: {role} {} of relationship {rid} is not the recordId \
+                             of any entity or person statement in the input; include that \
+                             statement, or give an unspecified-party object with a reason",
+                            repr(id)
+                        ),
+                        sid,
+                    );
+                };
+                if role == "subject" && !matches!(kind, Kind::Record(RecordType::Entity)) {
+                    return fail(
+                        format!(
+                            "statement {sid}: the subject {} of relationship {rid} is a {}; a \
+                             subject must be an entity",
+                            repr(id),
+                            kind.name()
+                        ),
+                        sid,
+                    );
+                }
+                if matches!(kind, Kind::Record(RecordType::Relationship)) {
+                    return fail(
+                        format!(
+                            "statement {sid}: {role} {} of relationship {rid} is a relationship \
+                             record; it must be an entity or a person",
+                            repr(id)
+                        ),
+                        sid,
+                    );
+                }
+                Ok(id.to_owned())
+            }
+            PARTY_UNSPECIFIED => {
+                let reason = u.str();
+                let description = u.opt();
+                let node = format!("unspecified {role} of {rid}");
+                if self.kind_of(&node).is_some() {
+                    return fail(
+                        format!(
+                            "statement {sid}: the recordId {} clashes with the id given to the \
+                             unspecified {role} of relationship {rid}; rename that record",
+                            repr(&node)
+                        ),
+                        sid,
+                    );
+                }
+                let n = &mut self.nodes;
+                n.node.push(Some(&node));
+                n.record_type.push(Some("unspecified"));
+                n.name.push(None);
+                n.kind.push(None);
+                n.jurisdiction.push(None);
+                n.identifiers.end_row();
+                n.unknown.push(Some(true));
+                n.unknown_reason.push(Some(reason));
+                n.unknown_description.push(description);
+                n.statement_id.push(Some(sid));
+                n.statement_date.push(Some(&date_text(r.version.date)));
+                n.record_status.push(status);
+                self.unspecified.insert(node.clone());
+                Ok(node)
+            }
+            PARTY_BAD => fail(u.str().to_owned(), sid),
+            tag => unreachable!("party tag {tag}"),
+        }
+    }
+
+    fn relationship(&mut self, r: &Record) -> Result<()> {
+        let v = &r.version;
+        let sid = &*v.statement_id;
+        let mut u = Unpacker::new(&v.body);
+        let status = u.opt();
+        if let Some(message) = u.opt() {
+            return fail(message.to_owned(), sid);
+        }
+        let subject = self.resolve(&mut u, "subject", r, status)?;
+        let holder = self.resolve(&mut u, "interestedParty", r, status)?;
+        if u.u8() == 1 {
+            return fail(u.str().to_owned(), sid);
+        }
+        let closed = status == Some("closed");
+        let count = u.count();
+        let mut rows = Vec::with_capacity(count);
+        for _ in 0..count {
+            let mut row = Row {
+                error: u.opt(),
+                kind: u.opt(),
+                direct: u.opt(),
+                exact: u.f64(),
+                low: u.f64(),
+                high: u.f64(),
+                low_open: u.u8() == 1,
+                high_open: u.u8() == 1,
+                beneficial: u.bool(),
+                start: u.opt(),
+                end: u.opt(),
+                details: u.opt(),
+                used: "",
+            };
+            if let Some(message) = row.error {
+                return fail(message.to_owned(), sid);
+            }
+            row.used = self.use_of(&row, closed, sid)?;
+            rows.push(row);
+        }
+        let rid = &*r.record_id;
+        for row in &rows {
+            let i = &mut self.interests;
+            i.statement_id.push(Some(sid));
+            i.record_id.push(Some(rid));
+            i.interested_party.push(Some(&holder));
+            i.subject.push(Some(&subject));
+            i.kind.push(row.kind);
+            i.direct_or_indirect.push(row.direct);
+            i.share_exact.push(row.exact);
+            i.share_min.push(row.low);
+            i.share_max.push(row.high);
+            i.share_min_exclusive.push(Some(row.low_open));
+            i.share_max_exclusive.push(Some(row.high_open));
+            i.beneficial.push(row.beneficial);
+            i.start_date.push(row.start);
+            i.end_date.push(row.end);
+            i.details.push(row.details);
+            i.used.push(Some(row.used));
+        }
+        let used: Vec<&Row> = rows.iter().filter(|r| r.used == "edge").collect();
+        if used.is_empty() {
+            return Ok(()); // voting rights alone (or the reverse) make no equity edge
+        }
+        let choice = self.options.share_range;
+        let e = &mut self.edges;
+        e.source.push(Some(&holder));
+        e.target.push(Some(&subject));
+        e.kind.push(Some("equity"));
+        if choice == ShareChoice::Range {
+            // Several direct interests of the type are share classes: their bounds add up. An
+            // interest declaring no figure is an unknown stake: (0, 100%].
+            let exact: Option<Vec<f64>> = used.iter().map(|r| r.exact).collect();
+            let share = exact.map(|x| sum(x.into_iter()) / 100.0);
+            let lows = sum(used.iter().map(|r| r.low.unwrap_or(0.0)));
+            let highs = sum(used.iter().map(|r| r.high.unwrap_or(100.0)));
+            e.share.push(share);
+            e.share_min.push(share.is_none().then_some(lows / 100.0));
+            e.share_max
+                .push(share.is_none().then_some(highs.min(100.0) / 100.0));
+            e.share_min_exclusive
+                .push(Some(used.iter().any(|r| r.low_open || r.low.is_none())));
+            e.share_max_exclusive
+                .push(Some(used.iter().any(|r| r.high_open)));
+        } else {
+            e.share.push(Some(sum(used.iter().map(|r| pick(r, choice)))));
+            e.share_min.push(None);
+            e.share_max.push(None);
+            e.share_min_exclusive.push(None);
+            e.share_max_exclusive.push(None);
+        }
+        for (name, column) in [
+            ("shareholding", &mut e.shareholding),
+            ("votingRights", &mut e.voting_rights),
+        ] {
+            // Both types side by side, each from the direct interests that declare a share;
+            // with "range" these hold exact figures only (ranges are in share_min/max).
+            let values: Vec<f64> = rows
+                .iter()
+                .filter(|r| {
+                    r.kind == Some(name)
+                        && (r.used == "edge" || r.used == "other type")
+                        && r.direct != Some("indirect")
+                        && r.low.is_some()
+                        && (choice != ShareChoice::Range || r.exact.is_some())
+                })
+                .map(|r| pick(r, choice))
+                .collect();
+            column.push((!values.is_empty()).then(|| sum(values.into_iter())));
+        }
+        e.statement_id.push(Some(sid));
+        e.record_id.push(Some(rid));
+        Ok(())
+    }
+
+    fn use_of(&self, row: &Row, closed: bool, sid: &str) -> Result<&'static str> {
+        if closed {
+            return Ok("record closed");
+        }
+        let as_of = self.options.as_of;
+        if let Some(end) = row.end {
+            let ended = match as_of {
+                None => true,
+                Some(d) => date(end, "endDate", sid)? <= d,
+            };
+            if ended {
+                return Ok("ended");
+            }
+        }
+        if let (Some(start), Some(d)) = (row.start, as_of) {
+            if date(start, "startDate", sid)? > d {
+                return Ok("not yet started");
+            }
+        }
+        if row.kind != Some(self.options.interest.as_str()) {
+            return Ok("other type");
+        }
+        if row.direct == Some("indirect") {
+            return Ok("indirect"); // the chain of direct holdings carries it
+        }
+        let choice = self.options.share_range;
+        let Some(high) = row.high else {
+            // No figure declared: an unknown stake under "range"; points need a figure.
+            return Ok(if choice == ShareChoice::Range {
+                "edge"
+            } else {
+                "no share"
+            });
+        };
+        let zero = if choice == ShareChoice::Range {
+            high <= 0.0
+        } else {
+            pick(row, choice) <= 0.0
+        };
+        Ok(if zero { "zero share" } else { "edge" })
+    }
+
+    fn finish(self) -> Tables {
+        let n = self.nodes;
+        let i = self.interests;
+        let e = self.edges;
+        use Column::{Bool as B, Float as F, Identifiers as L, Str as S};
+        let nodes: Table = vec![
+            ("node", S(n.node)),
+            ("record_type", S(n.record_type)),
+            ("name", S(n.name)),
+            ("type", S(n.kind)),
+            ("jurisdiction", S(n.jurisdiction)),
+            ("identifiers", L(n.identifiers)),
+            ("unknown", B(n.unknown)),
+            ("unknown_reason", S(n.unknown_reason)),
+            ("unknown_description", S(n.unknown_description)),
+            ("statement_id", S(n.statement_id)),
+            ("statement_date", S(n.statement_date)),
+            ("record_status", S(n.record_status)),
+        ];
+        let interests: Table = vec![
+            ("statement_id", S(i.statement_id)),
+            ("record_id", S(i.record_id)),
+            ("interested_party", S(i.interested_party)),
+            ("subject", S(i.subject)),
+            ("type", S(i.kind)),
+            ("direct_or_indirect", S(i.direct_or_indirect)),
+            ("share_exact", F(i.share_exact)),
+            ("share_min", F(i.share_min)),
+            ("share_max", F(i.share_max)),
+            ("share_min_exclusive", B(i.share_min_exclusive)),
+            ("share_max_exclusive", B(i.share_max_exclusive)),
+            ("beneficial_ownership_or_control", B(i.beneficial)),
+            ("start_date", S(i.start_date)),
+            ("end_date", S(i.end_date)),
+            ("details", S(i.details)),
+            ("use", S(i.used)),
+        ];
+        let edges: Table = vec![
+            ("source", S(e.source)),
+            ("target", S(e.target)),
+            ("kind", S(e.kind)),
+            ("share", F(e.share)),
+            ("share_min", F(e.share_min)),
+            ("share_max", F(e.share_max)),
+            ("share_min_exclusive", B(e.share_min_exclusive)),
+            ("share_max_exclusive", B(e.share_max_exclusive)),
+            ("shareholding", F(e.shareholding)),
+            ("voting_rights", F(e.voting_rights)),
+            ("statement_id", S(e.statement_id)),
+            ("record_id", S(e.record_id)),
+        ];
+        Tables {
+            nodes,
+            interests,
+            edges,
+        }
+    }
+}
+
+/// Python's `sum`: a left fold from 0, so the bits match the reference's.
+fn sum(values: impl Iterator<Item = f64>) -> f64 {
+    values.fold(0.0, |a, b| a + b)
+}
+
+/// The share under a point choice, as a fraction ("range" picks the lower bound).
+fn pick(row: &Row, choice: ShareChoice) -> f64 {
+    let (low, high) = (row.low.unwrap_or(0.0), row.high.unwrap_or(0.0));
+    let value = match choice {
+        ShareChoice::Min | ShareChoice::Range => low,
+        ShareChoice::Max => high,
+        ShareChoice::Mid => (low + high) / 2.0,
+    };
+    value / 100.0
+}
+
+fn date(text: &str, field: &str, sid: &str) -> Result<u32> {
+    parse_date(text).ok_or_else(|| {
+        invalid(
+            format!(
+                "statement {sid}: {field} {} is not a YYYY-MM-DD date",
+                repr(text)
+            ),
+            vec![sid.to_owned()],
+        )
+    })
+}
