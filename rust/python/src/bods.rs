@@ -107,7 +107,11 @@ fn table<'py>(py: Python<'py>, t: Table) -> PyResult<Bound<'py, PyList>> {
 fn tables<'py>(py: Python<'py>, t: Tables) -> PyResult<Bound<'py, PyTuple>> {
     PyTuple::new(
         py,
-        [table(py, t.nodes)?, table(py, t.interests)?, table(py, t.edges)?],
+        [
+            table(py, t.nodes)?,
+            table(py, t.interests)?,
+            table(py, t.edges)?,
+        ],
     )
 }
 

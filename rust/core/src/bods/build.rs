@@ -361,7 +361,8 @@ impl<H: BuildHasher> Builder<'_, H> {
             e.share_max_exclusive
                 .push(Some(used.iter().any(|r| r.high_open)));
         } else {
-            e.share.push(Some(sum(used.iter().map(|r| pick(r, choice)))));
+            e.share
+                .push(Some(sum(used.iter().map(|r| pick(r, choice)))));
             e.share_min.push(None);
             e.share_max.push(None);
             e.share_min_exclusive.push(None);
@@ -444,7 +445,7 @@ impl<H: BuildHasher> Builder<'_, H> {
             ("name", S(n.name)),
             ("type", S(n.kind)),
             ("jurisdiction", S(n.jurisdiction)),
-            ("identifiers", L(n.identifiers)),
+            ("identifiers", L(Box::new(n.identifiers))),
             ("unknown", B(n.unknown)),
             ("unknown_reason", S(n.unknown_reason)),
             ("unknown_description", S(n.unknown_description)),

@@ -119,7 +119,7 @@ pub enum Column {
     Str(Strings),
     Float(Floats),
     Bool(Bools),
-    Identifiers(Identifiers),
+    Identifiers(Box<Identifiers>),
 }
 
 /// Named columns of equal length, in schema order.

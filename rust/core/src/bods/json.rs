@@ -318,8 +318,8 @@ mod tests {
 
     #[test]
     fn wrong_types_are_kept_not_failed() {
-        let p: Point = serde_json::from_str(r#"{"x": "a", "inner": "b", "items": [1, {"y": 2}]}"#)
-            .unwrap();
+        let p: Point =
+            serde_json::from_str(r#"{"x": "a", "inner": "b", "items": [1, {"y": 2}]}"#).unwrap();
         assert_eq!(p.x, Val::Str(Cow::Borrowed("a")));
         assert!(matches!(p.inner, Obj::Wrong(Val::Str(_))));
         let List::Ok(items) = p.items else { panic!() };

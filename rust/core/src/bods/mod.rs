@@ -56,7 +56,12 @@ pub struct Tables {
 }
 
 /// Reads BODS JSON Lines or a JSON array from `input` (`name` is used in messages).
-pub fn read(input: impl Read, name: &str, options: &Options, interrupt: Interrupt<'_>) -> Result<Tables> {
+pub fn read(
+    input: impl Read,
+    name: &str,
+    options: &Options,
+    interrupt: Interrupt<'_>,
+) -> Result<Tables> {
     let hasher = records::record_hasher();
     let mut store = records::Store::new(options.as_of);
     let mut splitter = split::Splitter::new(input, name);
@@ -87,16 +92,24 @@ pub fn read(input: impl Read, name: &str, options: &Options, interrupt: Interrup
 }
 
 /// Opens `path` (gzip-compressed when it ends in `.gz`) and reads it.
-pub fn read_path(path: &std::path::Path, options: &Options, interrupt: Interrupt<'_>) -> Result<Tables> {
+pub fn read_path(
+    path: &std::path::Path,
+    options: &Options,
+    interrupt: Interrupt<'_>,
+) -> Result<Tables> {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let file = std::fs::File::open(path).map_err(|e| {
-        split::syntax(format!("{name}: cannot read it as UTF-8 JSON text: {e}"))
-    })?;
+    let file = std::fs::File::open(path)
+        .map_err(|e| split::syntax(format!("{name}: cannot read it as UTF-8 JSON text: {e}")))?;
     if path.extension().is_some_and(|e| e == "gz") {
-        read(flate2::read::MultiGzDecoder::new(std::io::BufReader::new(file)), &name, options, interrupt)
+        read(
+            flate2::read::MultiGzDecoder::new(std::io::BufReader::new(file)),
+            &name,
+            options,
+            interrupt,
+        )
     } else {
         read(file, &name, options, interrupt)
     }

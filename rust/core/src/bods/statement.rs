@@ -268,7 +268,6 @@ pub fn parse(text: &[u8], position: u64, hasher: &impl BuildHasher) -> Outcome {
     )
 }
 
-
 fn header(st: &Statement, position: u64, hasher: &impl BuildHasher) -> Outcome {
     // The reference: st.get("statementId", st.get("statementID")).
     let sid_val = if matches!(st.statement_id, Val::Missing) {
@@ -296,7 +295,11 @@ fn header(st: &Statement, position: u64, hasher: &impl BuildHasher) -> Outcome {
         let shape = if matches!(st.statement_type, Val::Missing) {
             format!(
                 "bodsVersion {}",
-                if version.is_empty() { "< 0.4" } else { &version }
+                if version.is_empty() {
+                    "< 0.4"
+                } else {
+                    &version
+                }
             )
         } else {
             st.statement_type.python_text().into_owned()
@@ -573,7 +576,10 @@ pub const PARTY_UNSPECIFIED: u8 = 1;
 pub const PARTY_BAD: u8 = 2;
 
 fn relationship(p: &mut Packer, d: &Details, sid: &str, rid: &str) {
-    for (role, value) in [("subject", &d.subject), ("interestedParty", &d.interested_party)] {
+    for (role, value) in [
+        ("subject", &d.subject),
+        ("interestedParty", &d.interested_party),
+    ] {
         match value {
             Obj::Wrong(Val::Str(r)) => {
                 p.u8(PARTY_REF);
@@ -772,14 +778,21 @@ mod tests {
     #[test]
     fn share_ranges() {
         let r = range(r#"{"exclusiveMinimum": 25, "maximum": 50}"#).unwrap();
-        assert_eq!((r.low, r.high, r.low_open, r.high_open), (Some(25.0), Some(50.0), true, false));
+        assert_eq!(
+            (r.low, r.high, r.low_open, r.high_open),
+            (Some(25.0), Some(50.0), true, false)
+        );
         let r = range(r#"{"maximum": 50}"#).unwrap();
         assert_eq!((r.low, r.low_open), (Some(0.0), true));
         assert_eq!(range("{}").unwrap(), ShareRange::default());
-        assert!(range(r#"{"exact": true}"#).unwrap_err().contains("share.exact = True"));
+        assert!(range(r#"{"exact": true}"#)
+            .unwrap_err()
+            .contains("share.exact = True"));
         assert!(range(r#"{"minimum": 60, "maximum": 40}"#)
             .unwrap_err()
             .contains("[60, 40]"));
-        assert!(range(r#""10""#).unwrap_err().contains("share must be an object"));
+        assert!(range(r#""10""#)
+            .unwrap_err()
+            .contains("share must be an object"));
     }
 }
