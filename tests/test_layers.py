@@ -19,7 +19,7 @@ LAYERS = [
     {"_handle"},
     {"_inputs"},
     {"_scenarios"},
-    {"_exposure", "_cycles", "_size", "_bods", "_saved", "_contagion", "_control"},
+    {"_exposure", "_cycles", "_size", "_bods", "_bods_write", "_saved", "_contagion", "_control"},
     {"_build", "_chunks"},
     {"graph"},
     {"datasets", "_cluster"},

@@ -10,6 +10,7 @@ Graph(num_nodes=2, num_edges=1, equity=1, credit=0, commitment=0)
 """
 
 from ._bods import BodsData, read_bods
+from ._bods_write import write_bods
 from ._contagion import (
     ClearingResult,
     ClearingScenarios,
@@ -61,6 +62,7 @@ __all__ = [
     "__version__",
     "each",
     "read_bods",
+    "write_bods",
 ]
 
 _SUBMODULES = ("datasets", "synthetic")

@@ -198,9 +198,7 @@ def _array(layout: tuple[Any, ...]) -> pa.Array:
         bits, length, valid, nulls = parts
         return pa.Array.from_buffers(pa.bool_(), length, [_buffer(valid), _buffer(bits)], nulls)
     offsets, fields = parts
-    values = pa.StructArray.from_arrays(
-        [_array(f) for f in fields], fields=list(IDENTIFIER)
-    )
+    values = pa.StructArray.from_arrays([_array(f) for f in fields], fields=list(IDENTIFIER))
     return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values, pa.list_(IDENTIFIER))
 
 

@@ -1,7 +1,8 @@
 # Hand-written stubs of the native module aiexposure._core (rust/python). Private API: the
 # public one is aiexposure.Graph. Results come back as dicts of named values; the TypedDicts
 # below name them (CI runs `python -m mypy.stubtest aiexposure._core` against the module).
-from typing import TypedDict, final
+import os
+from typing import Any, TypedDict, final
 
 import numpy as np
 import numpy.typing as npt
@@ -33,6 +34,8 @@ __all__ = [
     "look_through",
     "look_through_many",
     "num_threads",
+    "read_bods_bytes",
+    "read_bods_path",
     "reciprocity",
     "round_trips",
     "scatter",
@@ -421,3 +424,23 @@ def control(
     report_above: float | None = None,
     max_depth: int | None = None,
 ) -> _Control: ...
+
+# A BODS column as Arrow buffers: ("str", offsets int64, data, validity | None, null count),
+# ("float", values, validity | None, null count), ("bool", bits, length, validity | None,
+# null count) or ("identifiers", offsets int64, (scheme, id, schemeName, uri) as "str" tuples).
+_BodsColumn = tuple[Any, ...]
+_BodsTable = list[tuple[str, _BodsColumn]]
+
+def read_bods_path(
+    path: str | os.PathLike[str],
+    share_range: str,
+    interest: str,
+    as_of: int | None = None,
+) -> tuple[_BodsTable, _BodsTable, _BodsTable]: ...
+def read_bods_bytes(
+    data: bytes,
+    name: str,
+    share_range: str,
+    interest: str,
+    as_of: int | None = None,
+) -> tuple[_BodsTable, _BodsTable, _BodsTable]: ...

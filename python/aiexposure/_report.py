@@ -38,11 +38,89 @@ SHOWN = 15
 # Company control runs one fixpoint per equity holder: the report does it up to this size
 # (`aiexposure control FILE` has no limit).
 CONTROL_MAX_NODES = 2_000_000
+# With interval stakes the pairs the capped maximums allow grow about quadratically (unknown
+# stakes make long chains of possible control: 29M pairs and 6 GB at 50k generated nodes):
+# past this size each controller's search stops at CONTROL_MAX_CONTROLLED companies.
+CONTROL_BOUNDED_NODES = 20_000
+CONTROL_MAX_CONTROLLED = 100
 SHORT_KINDS = {"equity": "eq", "credit": "cr", "commitment": "cm"}
 BOUNDS_NOTE = (
     "'a to b': bounds, where a stake is unknown or a range (a at the minimum stakes, b at the "
     "capped maximums; '>= a': no upper bound, an unknown amount or a cycle the maximums close)."
 )
+
+
+def share(value: float | None) -> str:
+    """A share as a percent; -0.0 (a difference of equal shares) is 0.00%."""
+    return tx.percent(None if value is None else value + 0.0)
+
+
+class Names:
+    """How the report names nodes: by the node table's ``name`` (a register's entities and
+    persons, docs/bods.md), ``"name (id)"`` when several nodes share that name, the id when
+    a node has none. A graph without names: ids, as given."""
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+        self._looked = False
+        self._names: pa.Array | None = None
+        self._shared: pa.Array | None = None
+
+    def _load(self) -> pa.Array | None:
+        """The names by node position (blank ones null), and the names held more than once:
+        looked up once, on first use."""
+        if self._looked:
+            return self._names
+        self._looked = True
+        table = self.graph.node_table
+        if "name" not in table.column_names:
+            return None
+        names = table["name"].combine_chunks()
+        if not pa.types.is_string(names.type):
+            try:
+                names = pc.cast(names, pa.string())
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                return None
+        names = pc.utf8_trim_whitespace(names)
+        names = pc.if_else(pc.equal(names, ""), pa.scalar(None, pa.string()), names)
+        if names.null_count == len(names):
+            return None
+        counts = pc.value_counts(names)
+        values, times = counts.field("values"), counts.field("counts")
+        self._shared = values.filter(pc.and_(pc.is_valid(values), pc.greater(times, 1)))
+        self._names = names
+        return names
+
+    def at(self, positions: Any) -> list[str]:
+        """The names of node positions (CSR indices)."""
+        index = pa.array(np.asarray(positions, dtype=np.int64), pa.int64())
+        ids = self.graph.node_labels(index).to_pylist()
+        names = self._load()
+        if names is None:
+            return [str(v) for v in ids]
+        got = names.take(index)
+        shared = pc.is_in(got, value_set=self._shared).to_pylist()
+        return [
+            str(i) if n is None else f"{n} ({i})" if twice else n
+            for i, n, twice in zip(ids, got.to_pylist(), shared, strict=True)
+        ]
+
+    def ends(self, edges: np.ndarray) -> list[str]:
+        """The names of edges' ends (CSR positions): source, target, source, target, ..."""
+        c = self.graph.csr()
+        return self.at(np.column_stack([c.sources[edges], c.indices[edges]]).ravel())
+
+    def of(self, nodes: list[Any]) -> list[str]:
+        """The names of node ids (an id the graph does not have: the id)."""
+        if self._load() is None:
+            return [str(v) for v in nodes]
+        known = [v is not None and v in self.graph for v in nodes]
+        positions = self.graph.node_indices([v for v, k in zip(nodes, known, strict=True) if k])
+        named = iter(self.at(positions))
+        return [next(named) if k else str(v) for v, k in zip(nodes, known, strict=True)]
+
+    def __call__(self, node: Any) -> str:
+        return self.of([node])[0]
 
 
 @dataclass
@@ -97,6 +175,19 @@ def top_rows(table: pa.Table, first: list[tuple[str, str]], count: int) -> list[
     return table.take(order[:count]).to_pylist()
 
 
+def largest(table: pa.Table, column: str, count: int) -> list[dict[str, Any]]:
+    """The ``count`` rows whose ``column`` (its upper bound where only bounds are known) is
+    largest and above 0, largest first (ties: table order), as dicts: only those rows become
+    Python objects."""
+    value = table[column]
+    if f"{column}_max" in table.column_names:
+        value = pc.coalesce(value, table[f"{column}_max"])
+    key = pc.fill_null(value, -1.0)
+    order = pc.sort_indices(pa.table({"k": key}), [("k", "descending")])[:count]
+    top = table.take(order)
+    return top.filter(pc.greater(pc.take(key, order), 0.0)).to_pylist()
+
+
 def largest_payees(graph: Graph, count: int) -> list[Any]:
     """The ``count`` nodes with the most known committed revenue (ties: node order)."""
     c = graph.csr()
@@ -129,6 +220,7 @@ def scenario(
             top = max(valuations, key=lambda k: (valuations[k], str(k)))
             shocks = {str(top): 0.5}
     s = Scenario()
+    name = Names(graph)
     if builtin and default and "OpenAI" not in valuations:
         # The default shock needs OpenAI's valuation, unknown before its first priced round:
         # said, never an error about an option the user did not pass.
@@ -144,18 +236,18 @@ def scenario(
             )
         s.value_loss[node] = fraction * value
         s.lines.append(
-            f"{text}'s equity loses {tx.percent(fraction, 0)} of {tx.money(value)}: "
+            f"{name(node)}'s equity loses {tx.percent(fraction, 0)} of {tx.money(value)}: "
             f"{tx.money(fraction * value)}"
         )
     for text, usd in losses.items():
         node = node_label(graph, text, "--value-loss")
         s.value_loss[node] = s.value_loss.get(node, 0.0) + usd
-        s.lines.append(f"{text}'s equity loses {tx.money(usd)} (--value-loss)")
+        s.lines.append(f"{name(node)}'s equity loses {tx.money(usd)} (--value-loss)")
     for text, fraction in unpaid.items():
         node = node_label(graph, text, "--unpaid")
         s.default[node] = fraction
         s.lines.append(
-            f"{text} leaves {tx.percent(fraction, 0)} of its commitments and debts unpaid"
+            f"{name(node)} leaves {tx.percent(fraction, 0)} of its commitments and debts unpaid"
         )
     return s
 
@@ -178,8 +270,11 @@ class Report:
         self.graph, self.name, self.scenario = graph, name, scenario_
         self.unquantified = unquantified
         self.node_types = node_types or {}
+        self.names = Names(graph)
         n = graph.num_nodes
-        if max_length is None and n > UNBOUNDED_CYCLES_MAX_NODES:
+        # Bounded by the report (not by --max-length): said with the count.
+        self.length_bounded = max_length is None and n > UNBOUNDED_CYCLES_MAX_NODES
+        if self.length_bounded:
             max_length = 6
         self.max_length = max_length
         with progress.step("finding money cycles"):
@@ -233,8 +328,15 @@ class Report:
                 self.closed = str(e)
         with progress.step("control"):
             self.control: pa.Table | None = None
+            self.max_controlled = (
+                CONTROL_MAX_CONTROLLED
+                if graph.has_interval_stakes and n > CONTROL_BOUNDED_NODES
+                else None
+            )
             if n <= CONTROL_MAX_NODES:
-                self.control = graph.control()
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # the cut is said in the text
+                    self.control = graph.control(max_controlled=self.max_controlled)
         with progress.step("contagion"):
             self.contagion: ContagionSection = contagion_section(
                 graph, self.scenario.value_loss, self.scenario.default, equity, external_assets
@@ -284,8 +386,16 @@ class Report:
                 "committed; money flows source -> target). Bottleneck: the smallest amount on "
                 "the cycle, the most money that can go all the way round."
             ),
-            f"  {t.num_rows:,} cycle(s){bound}"
-            + (f" — truncated at {CYCLES_LIMIT:,}" if truncated else ""),
+            tx.wrap(
+                f"{t.num_rows:,} cycle(s){bound}"
+                + (
+                    f" (the report's bound over {UNBOUNDED_CYCLES_MAX_NODES:,} nodes; "
+                    "--max-length to change it)"
+                    if self.length_bounded
+                    else ""
+                )
+                + (f" — truncated at {CYCLES_LIMIT:,}" if truncated else "")
+            ),
         ]
         weight = "weight_max" if "weight_max" in t.column_names else "weight"
         order = pc.sort_indices(
@@ -299,13 +409,15 @@ class Report:
             [("b", "descending"), ("w", "descending"), ("c", "ascending")],
         )
         rows = t.take(order[:SHOWN]).to_pylist()
+        named = iter(self.names.of([v for r in rows for v in r["nodes"]]))
         # One wrapped line a cycle: every member is named, however long the cycle.
         for r in rows:
             weight = tx.bounded(r, "weight", lambda w: "-" if w is None else f"{w:.4g}")
+            members = [next(named) for _ in r["nodes"]]
             head.append(
                 tx.wrap(
                     f"C{r['cycle'] + 1}  "
-                    + " -> ".join(map(str, [*r["nodes"], r["nodes"][0]]))
+                    + " -> ".join([*members, members[0]])
                     + f"  ({', '.join(SHORT_KINDS[k] for k in r['kinds'])}; bottleneck "
                     f"{tx.money(r['bottleneck'])}; weight {weight})"
                 )
@@ -346,10 +458,11 @@ class Report:
             ),
         ]
         if trips:
+            named = iter(self.names.of([v for r in trips for v in (r["investor"], r["investee"])]))
             rows = [
                 [
-                    str(r["investor"]),
-                    str(r["investee"]),
+                    next(named),
+                    next(named),
                     r["kind"],
                     tx.money(r["invested"]),
                     tx.money(r["purchases_back"]),
@@ -368,8 +481,7 @@ class Report:
             out.append(tx.table(tx.headers(head), rows))
         else:
             out.append("  no investment has committed purchases coming back")
-        funded = [r for r in cf.self_funded.to_pylist() if tx.upper(r, "self_funded") > 0]
-        funded.sort(key=lambda r: -tx.upper(r, "self_funded"))
+        funded = largest(cf.self_funded, "self_funded", SHOWN)
         out.append(
             tx.wrap(
                 "Self-funded revenue of v: sum over customers b of Wint[v, b] * P[b -> v], "
@@ -398,14 +510,15 @@ class Report:
         if self.self_funded_closed:
             out.append(tx.wrap(f"Not computable: {self.closed}"))
         elif funded:
+            funded_names = self.names.of([r["node"] for r in funded])
             rows = [
                 [
-                    str(r["node"]),
+                    name,
                     tx.money(r["revenue"]),
                     tx.bounded(r, "self_funded", tx.money),
                     tx.bounded(r, "self_funded_share", tx.percent),
                 ]
-                for r in funded[:SHOWN]
+                for name, r in zip(funded_names, funded, strict=True)
             ]
             head = ["node", "revenue", "self_funded", "self_funded_share"]
             out.append(tx.table(tx.headers(head), rows))
@@ -454,12 +567,13 @@ class Report:
                     "1989): (I - W)^-1 - I, every chain of holdings counted."
                 )
             )
+        named = iter(self.names.of([v for r in walks for v in (r["holder"], r["issuer"])]))
         rows = [
             [
-                str(r["holder"]),
-                str(r["issuer"]),
-                tx.bounded(r, "direct", tx.percent),
-                tx.bounded(r, "integrated", tx.percent),
+                next(named),
+                next(named),
+                tx.bounded(r, "direct", share),
+                tx.bounded(r, "integrated", share),
             ]
             for r in walks
         ]
@@ -477,13 +591,15 @@ class Report:
             )
         )
         ultimate = top_rows(self.ultimate, [("issuer", "ascending")], 3 * SHOWN)
+        issuers = self.names.of([r["issuer"] for r in ultimate])
+        holders = self.names.of([r["holder"] for r in ultimate])
         rows = [
             [
-                str(r["issuer"]),
-                "free float" if r["holder"] is None else str(r["holder"]),
-                tx.bounded(r, "integrated", tx.percent),
+                issuer,
+                "free float" if r["holder"] is None else holder,
+                tx.bounded(r, "integrated", share),
             ]
-            for r in ultimate
+            for issuer, holder, r in zip(issuers, holders, ultimate, strict=True)
         ]
         out.append(tx.table(["issuer", "holder", "integrated"], rows))
         return "\n".join(out)
@@ -505,14 +621,12 @@ class Report:
         if self.exposures is None:
             out.append(tx.wrap(f"Not computable: {self.closed}"))
             return "\n".join(out)
-        losses = self.exposures.to_pylist()
-        hit = sorted(
-            (r for r in losses if tx.upper(r, "total_loss") > 0),
-            key=lambda r: -tx.upper(r, "total_loss"),
-        )
+        hit = largest(self.exposures, "total_loss", SHOWN)
         shown = [c for c in LOSS_COLUMNS if c != "direct_loss"]
+        named = self.names.of([r["node"] for r in hit])
         table_rows = [
-            [str(r["node"])] + [tx.bounded(r, c, tx.money) for c in shown] for r in hit[:SHOWN]
+            [name] + [tx.bounded(r, c, tx.money) for c in shown]
+            for name, r in zip(named, hit, strict=True)
         ]
         if table_rows:
             out.append(tx.table(tx.headers(["node", *shown]), table_rows))
@@ -543,73 +657,170 @@ class Report:
                 f"  not computed above {CONTROL_MAX_NODES:,} nodes: run aiexposure control FILE"
             )
             return "\n".join(out)
-        rows = self.control.to_pylist()
-        certain = [r for r in rows if r.get("status", "controls") == "controls"]
-        possible = [r for r in rows if r.get("status") == "possibly controls"]
-        if certain:
-            body = [
-                [str(r["controller"]), str(r["controlled"]), tx.bounded(r, "held", tx.percent)]
-                for r in certain[:SHOWN]
-            ]
-            out.append(f"  {len(certain):,} control pair(s) the data establish:")
-            out.append(tx.table(["controller", "controlled", "held"], body))
+        t = self.control
+        cut = (t.schema.metadata or {}).get(TRUNCATED) == b"true"
+        if self.max_controlled is not None:
+            out.append(
+                tx.wrap(
+                    f"Each controller's search stops at {self.max_controlled:,} controlled "
+                    f"companies (interval stakes on a graph over {CONTROL_BOUNDED_NODES:,} "
+                    "nodes: the pairs the ranges allow grow about quadratically); "
+                    + (
+                        "some searches stopped there, so the counts are lower bounds: "
+                        "Graph.control() for every pair."
+                        if cut
+                        else "none reached it: the counts are complete."
+                    )
+                )
+            )
+        if "status" in t.column_names:
+            certain = t.filter(pc.equal(t["status"], "controls"))
+            possible = t.filter(pc.equal(t["status"], "possibly controls"))
+        else:
+            certain, possible = t, t.slice(0, 0)
+        if certain.num_rows:
+            out.append(f"  {certain.num_rows:,} control pair(s) the data establish:")
+            out.append(self._pairs(certain))
         else:
             out.append("  nobody controls anybody for certain on these data")
-        if possible:
+        if possible.num_rows:
             out.append(
-                f"  {len(possible):,} pair(s) possible within the stakes' ranges (unknown or "
-                "given as a range), not established:"
+                f"  {possible.num_rows:,} pair(s) possible within the stakes' ranges (unknown "
+                "or given as a range), not established:"
             )
-            body = [
-                [str(r["controller"]), str(r["controlled"]), tx.bounded(r, "held", tx.percent)]
-                for r in possible[:SHOWN]
-            ]
-            out.append(tx.table(["controller", "controlled", "held"], body))
+            out.append(self._pairs(possible))
         return "\n".join(out)
+
+    def _pairs(self, table: pa.Table) -> str:
+        """The first control pairs of ``table``, named."""
+        rows = table.slice(0, SHOWN).to_pylist()
+        named = iter(self.names.of([v for r in rows for v in (r["controller"], r["controlled"])]))
+        body = [[next(named), next(named), tx.bounded(r, "held", share)] for r in rows]
+        return tx.table(["controller", "controlled", "held"], body)
 
     def _unquantified_text(self) -> str:
         out = [tx.heading("What the data leaves unquantified")]
         if self.unquantified is not None and self.unquantified.num_rows:
-            out.append("  Equity stakes without a known share (not in the graph):")
-            for r in self.unquantified.select(["source", "target", "amount"]).to_pylist():
-                amount = "amount unknown" if r["amount"] is None else tx.money(r["amount"])
-                out.append(f"    {r['source']} -> {r['target']} ({amount})")
-        all_stakes = self.graph.stakes(legacy_columns=False)
-        stakes = all_stakes.filter(pc.invert(all_stakes["exact"]))
-        if stakes.num_rows:
+            out.append(self._outside_text(self.unquantified))
+        c = self.graph.csr()
+        equity = np.flatnonzero(c.equity)
+        st = self.graph.stakes(legacy_columns=False)  # a row per equity edge, in CSR order
+        exact = st["exact"].to_numpy(zero_copy_only=False)
+        low, high = st["share_min"].to_numpy(), st["share_max"].to_numpy()
+        low_open = st["share_min_exclusive"].to_numpy(zero_copy_only=False)
+        high_open = st["share_max_exclusive"].to_numpy(zero_copy_only=False)
+        # No share figure: (0, 100%] as declared, before the cap by the other holders.
+        declared = st["share_max_declared"].to_numpy()
+        not_given = ~exact & (low == 0) & low_open & (declared == 1) & ~high_open
+        ranged = ~exact & ~not_given
+        amount = c.amount[equity]
+
+        def stake_lines(rows: np.ndarray, with_amount: bool) -> list[str]:
+            edges = equity[rows]
+            named = iter(self.names.ends(edges))
+            lines = []
+            for i in rows.tolist():
+                bounds = (
+                    f"{'(' if low_open[i] else '['}{tx.percent(low[i])}, "
+                    f"{tx.percent(high[i])}{')' if high_open[i] else ']'}"
+                )
+                money = f", for {tx.money(amount[i])}" if with_amount else ""
+                lines.append(f"    {next(named)} -> {next(named)}: stake in {bounds}{money}")
+            return lines
+
+        count = int(ranged.sum())
+        if count:
             out.append(
                 tx.wrap(
-                    f"Equity stakes the data give as a range or not at all: {stakes.num_rows:,} "
-                    "(in the graph; the results above bound them):"
+                    f"Equity stakes the data give as a range: {count:,} (in the graph; the "
+                    "results above bound them), the largest upper bound first:"
                 )
             )
-            for r in stakes.to_pylist()[:SHOWN]:
-                low = "(" if r["share_min_exclusive"] else "["
-                high = ")" if r["share_max_exclusive"] else "]"
-                bounds = f"{tx.percent(r['share_min'])}, {tx.percent(r['share_max'])}"
-                out.append(f"    {r['source']} -> {r['target']}: stake in {low}{bounds}{high}")
-            if stakes.num_rows > SHOWN:
-                out.append(f"    ... and {stakes.num_rows - SHOWN:,} more")
+            rows = np.flatnonzero(ranged)
+            rows = rows[np.lexsort((rows, -low[rows], -high[rows]))]
+            out += stake_lines(rows[:SHOWN], with_amount=False)
+            if count > SHOWN:
+                out.append(f"    ... and {count - SHOWN:,} more")
+        count = int(not_given.sum())
+        if count:
+            rows = np.flatnonzero(not_given & ~np.isnan(amount))
+            known = len(rows)
+            out.append(
+                tx.wrap(
+                    f"Equity stakes the data do not give: {count:,} (in the graph as (0%, "
+                    "100%], capped by the issuer's other holders; the results above bound "
+                    "them)"
+                    + (
+                        f"; {known:,} with an amount, the largest first:"
+                        if known
+                        else "; none has an amount."
+                    )
+                )
+            )
+            rows = rows[np.lexsort((rows, -amount[rows]))]
+            out += stake_lines(rows[:SHOWN], with_amount=True)
+            if known > SHOWN:
+                out.append(f"    ... and {known - SHOWN:,} more with an amount")
         assumed = self.graph.assumptions
         if assumed.num_rows:
             out.append("  Assumed (--stake), not from the data:")
-            for r in assumed.to_pylist():
-                out.append(f"    {r['source']} -> {r['target']}: stake {tx.percent(r['share'])}")
-        c = self.graph.csr()
-        sources, targets, kinds = c.sources, c.indices, c.kind
-        unknown = np.isnan(c.amount)
-        names = self.graph.nodes
-        if unknown.any():
-            out.append(f"  Edges of unknown amount: {int(unknown.sum()):,}")
-            for p in np.flatnonzero(unknown)[:SHOWN]:
-                u, v = names[int(sources[p])].as_py(), names[int(targets[p])].as_py()
-                out.append(f"    {u} -> {v} ({KINDS[int(kinds[p])]})")
-            if unknown.sum() > SHOWN:
-                out.append(f"    ... and {int(unknown.sum()) - SHOWN:,} more")
+            rows = assumed.to_pylist()
+            named = iter(self.names.of([v for r in rows for v in (r["source"], r["target"])]))
+            for r in rows:
+                out.append(f"    {next(named)} -> {next(named)}: stake {tx.percent(r['share'])}")
+        # Holdings without an amount are counted: a register's holdings have none at all.
+        unknown = np.isnan(amount)
+        count = int(unknown.sum())
+        if count:
+            out.append(
+                tx.wrap(
+                    f"Holdings (equity edges) without an amount: {count:,} of {len(equity):,}; "
+                    f"their stakes: {int((unknown & exact).sum()):,} exact, "
+                    f"{int((unknown & ranged).sum()):,} a range, "
+                    f"{int((unknown & not_given).sum()):,} not given."
+                )
+            )
+        claims = np.flatnonzero(~c.equity)
+        unknown_claims = claims[np.isnan(c.amount[claims])]
+        count = len(unknown_claims)
+        if count:
+            out.append(
+                f"  Claims (credit and commitment edges) without an amount: {count:,} of "
+                f"{len(claims):,}:"
+            )
+            shown = unknown_claims[:SHOWN]
+            named = iter(self.names.ends(shown))
+            for p in shown.tolist():
+                out.append(f"    {next(named)} -> {next(named)} ({KINDS[int(c.kind[p])]})")
+            if count > SHOWN:
+                out.append(f"    ... and {count - SHOWN:,} more")
         unknown_trips = self.circular.round_trips.filter(
             pc.is_null(self.circular.round_trips["round_trip_ratio"])
         ).num_rows
         out.append(f"  Round trips that cannot be computed (an amount unknown): {unknown_trips:,}")
+        return "\n".join(out)
+
+    def _outside_text(self, table: pa.Table) -> str:
+        """Equity stakes left out of the graph for want of a share (``unquantified``): how
+        many, and the largest by amount."""
+        amounts = table["amount"]
+        has = pc.fill_null(pc.invert(pc.is_nan(pc.cast(amounts, pa.float64()))), False)
+        priced = table.filter(has)
+        order = pc.sort_indices(priced, [("amount", "descending")])[:SHOWN]
+        rows = priced.take(order).to_pylist()
+        count, known = table.num_rows, priced.num_rows
+        out = [
+            tx.wrap(
+                f"Equity stakes without a known share (not in the graph): {count:,}"
+                + (f", {count - known:,} of them without an amount either" if known < count else "")
+                + ("; the largest by amount:" if known else ".")
+            )
+        ]
+        named = iter(self.names.of([v for r in rows for v in (r["source"], r["target"])]))
+        for r in rows:
+            out.append(f"    {next(named)} -> {next(named)} ({tx.money(r['amount'])})")
+        if known > SHOWN:
+            out.append(f"    ... and {known - SHOWN:,} more with an amount")
         return "\n".join(out)
 
     # --- files --------------------------------------------------------------------------

@@ -61,8 +61,8 @@ def headers(columns: Sequence[str]) -> list[str]:
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], indent: int = 2) -> str:
-    """Columns sized to their content; the widest column is cut (with '…') to fit WIDTH.
-    Numbers-looking columns are right-aligned.
+    """Columns sized to their content; the widest columns are cut (with '…'), a character at
+    a time from the widest, to fit WIDTH. Numbers-looking columns are right-aligned.
 
     >>> print(table(["a", "bb"], [["x", "1"], ["yy", "22"]]))
       a    bb
@@ -75,11 +75,10 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], indent: int = 2
     total = indent + sum(widths) + gap * (len(widths) - 1)
     while total > WIDTH:
         widest = max(range(len(widths)), key=widths.__getitem__)
-        cut = min(total - WIDTH, widths[widest] - 6)
-        if cut <= 0:
+        if widths[widest] <= 6:
             break
-        widths[widest] -= cut
-        total -= cut
+        widths[widest] -= 1
+        total -= 1
 
     def fit(text: str, width: int) -> str:
         return text if len(text) <= width else text[: width - 1] + "…"

@@ -34,6 +34,14 @@ CYCLE_FORMATS = OUT_FORMATS[:-1]  # CSV has no list type for a cycle's nodes and
 OVERWRITE = "an existing file is overwritten"
 FORMATS = ".parquet, .arrow, .feather, .ipc, .arrows, .csv; or BODS v0.4 .json / .jsonl"
 BODS_SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz", ".ndjson.gz")
+# `generate` options of the edge table, with their defaults: refused with --format bods.
+GRAPH_ONLY = {
+    "avg_degree": 3.5,
+    "cross_holding": 0.01,
+    "max_held": 0.9,
+    "commitments": 0.0,
+    "core": None,
+}
 
 
 def _check_out(out: str | None, formats: tuple[str, ...], what: str, option: str = "--out") -> None:
@@ -241,6 +249,15 @@ def generate(args: argparse.Namespace) -> int:
     from ._io import write_table
     from .synthetic import investor_graph
 
+    if args.format == "bods":
+        return generate_register(args)
+    if args.no_history or args.circular != 7.5e-5:
+        raise ValueError("--no-history and --circular are options of --format bods")
+    if _is_bods(Path(args.out)):
+        raise ValueError(
+            f"OUT {args.out}: a BODS file is written with --format bods (a synthetic register "
+            "of --nodes companies); an edge table is one of " + ", ".join(OUT_FORMATS)
+        )
     _check_out(args.out, OUT_FORMATS, "the edge table", option="OUT")
     progress = Progress(2)
     with progress.step(f"generating {args.nodes:,} nodes"):
@@ -256,6 +273,40 @@ def generate(args: argparse.Namespace) -> int:
     with progress.step(f"writing {args.out}"):
         write_table(table, args.out)
     print(f"{table.num_rows:,} edges written to {args.out}")
+    return 0
+
+
+def generate_register(args: argparse.Namespace) -> int:
+    from .synthetic import bods_register
+
+    path = Path(args.out)
+    if not _is_bods(path):
+        raise ValueError(
+            f"OUT {args.out}: --format bods writes BODS v0.4 statements; give a name ending in "
+            + ", ".join(BODS_SUFFIXES)
+        )
+    ignored = [
+        f"--{name.replace('_', '-')}"
+        for name, default in GRAPH_ONLY.items()
+        if getattr(args, name) != default
+    ]
+    if ignored:
+        raise ValueError(f"{', '.join(ignored)}: options of the edge table, not of --format bods")
+    progress = Progress(1)
+    with progress.step(f"writing a register of {args.nodes:,} companies to {args.out}"):
+        summary = bods_register(
+            args.nodes,
+            path,
+            seed=args.seed,
+            history=not args.no_history,
+            circular=args.circular,
+        )
+    print(
+        f"{summary.statements:,} BODS statements written to {args.out}: {summary.companies:,} "
+        f"companies, {summary.persons:,} persons, {summary.foreign_entities:,} foreign "
+        f"entities, {summary.relationships:,} relationships ({summary.unspecified:,} with an "
+        f"undisclosed owner), {summary.updated:,} updates, {summary.closed:,} closures"
+    )
     return 0
 
 
@@ -848,14 +899,41 @@ def _parser() -> argparse.ArgumentParser:
 
     gen = commands.add_parser(
         "generate",
-        help="write a reproducible synthetic investor graph",
+        help="write a reproducible synthetic investor graph or BODS register",
         description="Write a synthetic investor graph (heavy-tailed holders, shares per "
-        "issuer capped, cross-holdings, optional commitments) as an edge table.",
+        "issuer capped, cross-holdings, optional commitments) as an edge table; or, with "
+        "--format bods, a synthetic register of beneficial ownership shaped like the UK PSC "
+        "register as BODS v0.4 statements (docs/bods.md).",
     )
     gen.add_argument(
-        "out", metavar="OUT", help=f"output file ({', '.join(OUT_FORMATS)}; {OVERWRITE})"
+        "out",
+        metavar="OUT",
+        help=f"output file ({', '.join(OUT_FORMATS)}; with --format bods "
+        f"{', '.join(BODS_SUFFIXES)}; {OVERWRITE})",
     )
-    gen.add_argument("--nodes", type=_count, default=100_000, help="number of nodes (100000)")
+    gen.add_argument(
+        "--format",
+        choices=["edges", "bods"],
+        default="edges",
+        help="edges: an edge table (the default); bods: a BODS v0.4 register",
+    )
+    gen.add_argument(
+        "--nodes",
+        type=_count,
+        default=100_000,
+        help="number of nodes; with --format bods, of companies (100000)",
+    )
+    gen.add_argument(
+        "--no-history",
+        action="store_true",
+        help="--format bods: no later statements (updates and closures)",
+    )
+    gen.add_argument(
+        "--circular",
+        type=_number,
+        default=7.5e-5,
+        help="--format bods: fraction of companies on ownership rings (7.5e-05: 300 per 4M)",
+    )
     gen.add_argument(
         "--avg-degree", type=_number, default=3.5, help="mean equity holdings per node (3.5)"
     )

@@ -214,6 +214,49 @@ class Graph:
         except InvalidGraphError as e:
             raise data_model_error(e, data.edges, share_range) from None
 
+    def to_bods(
+        self,
+        path_or_file: Any,
+        *,
+        nodes: bool = True,
+        non_equity: Literal["error", "drop"] = "error",
+        statement_date: str = "2026-01-01",
+        publication_date: str | None = None,
+        publisher: str = "aiexposure",
+        format: Literal["jsonl", "json"] | None = None,
+    ) -> int:
+        """Write the graph as BODS v0.4 statements (JSON Lines; a JSON array for ``.json``;
+        gzip for ``.gz``), returning how many: :func:`aiexposure.write_bods` (docs/bods.md,
+        "Writing BODS"). Nodes are entity or person statements (by :attr:`node_table`'s
+        ``record_type``), equity edges relationship statements with a ``shareholding``
+        interest (exact, a range, or no figure for an unknown stake), unspecified owners
+        inline; credit and commitment edges raise unless ``non_equity="drop"``.
+        :meth:`from_bods` reads the file back into the same nodes (as strings) and stakes.
+
+        >>> import os, tempfile
+        >>> from aiexposure import Graph
+        >>> g = Graph.from_arrow({"source": ["P", "H"], "target": ["H", "C"],
+        ...                       "share": [0.6, None]})
+        >>> path = os.path.join(tempfile.mkdtemp(), "g.jsonl")
+        >>> g.to_bods(path)
+        5
+        >>> back = Graph.from_bods(path)
+        >>> back.stakes(legacy_columns=False).equals(g.stakes(legacy_columns=False))
+        True
+        """
+        from ._bods_write import write_bods
+
+        return write_bods(
+            self,
+            path_or_file,
+            nodes=nodes,
+            non_equity=non_equity,
+            statement_date=statement_date,
+            publication_date=publication_date,
+            publisher=publisher,
+            format=format,
+        )
+
     @classmethod
     def from_networkx(
         cls,
