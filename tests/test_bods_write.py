@@ -433,7 +433,10 @@ def graphs(draw):
     rows = []
     for u, v in pairs:
         form = draw(st.sampled_from(["exact", "range", "unknown", "open"]))
-        room = 1.0 - held[v]
+        # Minimums summing to 100% within an ulp leave the capped maximum equal to the
+        # minimum, and percent cannot always carry a fraction to the last bit (x / 100 misses
+        # some doubles): keep a margin so that the round trip's one-ulp change stays a bound.
+        room = 1.0 - held[v] - 1e-9
         if form == "exact":
             if room <= 1e-6:
                 continue
@@ -443,7 +446,7 @@ def graphs(draw):
         elif form == "unknown":
             rows.append((u, v, None, None, None, None, None))
         else:
-            low = 0.0 if form == "open" else draw(st.floats(0.0, room))
+            low = 0.0 if form == "open" else draw(st.floats(0.0, max(room, 0.0)))
             high = draw(st.floats(low, 1.0))
             if high <= 0.0 or (low == high and low == 0.0):
                 continue

@@ -2,16 +2,19 @@
 //! equity edges"). Parties first, in input order, then relationships; an unspecified party
 //! becomes its node when its relationship is built.
 
+use std::borrow::Cow;
+use std::cell::Cell;
 use std::hash::BuildHasher;
 
 use hashbrown::{HashSet, HashTable};
+use rayon::prelude::*;
 
 use super::columns::{Bools, Column, Floats, Identifiers, Strings, Table};
 use super::json::Val;
 use super::pack::Unpacker;
 use super::records::{invalid, Record};
 use super::statement::{
-    date_text, parse_date, RecordType, PARTY_BAD, PARTY_REF, PARTY_UNSPECIFIED,
+    date_chars, parse_date, RecordType, PARTY_BAD, PARTY_REF, PARTY_UNSPECIFIED,
 };
 use super::{Options, ShareChoice, Tables};
 use crate::error::Result;
@@ -86,16 +89,56 @@ struct Row<'a> {
     used: &'static str,
 }
 
+/// Appends each named field of `$other` to the same field of `$self`.
+macro_rules! append_fields {
+    ($self:ident, $other:ident: $($field:ident),+) => {
+        $($self.$field.append(&$other.$field);)+
+    };
+}
+
+impl Nodes {
+    fn append(&mut self, o: &Nodes) {
+        append_fields!(self, o: node, record_type, name, kind, jurisdiction, identifiers, unknown,
+            unknown_reason, unknown_description, statement_id, statement_date, record_status);
+    }
+}
+
+impl Interests {
+    fn append(&mut self, o: &Interests) {
+        append_fields!(self, o: statement_id, record_id, interested_party, subject, kind,
+            direct_or_indirect, share_exact, share_min, share_max, share_min_exclusive,
+            share_max_exclusive, beneficial, start_date, end_date, details, used);
+    }
+}
+
+impl Edges {
+    fn append(&mut self, o: &Edges) {
+        append_fields!(self, o: source, target, kind, share, share_min, share_max,
+            share_min_exclusive, share_max_exclusive, shareholding, voting_rights, statement_id,
+            record_id);
+    }
+}
+
+/// Builds the tables of a run of records: its parties' nodes, then its relationships'
+/// interests, edges and unspecified parties' nodes.
 struct Builder<'r, H> {
     records: &'r [Record],
-    index: HashTable<u32>,
+    index: &'r HashTable<u32>,
     hasher: &'r H,
     /// Ids given to unspecified parties so far (they can clash with later references).
     unspecified: HashSet<String>,
+    /// Built beside other runs: a reference to an unspecified party's id, which depends on
+    /// the relationships before it, is not resolved but flagged (`needs_order`).
+    parallel: bool,
+    needs_order: Cell<bool>,
     options: &'r Options,
     nodes: Nodes,
+    /// The unspecified parties' nodes, after every party's.
+    more_nodes: Nodes,
     interests: Interests,
     edges: Edges,
+    party_error: Option<crate::error::Error>,
+    relationship_error: Option<crate::error::Error>,
 }
 
 enum Kind {
@@ -112,7 +155,11 @@ impl Kind {
     }
 }
 
-pub fn build<H: BuildHasher>(
+/// Records per run built in parallel: the runs' tables are appended in order, so the result
+/// is the same for any number of threads.
+const RUN: usize = 1 << 14;
+
+pub fn build<H: BuildHasher + Sync>(
     records: Vec<Record>,
     hasher: &H,
     options: &Options,
@@ -122,30 +169,66 @@ pub fn build<H: BuildHasher>(
     for (i, r) in records.iter().enumerate() {
         index.insert_unique(r.hash, i as u32, |&j| records[j as usize].hash);
     }
-    let mut b = Builder {
+    let builder = |parallel| Builder {
         records: &records,
-        index,
+        index: &index,
         hasher,
         unspecified: HashSet::new(),
+        parallel,
+        needs_order: Cell::new(false),
         options,
         nodes: Nodes::default(),
+        more_nodes: Nodes::default(),
         interests: Interests::default(),
         edges: Edges::default(),
+        party_error: None,
+        relationship_error: None,
     };
-    let mut ticker = interrupt.ticker(1 << 16);
-    for r in records.iter() {
-        if r.record_type != RecordType::Relationship {
-            ticker.tick()?;
-            b.party(r)?;
-        }
+    let mut runs: Vec<Builder<H>> = records
+        .par_chunks(RUN)
+        .map(|run| {
+            let mut b = builder(true);
+            b.run(run, interrupt);
+            b
+        })
+        .collect();
+    if runs.iter().any(|b| b.needs_order.get()) {
+        // A relationship names an unspecified party's id: resolve in input order, at once.
+        let mut b = builder(false);
+        b.run(&records, interrupt);
+        runs = vec![b];
     }
-    for r in records.iter() {
-        if r.record_type == RecordType::Relationship {
-            ticker.tick()?;
-            b.relationship(r)?;
-        }
+    // The reference's first error: a party's, else a relationship's, in input order.
+    if let Some(e) = runs.iter_mut().find_map(|b| b.party_error.take()) {
+        return Err(e);
     }
-    Ok(b.finish())
+    if let Some(e) = runs.iter_mut().find_map(|b| b.relationship_error.take()) {
+        return Err(e);
+    }
+    interrupt.check()?;
+    Ok(finish(runs))
+}
+
+/// The runs' tables appended in order, each run freed once copied.
+fn finish<H>(runs: Vec<Builder<H>>) -> Tables {
+    let mut runs = runs.into_iter();
+    let Some(first) = runs.next() else {
+        return tables(Nodes::default(), Interests::default(), Edges::default());
+    };
+    let (mut nodes, mut more_nodes, mut interests, mut edges) =
+        (first.nodes, first.more_nodes, first.interests, first.edges);
+    for b in runs {
+        nodes.append(&b.nodes);
+        more_nodes.append(&b.more_nodes);
+        interests.append(&b.interests);
+        edges.append(&b.edges);
+    }
+    nodes.append(&more_nodes);
+    tables(nodes, interests, edges)
+}
+
+fn date_str(chars: &[u8; 10]) -> &str {
+    std::str::from_utf8(chars).expect("digits")
 }
 
 fn fail<T>(message: String, sid: &str) -> Result<T> {
@@ -157,16 +240,45 @@ fn repr(s: &str) -> String {
 }
 
 impl<H: BuildHasher> Builder<'_, H> {
-    fn kind_of(&self, id: &str) -> Option<Kind> {
-        let found = self
-            .index
+    /// Parties first, then relationships; each stops at its first error.
+    fn run(&mut self, run: &[Record], interrupt: Interrupt<'_>) {
+        let mut ticker = interrupt.ticker(1 << 12);
+        for r in run.iter() {
+            if r.record_type != RecordType::Relationship {
+                if let Err(e) = ticker.tick().and_then(|()| self.party(r)) {
+                    self.party_error = Some(e);
+                    break;
+                }
+            }
+        }
+        for r in run.iter() {
+            if r.record_type == RecordType::Relationship {
+                if let Err(e) = ticker.tick().and_then(|()| self.relationship(r)) {
+                    self.relationship_error = Some(e);
+                    break;
+                }
+            }
+        }
+    }
+
+    fn record_kind(&self, id: &str) -> Option<Kind> {
+        self.index
             .find(self.hasher.hash_one(id), |&j| {
                 *self.records[j as usize].record_id == *id
             })
-            .map(|&j| Kind::Record(self.records[j as usize].record_type));
-        found.or_else(|| {
-            (id.starts_with("unspecified ") && self.unspecified.contains(id))
-                .then_some(Kind::Unspecified)
+            .map(|&j| Kind::Record(self.records[j as usize].record_type))
+    }
+
+    fn kind_of(&self, id: &str) -> Option<Kind> {
+        self.record_kind(id).or_else(|| {
+            if !id.starts_with("unspecified ") {
+                return None;
+            }
+            if self.parallel {
+                self.needs_order.set(true);
+                return None;
+            }
+            self.unspecified.contains(id).then_some(Kind::Unspecified)
         })
     }
 
@@ -191,19 +303,19 @@ impl<H: BuildHasher> Builder<'_, H> {
         n.unknown_reason.push(u.opt());
         n.unknown_description.push(u.opt());
         n.statement_id.push(Some(&v.statement_id));
-        n.statement_date.push(Some(&date_text(v.date)));
+        n.statement_date.push(Some(date_str(&date_chars(v.date))));
         n.record_status.push(status);
         Ok(())
     }
 
     /// The node of a relationship's subject or interested party.
-    fn resolve(
+    fn resolve<'u>(
         &mut self,
-        u: &mut Unpacker<'_>,
+        u: &mut Unpacker<'u>,
         role: &str,
         r: &Record,
         status: Option<&str>,
-    ) -> Result<String> {
+    ) -> Result<Cow<'u, str>> {
         let sid = &*r.version.statement_id;
         let rid = &*r.record_id;
         match u.u8() {
@@ -241,13 +353,14 @@ impl<H: BuildHasher> Builder<'_, H> {
                         sid,
                     );
                 }
-                Ok(id.to_owned())
+                Ok(Cow::Borrowed(id))
             }
             PARTY_UNSPECIFIED => {
                 let reason = u.str();
                 let description = u.opt();
                 let node = format!("unspecified {role} of {rid}");
-                if self.kind_of(&node).is_some() {
+                // Only a record can clash: each unspecified party's id is its own.
+                if self.record_kind(&node).is_some() {
                     return fail(
                         format!(
                             "statement {sid}: the recordId {} clashes with the id given to the \
@@ -257,7 +370,7 @@ impl<H: BuildHasher> Builder<'_, H> {
                         sid,
                     );
                 }
-                let n = &mut self.nodes;
+                let n = &mut self.more_nodes;
                 n.node.push(Some(&node));
                 n.record_type.push(Some("unspecified"));
                 n.name.push(None);
@@ -268,10 +381,11 @@ impl<H: BuildHasher> Builder<'_, H> {
                 n.unknown_reason.push(Some(reason));
                 n.unknown_description.push(description);
                 n.statement_id.push(Some(sid));
-                n.statement_date.push(Some(&date_text(r.version.date)));
+                n.statement_date
+                    .push(Some(date_str(&date_chars(r.version.date))));
                 n.record_status.push(status);
                 self.unspecified.insert(node.clone());
-                Ok(node)
+                Ok(Cow::Owned(node))
             }
             PARTY_BAD => fail(u.str().to_owned(), sid),
             tag => unreachable!("party tag {tag}"),
@@ -321,8 +435,8 @@ impl<H: BuildHasher> Builder<'_, H> {
             let i = &mut self.interests;
             i.statement_id.push(Some(sid));
             i.record_id.push(Some(rid));
-            i.interested_party.push(Some(&holder));
-            i.subject.push(Some(&subject));
+            i.interested_party.push(Some(&*holder));
+            i.subject.push(Some(&*subject));
             i.kind.push(row.kind);
             i.direct_or_indirect.push(row.direct);
             i.share_exact.push(row.exact);
@@ -342,8 +456,8 @@ impl<H: BuildHasher> Builder<'_, H> {
         }
         let choice = self.options.share_range;
         let e = &mut self.edges;
-        e.source.push(Some(&holder));
-        e.target.push(Some(&subject));
+        e.source.push(Some(&*holder));
+        e.target.push(Some(&*subject));
         e.kind.push(Some("equity"));
         if choice == ShareChoice::Range {
             // Several direct interests of the type are share classes: their bounds add up. An
@@ -433,11 +547,10 @@ impl<H: BuildHasher> Builder<'_, H> {
         };
         Ok(if zero { "zero share" } else { "edge" })
     }
+}
 
-    fn finish(self) -> Tables {
-        let n = self.nodes;
-        let i = self.interests;
-        let e = self.edges;
+fn tables(n: Nodes, i: Interests, e: Edges) -> Tables {
+    {
         use Column::{Bool as B, Float as F, Identifiers as L, Str as S};
         let nodes: Table = vec![
             ("node", S(n.node)),

@@ -21,6 +21,22 @@ impl Validity {
         }
         self.len += 1;
     }
+
+    /// Appends `other`'s bits after these (bits past a bitmap's length are always 0).
+    pub fn append(&mut self, other: &Validity) {
+        let shift = self.len % 8;
+        if shift == 0 {
+            self.bits.extend_from_slice(&other.bits);
+        } else {
+            for &b in &other.bits {
+                *self.bits.last_mut().expect("a partial byte") |= b << shift;
+                self.bits.push(b >> (8 - shift));
+            }
+        }
+        self.len += other.len;
+        self.nulls += other.nulls;
+        self.bits.truncate(self.len.div_ceil(8));
+    }
 }
 
 #[derive(Debug)]
@@ -53,6 +69,14 @@ impl Strings {
         self.validity.len
     }
 
+    pub fn append(&mut self, other: &Strings) {
+        let base = *self.offsets.last().expect("offsets start at 0");
+        self.data.extend_from_slice(&other.data);
+        self.offsets
+            .extend(other.offsets[1..].iter().map(|&o| o + base));
+        self.validity.append(&other.validity);
+    }
+
     pub fn is_empty(&self) -> bool {
         self.validity.len == 0
     }
@@ -69,6 +93,11 @@ impl Floats {
         self.values.push(value.unwrap_or(0.0));
         self.validity.push(value.is_some());
     }
+
+    pub fn append(&mut self, other: &Floats) {
+        self.values.extend_from_slice(&other.values);
+        self.validity.append(&other.validity);
+    }
 }
 
 #[derive(Default, Debug)]
@@ -82,6 +111,11 @@ impl Bools {
     pub fn push(&mut self, value: Option<bool>) {
         self.values.push(value == Some(true));
         self.validity.push(value.is_some());
+    }
+
+    pub fn append(&mut self, other: &Bools) {
+        self.values.append(&other.values);
+        self.validity.append(&other.validity);
     }
 }
 
@@ -111,6 +145,15 @@ impl Identifiers {
     /// Ends the current row's list.
     pub fn end_row(&mut self) {
         self.offsets.push(self.fields[0].len() as i32);
+    }
+
+    pub fn append(&mut self, other: &Identifiers) {
+        let base = self.fields[0].len() as i32;
+        self.offsets
+            .extend(other.offsets[1..].iter().map(|&o| o + base));
+        for (mine, theirs) in self.fields.iter_mut().zip(&other.fields) {
+            mine.append(theirs);
+        }
     }
 }
 
@@ -143,5 +186,52 @@ mod tests {
         }
         assert_eq!(b.values.bits[0], 0b1001);
         assert_eq!(b.validity.bits[0], 0b1011);
+    }
+
+    #[test]
+    fn appends_equal_pushes() {
+        // Every split of a column into two appended halves gives the pushed layout.
+        let values: Vec<Option<&str>> = (0..21)
+            .map(|i| (i % 3 != 0).then_some(["a", "bc", ""][i % 3]))
+            .collect();
+        let mut whole = Strings::default();
+        values.iter().for_each(|&v| whole.push(v));
+        for cut in 0..=values.len() {
+            let (mut a, mut b) = (Strings::default(), Strings::default());
+            values[..cut].iter().for_each(|&v| a.push(v));
+            values[cut..].iter().for_each(|&v| b.push(v));
+            a.append(&b);
+            assert_eq!(a.offsets, whole.offsets, "cut {cut}");
+            assert_eq!(a.data, whole.data);
+            assert_eq!(a.validity.bits, whole.validity.bits, "cut {cut}");
+            assert_eq!(
+                (a.validity.len, a.validity.nulls),
+                (21, whole.validity.nulls)
+            );
+        }
+        let flags: Vec<Option<bool>> = (0..19)
+            .map(|i| [Some(true), None, Some(false)][i % 3])
+            .collect();
+        let mut whole = Bools::default();
+        flags.iter().for_each(|&v| whole.push(v));
+        for cut in 0..=flags.len() {
+            let (mut a, mut b) = (Bools::default(), Bools::default());
+            flags[..cut].iter().for_each(|&v| a.push(v));
+            flags[cut..].iter().for_each(|&v| b.push(v));
+            a.append(&b);
+            assert_eq!(a.values.bits, whole.values.bits, "cut {cut}");
+            assert_eq!(a.validity.bits, whole.validity.bits, "cut {cut}");
+        }
+        let mut ids = Identifiers::default();
+        ids.push([Some("s"), None, Some("1"), None]);
+        ids.end_row();
+        let mut more = Identifiers::default();
+        more.end_row();
+        more.push([Some("t"), None, Some("2"), None]);
+        more.push([Some("u"), None, Some("3"), None]);
+        more.end_row();
+        ids.append(&more);
+        assert_eq!(ids.offsets, [0, 1, 1, 3]);
+        assert_eq!(ids.fields[2].data, b"123");
     }
 }

@@ -56,8 +56,12 @@ pub struct Tables {
 }
 
 /// Reads BODS JSON Lines or a JSON array from `input` (`name` is used in messages).
+///
+/// A pipeline over blocks: while block N is parsed in parallel, the statements of block N-1
+/// go into the record store and block N+1 is read and split, so the serial steps overlap
+/// the parallel one.
 pub fn read(
-    input: impl Read,
+    input: impl Read + Send,
     name: &str,
     options: &Options,
     interrupt: Interrupt<'_>,
@@ -66,29 +70,72 @@ pub fn read(
     let mut store = records::Store::new(options.as_of);
     let mut splitter = split::Splitter::new(input, name);
     let mut position = 0u64;
-    while let Some((block, spans)) = splitter.next_block()? {
+    let mut current = splitter.next_block()?;
+    let mut parsed: Option<Pending> = None;
+    while let Some((block, spans)) = current.take() {
         interrupt.check()?;
         let first = position;
-        let outcomes: Vec<Outcome> = spans
-            .par_iter()
-            .enumerate()
-            .map(|(i, s)| statement::parse(&block[s.start..s.end], first + i as u64, &hasher))
-            .collect();
-        drop(block);
         position += spans.len() as u64;
-        for (outcome, span) in outcomes.into_iter().zip(&spans) {
-            match outcome {
-                Outcome::Statement(p) => store.add(p)?,
-                Outcome::Invalid(message, statement_ids) => {
-                    return Err(records::invalid(message, statement_ids))
+        let (next, outcomes) = rayon::join(
+            || -> Result<_> {
+                if let Some(mut done) = parsed.take() {
+                    add(&mut store, &splitter, &mut done)?;
+                    splitter.recycle(done.block);
                 }
-                Outcome::Syntax(e) => return Err(splitter.syntax_error(&e, span)),
-            }
-        }
+                splitter.next_block()
+            },
+            || {
+                spans
+                    .par_iter()
+                    .enumerate()
+                    .map(|(i, s)| {
+                        statement::parse(&block[s.start..s.end], first + i as u64, &hasher)
+                    })
+                    .collect::<Vec<Outcome>>()
+            },
+        );
+        current = next?;
+        parsed = Some(Pending {
+            block,
+            spans,
+            outcomes,
+        });
+    }
+    if let Some(mut done) = parsed.take() {
+        add(&mut store, &splitter, &mut done)?;
     }
     let records = store.finish();
     interrupt.check()?;
     build::build(records, &hasher, options, interrupt)
+}
+
+/// A block and what its statements gave, waiting for the record store.
+struct Pending {
+    block: Vec<u8>,
+    spans: Vec<split::Span>,
+    outcomes: Vec<Outcome>,
+}
+
+/// The block's statements into the store, in input order; the first error is the answer.
+fn add<R: Read>(
+    store: &mut records::Store,
+    splitter: &split::Splitter<R>,
+    done: &mut Pending,
+) -> Result<()> {
+    for (outcome, span) in done.outcomes.drain(..).zip(&done.spans) {
+        match outcome {
+            Outcome::Statement(p) => store.add(p)?,
+            Outcome::Invalid(message, statement_ids) => {
+                return Err(records::invalid(message, statement_ids))
+            }
+            Outcome::Syntax(e) => return Err(splitter.syntax_error(&e, span)),
+            Outcome::Encoding(at) => {
+                let text = &done.block[span.start..span.start + at];
+                return Err(splitter.encoding_error(text, span));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Opens `path` (gzip-compressed when it ends in `.gz`) and reads it.

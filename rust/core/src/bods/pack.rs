@@ -7,8 +7,18 @@
 pub struct Packer(Vec<u8>);
 
 impl Packer {
-    pub fn finish(self) -> Box<[u8]> {
-        self.0.into_boxed_slice()
+    /// Packs into `buffer` (cleared): a reused scratch buffer, given back by [`Self::into_inner`].
+    pub fn reuse(mut buffer: Vec<u8>) -> Self {
+        buffer.clear();
+        Packer(buffer)
+    }
+
+    pub fn into_inner(self) -> Vec<u8> {
+        self.0
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        &self.0
     }
 
     fn varint(&mut self, mut v: usize) {
@@ -149,7 +159,7 @@ mod tests {
         p.bool(None);
         p.count(300);
         p.str(&"x".repeat(200));
-        let buf = p.finish();
+        let buf = p.into_inner();
         let mut u = Unpacker::new(&buf);
         assert_eq!(u.str(), "é");
         assert_eq!(u.opt(), None);

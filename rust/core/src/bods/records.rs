@@ -75,7 +75,7 @@ impl Store {
         }
     }
 
-    pub fn add(&mut self, p: Parsed) -> Result<()> {
+    pub fn add(&mut self, mut p: Parsed) -> Result<()> {
         if !self.statements.insert(p.sid_hash) {
             return Err(invalid(
                 format!(
@@ -93,13 +93,18 @@ impl Store {
             .records
             .find_mut(p.rid_hash, |s| *s.record_id == *p.record_id)
         {
-            Some(slot) => slot,
+            Some(slot) => {
+                if slot.record_type != p.record_type {
+                    return Err(mixed_types(slot, &p));
+                }
+                slot
+            }
             None => self
                 .records
                 .insert_unique(
                     p.rid_hash,
                     Slot {
-                        record_id: p.record_id.clone(),
+                        record_id: std::mem::take(&mut p.record_id),
                         hash: p.rid_hash,
                         record_type: p.record_type,
                         held: None,
@@ -109,9 +114,6 @@ impl Store {
                 )
                 .into_mut(),
         };
-        if slot.record_type != p.record_type {
-            return Err(mixed_types(slot, &p));
-        }
         let version = Version {
             date: p.date,
             position: p.position,

@@ -46,6 +46,9 @@ pub struct Splitter<R> {
     input: R,
     name: String,
     buf: Vec<u8>,
+    /// A parsed block given back ([`Self::recycle`]): the next buffer, without a new
+    /// allocation of a block's size.
+    spare: Vec<u8>,
     /// How far `buf` was scanned (array) or searched for line ends (lines).
     scanned: usize,
     eof: bool,
@@ -70,6 +73,7 @@ impl<R: Read> Splitter<R> {
             input,
             name: name.to_owned(),
             buf: Vec::new(),
+            spare: Vec::new(),
             scanned: 0,
             eof: false,
             format: Format::Unknown,
@@ -136,7 +140,11 @@ impl<R: Read> Splitter<R> {
                 continue;
             };
             let (cut, spans) = cut;
-            let rest = self.buf.split_off(cut);
+            let mut rest = std::mem::take(&mut self.spare);
+            rest.clear();
+            rest.reserve(self.buf.len() - cut + BLOCK);
+            rest.extend_from_slice(&self.buf[cut..]);
+            self.buf.truncate(cut);
             let block = std::mem::replace(&mut self.buf, rest);
             self.scanned -= cut;
             if let Some((start, line, column)) = self.scan.element {
@@ -147,6 +155,11 @@ impl<R: Read> Splitter<R> {
             }
             return Ok(Some((block, spans)));
         }
+    }
+
+    /// Takes back a block that [`Self::next_block`] gave, once its statements are parsed.
+    pub fn recycle(&mut self, block: Vec<u8>) {
+        self.spare = block;
     }
 
     /// Complete lines of the buffer: (bytes consumed, spans), or `None` if none is complete.
@@ -296,6 +309,22 @@ impl<R: Read> Splitter<R> {
                 self.error_at(line, column, what)
             }
         }
+    }
+}
+
+impl<R: Read> Splitter<R> {
+    /// Text that is not UTF-8: `before` is the statement's text up to the first bad byte.
+    pub fn encoding_error(&self, before: &[u8], span: &Span) -> Error {
+        let newlines = memchr::memchr_iter(b'\n', before).count();
+        let line = span.line + newlines;
+        let column = match memchr::memrchr(b'\n', before) {
+            Some(i) => before.len() - i,
+            None => span.column + before.len(),
+        };
+        syntax(format!(
+            "{}: cannot read it as UTF-8 JSON text: invalid UTF-8 at line {line}, column {column}",
+            self.name
+        ))
     }
 }
 

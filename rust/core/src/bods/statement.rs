@@ -9,6 +9,8 @@
 //! A field of the wrong type (a string where an object belongs, a number where text does)
 //! is an error naming the statement and the field, never a value quietly read as nothing.
 
+use std::borrow::Cow;
+use std::fmt;
 use std::hash::{BuildHasher, Hash, Hasher};
 
 use serde::Deserialize;
@@ -56,7 +58,7 @@ struct Statement<'a> {
     #[serde(rename = "recordType", borrow)]
     record_type: Val<'a>,
     #[serde(rename = "recordDetails", borrow)]
-    details: Obj<'a, Details<'a>>,
+    details: Obj<'a, Box<Details<'a>>>,
     #[serde(rename = "statementDate", borrow)]
     statement_date: Val<'a>,
     #[serde(rename = "recordStatus", borrow)]
@@ -210,6 +212,8 @@ pub enum Outcome {
     /// A check before the duplicate check failed: (message, statement ids).
     Invalid(String, Vec<String>),
     Syntax(serde_json::Error),
+    /// The text is not UTF-8 from this byte of the statement on.
+    Encoding(usize),
 }
 
 /// A YYYY-MM-DD date (date-times keep their date) as YYYYMMDD.
@@ -231,12 +235,89 @@ pub fn parse_date(text: &str) -> Option<u32> {
     Some(v)
 }
 
-pub fn date_text(d: u32) -> String {
-    format!("{:04}-{:02}-{:02}", d / 10000, d / 100 % 100, d % 100)
+/// YYYYMMDD as "YYYY-MM-DD", without an allocation (one per node otherwise).
+pub fn date_chars(d: u32) -> [u8; 10] {
+    let mut out = *b"0000-00-00";
+    let digits = [
+        d / 10_000_000,
+        d / 1_000_000,
+        d / 100_000,
+        d / 10_000,
+        d / 1000,
+        d / 100,
+        d / 10,
+        d,
+    ];
+    for (slot, v) in [0, 1, 2, 3, 5, 6, 8, 9].into_iter().zip(digits) {
+        out[slot] = b'0' + (v % 10) as u8;
+    }
+    out
 }
 
 fn date_error(what: &str, value: &Val) -> String {
     format!("{what} {} is not a YYYY-MM-DD date", value.repr())
+}
+
+/// "statement ID" (or "statement #N" without an id) in messages: formatted only for one.
+struct Where<'a> {
+    sid: Option<&'a str>,
+    position: u64,
+}
+
+impl fmt::Display for Where<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.sid {
+            Some(s) => write!(f, "statement {s}"),
+            None => write!(f, "statement #{}", self.position),
+        }
+    }
+}
+
+/// A field's name in messages, `head[index].key`: formatted only when the field is wrong.
+#[derive(Clone, Copy)]
+struct Field<'a> {
+    head: &'a str,
+    index: Option<usize>,
+    key: &'a str,
+}
+
+impl<'a> Field<'a> {
+    const fn at(head: &'a str) -> Self {
+        Field {
+            head,
+            index: None,
+            key: "",
+        }
+    }
+
+    const fn item(head: &'a str, index: usize, key: &'a str) -> Self {
+        Field {
+            head,
+            index: Some(index),
+            key,
+        }
+    }
+
+    const fn key(head: &'a str, key: &'a str) -> Self {
+        Field {
+            head,
+            index: None,
+            key,
+        }
+    }
+}
+
+impl fmt::Display for Field<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.head)?;
+        if let Some(i) = self.index {
+            write!(f, "[{i}]")?;
+        }
+        if !self.key.is_empty() {
+            write!(f, ".{}", self.key)?;
+        }
+        Ok(())
+    }
 }
 
 /// The 128-bit fingerprint of a statementId: the duplicate check keeps these, not the ids.
@@ -250,7 +331,12 @@ fn fingerprint(sid: &str) -> u128 {
 }
 
 pub fn parse(text: &[u8], position: u64, hasher: &impl BuildHasher) -> Outcome {
-    let statement: Obj<Statement> = match serde_json::from_slice(text) {
+    // One check of the whole statement, rather than serde_json's of each string.
+    let text = match std::str::from_utf8(text) {
+        Ok(t) => t,
+        Err(e) => return Outcome::Encoding(e.valid_up_to()),
+    };
+    let statement: Obj<Statement> = match serde_json::from_str(text) {
         Ok(s) => s,
         Err(e) => return Outcome::Syntax(e),
     };
@@ -276,18 +362,13 @@ fn header(st: &Statement, position: u64, hasher: &impl BuildHasher) -> Outcome {
         &st.statement_id
     };
     let sid = sid_val.str();
-    let place = match sid {
-        Some(s) => format!("statement {s}"),
-        None => format!("statement #{position}"),
-    };
+    let place = Where { sid, position };
     let ids = || sid.map(|s| vec![s.to_owned()]).unwrap_or_default();
     let version = match &st.publication {
-        Obj::Ok(p) if !matches!(p.bods_version, Val::Missing) => {
-            p.bods_version.python_text().into_owned()
-        }
-        _ => String::new(),
+        Obj::Ok(p) if !matches!(p.bods_version, Val::Missing) => p.bods_version.python_text(),
+        _ => Cow::Borrowed(""),
     };
-    let old_version = matches!(version.as_str(), "0.1" | "0.2" | "0.3");
+    let old_version = matches!(version.as_ref(), "0.1" | "0.2" | "0.3");
     if !matches!(st.statement_type, Val::Missing)
         || !matches!(st.statement_id_v03, Val::Missing)
         || old_version
@@ -342,7 +423,7 @@ fn header(st: &Statement, position: u64, hasher: &impl BuildHasher) -> Outcome {
 
 fn checked_header<'s>(
     st: &'s Statement,
-    place: &str,
+    place: &Where,
     sid: &str,
 ) -> Result<(&'s str, RecordType, u32, &'s Details<'s>), String> {
     for (key, missing) in [
@@ -403,7 +484,7 @@ impl<'s> Fields<'s> {
         }
     }
 
-    fn text<'v>(&mut self, v: &'v Val, field: &str) -> Option<&'v str> {
+    fn text<'v>(&mut self, v: &'v Val, field: Field) -> Option<&'v str> {
         match v {
             Val::Missing | Val::Null => None,
             Val::Str(s) => Some(s),
@@ -418,7 +499,7 @@ impl<'s> Fields<'s> {
         }
     }
 
-    fn obj<'v, T>(&mut self, v: &'v Obj<T>, field: &str) -> Option<&'v T> {
+    fn obj<'v, T>(&mut self, v: &'v Obj<T>, field: Field) -> Option<&'v T> {
         match v {
             Obj::Ok(t) => Some(t),
             Obj::Missing | Obj::Null => None,
@@ -438,7 +519,7 @@ impl<'s> Fields<'s> {
             List::Ok(items) => {
                 let mut out = Vec::with_capacity(items.len());
                 for (i, item) in items.iter().enumerate() {
-                    if let Some(t) = self.obj(item, &format!("{field}[{i}]")) {
+                    if let Some(t) = self.obj(item, Field::item(field, i, "")) {
                         out.push(t);
                     }
                 }
@@ -472,18 +553,25 @@ fn body(
     sid: &str,
     rid: &str,
 ) -> Box<[u8]> {
+    thread_local! {
+        // Each parsing thread packs into its own scratch buffers: one allocation a statement.
+        static SCRATCH: std::cell::Cell<(Vec<u8>, Vec<u8>)> = const { std::cell::Cell::new((Vec::new(), Vec::new())) };
+    }
+    let (head, rest) = SCRATCH.take();
     let mut f = Fields { sid, error: None };
-    let mut p = Packer::default();
-    let status = f.text(&st.record_status, "recordStatus");
+    let mut p = Packer::reuse(rest);
+    let status = f.text(&st.record_status, Field::at("recordStatus"));
     match record_type {
         RecordType::Relationship => relationship(&mut p, details, sid, rid),
         _ => party(&mut f, &mut p, details, record_type),
     }
-    let mut out = Packer::default();
+    let mut out = Packer::reuse(head);
     out.opt(status);
     out.opt(f.error.as_deref());
-    let mut bytes = out.finish().into_vec();
-    bytes.extend_from_slice(&p.finish());
+    let mut bytes = Vec::with_capacity(out.bytes().len() + p.bytes().len());
+    bytes.extend_from_slice(out.bytes());
+    bytes.extend_from_slice(p.bytes());
+    SCRATCH.set((out.into_inner(), p.into_inner()));
     bytes.into_boxed_slice()
 }
 
@@ -493,28 +581,30 @@ fn party(f: &mut Fields, p: &mut Packer, d: &Details, record_type: RecordType) {
     if record_type == RecordType::Entity {
         spec_field = "recordDetails.unspecifiedEntityDetails";
         kind = f
-            .obj(&d.entity_type, "recordDetails.entityType")
-            .and_then(|t| f.text(&t.kind, "recordDetails.entityType.type"));
-        unspecified = f.obj(&d.unspecified_entity, spec_field);
-        name = f.text(&d.name, "recordDetails.name").map(str::to_owned);
+            .obj(&d.entity_type, Field::at("recordDetails.entityType"))
+            .and_then(|t| f.text(&t.kind, Field::at("recordDetails.entityType.type")));
+        unspecified = f.obj(&d.unspecified_entity, Field::at(spec_field));
+        name = f
+            .text(&d.name, Field::at("recordDetails.name"))
+            .map(str::to_owned);
         place = f
-            .obj(&d.jurisdiction, "recordDetails.jurisdiction")
+            .obj(&d.jurisdiction, Field::at("recordDetails.jurisdiction"))
             .and_then(|j| {
-                let code = f.text(&j.code, "recordDetails.jurisdiction.code");
-                let name = f.text(&j.name, "recordDetails.jurisdiction.name");
+                let code = f.text(&j.code, Field::at("recordDetails.jurisdiction.code"));
+                let name = f.text(&j.name, Field::at("recordDetails.jurisdiction.name"));
                 or(code, name)
             });
     } else {
         spec_field = "recordDetails.unspecifiedPersonDetails";
-        kind = f.text(&d.person_type, "recordDetails.personType");
-        unspecified = f.obj(&d.unspecified_person, spec_field);
+        kind = f.text(&d.person_type, Field::at("recordDetails.personType"));
+        unspecified = f.obj(&d.unspecified_person, Field::at(spec_field));
         name = person_name(f, d);
         place = f
             .list(&d.nationalities, "recordDetails.nationalities")
             .first()
             .and_then(|n| {
-                let code = f.text(&n.code, "recordDetails.nationalities[0].code");
-                let name = f.text(&n.name, "recordDetails.nationalities[0].name");
+                let code = f.text(&n.code, Field::at("recordDetails.nationalities[0].code"));
+                let name = f.text(&n.name, Field::at("recordDetails.nationalities[0].name"));
                 or(code, name)
             });
     }
@@ -526,8 +616,8 @@ fn party(f: &mut Fields, p: &mut Packer, d: &Details, record_type: RecordType) {
     let unknown = kind.is_some_and(|k| unknown_types.contains(&k)) || unspecified.is_some();
     let (reason, description) = match unspecified {
         Some(u) => (
-            f.text(&u.reason, &format!("{spec_field}.reason")),
-            f.text(&u.description, &format!("{spec_field}.description")),
+            f.text(&u.reason, Field::key(spec_field, "reason")),
+            f.text(&u.description, Field::key(spec_field, "description")),
         ),
         None => (None, None),
     };
@@ -537,11 +627,11 @@ fn party(f: &mut Fields, p: &mut Packer, d: &Details, record_type: RecordType) {
     let identifiers = f.list(&d.identifiers, "recordDetails.identifiers");
     p.count(identifiers.len());
     for (i, ident) in identifiers.iter().enumerate() {
-        let field = |k: &str| format!("recordDetails.identifiers[{i}].{k}");
-        p.opt(f.text(&ident.scheme, &field("scheme")));
-        p.opt(f.text(&ident.scheme_name, &field("schemeName")));
-        p.opt(f.text(&ident.id, &field("id")));
-        p.opt(f.text(&ident.uri, &field("uri")));
+        let field = |k| Field::item("recordDetails.identifiers", i, k);
+        p.opt(f.text(&ident.scheme, field("scheme")));
+        p.opt(f.text(&ident.scheme_name, field("schemeName")));
+        p.opt(f.text(&ident.id, field("id")));
+        p.opt(f.text(&ident.uri, field("uri")));
     }
     p.u8(unknown as u8);
     p.opt(or(reason, if unknown { kind } else { None }));
@@ -553,12 +643,12 @@ fn person_name(f: &mut Fields, d: &Details) -> Option<String> {
     let mut names = f.list(&d.names, "recordDetails.names");
     names.sort_by_key(|n| n.kind.str() != Some("legal"));
     for (i, n) in names.iter().enumerate() {
-        let field = |k: &str| format!("recordDetails.names[{i}].{k}");
-        if let Some(full) = or(f.text(&n.full_name, &field("fullName")), None) {
+        let field = |k| Field::item("recordDetails.names", i, k);
+        if let Some(full) = or(f.text(&n.full_name, field("fullName")), None) {
             return Some(full.to_owned());
         }
-        let given = f.text(&n.given_name, &field("givenName"));
-        let family = f.text(&n.family_name, &field("familyName"));
+        let given = f.text(&n.given_name, field("givenName"));
+        let family = f.text(&n.family_name, field("familyName"));
         let parts: Vec<&str> = [given, family]
             .into_iter()
             .flatten()
@@ -588,7 +678,7 @@ fn relationship(p: &mut Packer, d: &Details, sid: &str, rid: &str) {
             Obj::Ok(u) => match u.reason.str() {
                 Some(reason) => {
                     let mut own = Fields { sid, error: None };
-                    let description = own.text(&u.description, &format!("{role}.description"));
+                    let description = own.text(&u.description, Field::key(role, "description"));
                     match own.error {
                         Some(message) => {
                             p.u8(PARTY_BAD);
@@ -641,10 +731,10 @@ fn relationship(p: &mut Packer, d: &Details, sid: &str, rid: &str) {
     p.count(interests.len());
     for (n, i) in interests.iter().enumerate() {
         let mut own = Fields { sid, error: None };
-        let field = |k: &str| format!("recordDetails.interests[{n}].{k}");
+        let field = |k| Field::item("recordDetails.interests", n, k);
         let share = share_range(&i.share, sid);
-        let kind = own.text(&i.kind, &field("type"));
-        let direct = own.text(&i.direct_or_indirect, &field("directOrIndirect"));
+        let kind = own.text(&i.kind, field("type"));
+        let direct = own.text(&i.direct_or_indirect, field("directOrIndirect"));
         let beneficial = match i.beneficial {
             Val::Bool(b) => Some(b),
             Val::Missing | Val::Null => None,
@@ -657,9 +747,9 @@ fn relationship(p: &mut Packer, d: &Details, sid: &str, rid: &str) {
                 None
             }
         };
-        let start = own.text(&i.start_date, &field("startDate"));
-        let end = own.text(&i.end_date, &field("endDate"));
-        let details = own.text(&i.details, &field("details"));
+        let start = own.text(&i.start_date, field("startDate"));
+        let end = own.text(&i.end_date, field("endDate"));
+        let details = own.text(&i.details, field("details"));
         let share = match share {
             Ok(s) => {
                 p.opt(own.error.as_deref());
@@ -767,7 +857,8 @@ mod tests {
         assert_eq!(parse_date("2026-01-31T10:00:00Z"), Some(20260131));
         assert_eq!(parse_date("yesterday"), None);
         assert_eq!(parse_date("2026/01/31"), None);
-        assert_eq!(date_text(20260131), "2026-01-31");
+        assert_eq!(&date_chars(20260131), b"2026-01-31");
+        assert_eq!(&date_chars(9991203), b"0999-12-03");
     }
 
     fn range(json: &str) -> Result<ShareRange, String> {
