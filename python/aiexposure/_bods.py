@@ -143,7 +143,9 @@ def _read(source: Any, share_range: str, interest: str, as_of: int | None) -> An
     if isinstance(source, dict):
         source = [source]
     if isinstance(source, Iterable) and not isinstance(source, (bytes, bytearray)):
-        data = "\n".join(_json_line(st, i) for i, st in enumerate(source)).encode("utf-8")
+        # One JSON array, a statement a line: an item that is itself a list stays one item.
+        lines = ",\n".join(_json_line(st, i) for i, st in enumerate(source))
+        data = f"[{lines}]".encode("ascii")
         return _core.read_bods_bytes(data, "input", share_range, interest, as_of)
     raise TypeError(
         "from_bods takes a path, a file object or a list of statement dicts, not "
@@ -152,8 +154,11 @@ def _read(source: Any, share_range: str, interest: str, as_of: int | None) -> An
 
 
 def _json_line(statement: Any, position: int) -> str:
+    """A statement dict as JSON, read as the reference read dicts: ASCII with escapes (a lone
+    surrogate is then the core's error), values JSON lacks (a date) as their text, keys that
+    are not strings left out (no field has one)."""
     try:
-        return json.dumps(statement, ensure_ascii=False, allow_nan=False)
+        return json.dumps(statement, allow_nan=False, default=str, skipkeys=True)
     except (TypeError, ValueError) as e:
         sid = statement.get("statementId") if isinstance(statement, dict) else None
         where = f"statement {sid}" if isinstance(sid, str) else f"statement #{position}"

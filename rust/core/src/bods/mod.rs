@@ -72,6 +72,9 @@ pub fn read(
     let mut position = 0u64;
     let mut current = splitter.next_block()?;
     let mut parsed: Option<Pending> = None;
+    // The first statement error: the rest of the input is still read, since a syntax error
+    // anywhere comes first (the reference parses the whole input before any check).
+    let mut failed: Option<crate::error::Error> = None;
     while let Some((block, spans)) = current.take() {
         interrupt.check()?;
         let first = position;
@@ -79,7 +82,7 @@ pub fn read(
         let (next, outcomes) = rayon::join(
             || -> Result<_> {
                 if let Some(mut done) = parsed.take() {
-                    add(&mut store, &splitter, &mut done)?;
+                    add(&mut store, &splitter, &mut done, &mut failed)?;
                     splitter.recycle(done.block);
                 }
                 splitter.next_block()
@@ -102,9 +105,12 @@ pub fn read(
         });
     }
     if let Some(mut done) = parsed.take() {
-        add(&mut store, &splitter, &mut done)?;
+        add(&mut store, &splitter, &mut done, &mut failed)?;
     }
-    let records = store.finish();
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    let records = store.finish()?;
     interrupt.check()?;
     build::build(records, &hasher, options, interrupt)
 }
@@ -116,19 +122,32 @@ struct Pending {
     outcomes: Vec<Outcome>,
 }
 
-/// The block's statements into the store, in input order; the first error is the answer.
+/// The block's statements into the store, in input order. A syntax error is the answer at
+/// once; the first statement error is kept in `failed`, and after it only syntax is checked.
 fn add<R: Read>(
     store: &mut records::Store,
     splitter: &split::Splitter<R>,
     done: &mut Pending,
+    failed: &mut Option<crate::error::Error>,
 ) -> Result<()> {
     for (outcome, span) in done.outcomes.drain(..).zip(&done.spans) {
         match outcome {
-            Outcome::Statement(p) => store.add(p)?,
-            Outcome::Invalid(message, statement_ids) => {
-                return Err(records::invalid(message, statement_ids))
+            Outcome::Statement(p) => {
+                if failed.is_none() {
+                    if let Err(e) = store.add(p) {
+                        *failed = Some(e);
+                    }
+                }
             }
-            Outcome::Syntax(e) => return Err(splitter.syntax_error(&e, span)),
+            Outcome::Invalid(message, statement_ids) => {
+                if failed.is_none() {
+                    *failed = Some(records::invalid(message, statement_ids));
+                }
+            }
+            Outcome::Syntax(e) => {
+                let text = &done.block[span.start..span.end];
+                return Err(splitter.syntax_error(&e, span, text));
+            }
             Outcome::Encoding(at) => {
                 let text = &done.block[span.start..span.start + at];
                 return Err(splitter.encoding_error(text, span));

@@ -57,6 +57,9 @@ pub struct Store {
     records: HashTable<Slot>,
     statements: HashSet<u128, BuildHasherDefault<Fingerprint>>,
     as_of: Option<u32>,
+    /// A recordId used by two record types: told once every statement is checked (the
+    /// reference's order), so the reading goes on.
+    mixed: Option<Error>,
 }
 
 pub fn invalid(message: String, statement_ids: Vec<String>) -> Error {
@@ -72,6 +75,7 @@ impl Store {
             records: HashTable::new(),
             statements: HashSet::default(),
             as_of,
+            mixed: None,
         }
     }
 
@@ -95,7 +99,10 @@ impl Store {
         {
             Some(slot) => {
                 if slot.record_type != p.record_type {
-                    return Err(mixed_types(slot, &p));
+                    if self.mixed.is_none() {
+                        self.mixed = Some(mixed_types(slot, &p));
+                    }
+                    return Ok(());
                 }
                 slot
             }
@@ -136,7 +143,10 @@ impl Store {
     }
 
     /// The records that hold, in the order of their statements in the input.
-    pub fn finish(self) -> Vec<Record> {
+    pub fn finish(self) -> Result<Vec<Record>> {
+        if let Some(e) = self.mixed {
+            return Err(e);
+        }
         let mut out: Vec<Record> = self
             .records
             .into_iter()
@@ -151,7 +161,7 @@ impl Store {
             })
             .collect();
         out.sort_unstable_by_key(|r| r.version.position);
-        out
+        Ok(out)
     }
 }
 

@@ -288,7 +288,7 @@ impl<R: Read> Splitter<R> {
     }
 
     /// The message for a statement that does not parse.
-    pub fn syntax_error(&self, e: &serde_json::Error, span: &Span) -> Error {
+    pub fn syntax_error(&self, e: &serde_json::Error, span: &Span, text: &[u8]) -> Error {
         let full = e.to_string();
         let what = full
             .rfind(" at line ")
@@ -301,10 +301,17 @@ impl<R: Read> Splitter<R> {
             )),
             _ => {
                 let line = span.line + e.line().saturating_sub(1);
+                // serde counts a line's bytes; the reference (and the splitter) characters.
+                let line_start = memchr::memchr_iter(b'\n', text)
+                    .nth(e.line().saturating_sub(2))
+                    .filter(|_| e.line() > 1)
+                    .map_or(0, |i| i + 1);
+                let end = (line_start + e.column().saturating_sub(1)).min(text.len());
+                let chars = String::from_utf8_lossy(&text[line_start..end]).chars().count();
                 let column = if e.line() <= 1 {
-                    span.column + e.column().saturating_sub(1)
+                    span.column + chars
                 } else {
-                    e.column()
+                    chars + 1
                 };
                 self.error_at(line, column, what)
             }

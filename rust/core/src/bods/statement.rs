@@ -338,6 +338,14 @@ pub fn parse(text: &[u8], position: u64, hasher: &impl BuildHasher) -> Outcome {
     };
     let statement: Obj<Statement> = match serde_json::from_str(text) {
         Ok(s) => s,
+        Err(e) if e.to_string().starts_with("duplicate field") => {
+            // A key twice in an object: JSON allows it and Python keeps the last value, as
+            // a JSON value does; rare, so read once more from that value.
+            return match serde_json::from_str::<serde_json::Value>(text) {
+                Ok(value) => parse(value.to_string().as_bytes(), position, hasher),
+                Err(e) => Outcome::Syntax(e),
+            };
+        }
         Err(e) => return Outcome::Syntax(e),
     };
     let wrong = match statement {
@@ -640,9 +648,14 @@ fn party(f: &mut Fields, p: &mut Packer, d: &Details, record_type: RecordType) {
 
 /// A person's legal full name first, else any name, else given + family names.
 fn person_name(f: &mut Fields, d: &Details) -> Option<String> {
-    let mut names = f.list(&d.names, "recordDetails.names");
-    names.sort_by_key(|n| n.kind.str() != Some("legal"));
-    for (i, n) in names.iter().enumerate() {
+    // The legal name first; a wrong field is named by its place in the input's list.
+    let mut names: Vec<(usize, &Name)> = f
+        .list(&d.names, "recordDetails.names")
+        .into_iter()
+        .enumerate()
+        .collect();
+    names.sort_by_key(|(_, n)| n.kind.str() != Some("legal"));
+    for &(i, n) in &names {
         let field = |k| Field::item("recordDetails.names", i, k);
         if let Some(full) = or(f.text(&n.full_name, field("fullName")), None) {
             return Some(full.to_owned());
@@ -707,29 +720,38 @@ fn relationship(p: &mut Packer, d: &Details, sid: &str, rid: &str) {
             }
         }
     }
-    let items = match &d.interests {
-        List::Missing => vec![],
-        List::Ok(items) => items.iter().collect(),
+    let items: &[Obj<Interest>] = match &d.interests {
+        List::Missing => &[],
+        List::Ok(items) => items,
         List::Null | List::Wrong(_) => {
             p.u8(1);
             p.str(&format!("statement {sid}: interests must be a list"));
             return;
         }
     };
-    let mut interests = Vec::with_capacity(items.len());
-    for item in items {
-        match item {
-            Obj::Ok(i) => interests.push(i),
-            _ => {
-                p.u8(1);
-                p.str(&format!("statement {sid}: each interest must be an object"));
-                return;
-            }
-        }
-    }
+    // Interests are checked in order (the reference's): the rows before one that is not an
+    // object are packed, so that their own errors come first, then that one as an error row.
+    let cut = items.iter().position(|i| !matches!(i, Obj::Ok(_)));
     p.u8(0);
-    p.count(interests.len());
-    for (n, i) in interests.iter().enumerate() {
+    p.count(cut.map_or(items.len(), |c| c + 1));
+    for (n, item) in items.iter().enumerate() {
+        let Obj::Ok(i) = item else {
+            p.opt(Some(&format!(
+                "statement {sid}: each interest must be an object"
+            )));
+            p.opt(None);
+            p.opt(None);
+            p.f64(None);
+            p.f64(None);
+            p.f64(None);
+            p.u8(0);
+            p.u8(0);
+            p.bool(None);
+            p.opt(None);
+            p.opt(None);
+            p.opt(None);
+            break;
+        };
         let mut own = Fields { sid, error: None };
         let field = |k| Field::item("recordDetails.interests", n, k);
         let share = share_range(&i.share, sid);
