@@ -347,7 +347,8 @@ BODS = Path(__file__).parent / "data" / "bods"
 def test_report_on_bods_statements(tmp_path):
     stdout = ok(run("report", str(BODS / "unknown_owner.json"), "--out", "out", cwd=tmp_path))
     assert "BODS v0.4 statements:" in stdout
-    assert "shell    unspecified interestedParty of hidden-60       60.00%" in stdout
+    # Parties are named by their names in the register (the record id when they have none).
+    assert "Shell Ltd   unspecified interestedParty of hidden-60       60.00%" in stdout
     assert max(len(line) for line in stdout.splitlines()) <= 100
     owners = pq.read_table(tmp_path / "out" / "ownership.parquet")
     assert set(owners["method"].to_pylist()) == {"walks", "ultimate"}

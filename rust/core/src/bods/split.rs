@@ -11,6 +11,9 @@ use crate::error::{Error, Result};
 
 /// Bytes read at a time. Statements of a block are parsed in parallel.
 pub const BLOCK: usize = 8 << 20;
+/// The first read: small inputs (a few statements) cost no block-sized buffer; each read
+/// doubles until [`BLOCK`].
+const FIRST_READ: usize = 64 << 10;
 
 /// One statement's text in a block, and where it starts in the input (1-based).
 #[derive(Debug, Clone, Copy)]
@@ -49,6 +52,8 @@ pub struct Splitter<R> {
     /// A parsed block given back ([`Self::recycle`]): the next buffer, without a new
     /// allocation of a block's size.
     spare: Vec<u8>,
+    /// Bytes to ask for at the next read.
+    read_size: usize,
     /// How far `buf` was scanned (array) or searched for line ends (lines).
     scanned: usize,
     eof: bool,
@@ -74,6 +79,7 @@ impl<R: Read> Splitter<R> {
             name: name.to_owned(),
             buf: Vec::new(),
             spare: Vec::new(),
+            read_size: FIRST_READ,
             scanned: 0,
             eof: false,
             format: Format::Unknown,
@@ -86,7 +92,8 @@ impl<R: Read> Splitter<R> {
 
     fn fill(&mut self) -> Result<()> {
         let start = self.buf.len();
-        self.buf.resize(start + BLOCK, 0);
+        self.buf.resize(start + self.read_size, 0);
+        self.read_size = (self.read_size * 2).min(BLOCK);
         let mut filled = start;
         while filled < self.buf.len() {
             match self.input.read(&mut self.buf[filled..]) {
@@ -142,7 +149,7 @@ impl<R: Read> Splitter<R> {
             let (cut, spans) = cut;
             let mut rest = std::mem::take(&mut self.spare);
             rest.clear();
-            rest.reserve(self.buf.len() - cut + BLOCK);
+            rest.reserve(self.buf.len() - cut + self.read_size);
             rest.extend_from_slice(&self.buf[cut..]);
             self.buf.truncate(cut);
             let block = std::mem::replace(&mut self.buf, rest);
@@ -307,7 +314,9 @@ impl<R: Read> Splitter<R> {
                     .filter(|_| e.line() > 1)
                     .map_or(0, |i| i + 1);
                 let end = (line_start + e.column().saturating_sub(1)).min(text.len());
-                let chars = String::from_utf8_lossy(&text[line_start..end]).chars().count();
+                let chars = String::from_utf8_lossy(&text[line_start..end])
+                    .chars()
+                    .count();
                 let column = if e.line() <= 1 {
                     span.column + chars
                 } else {
