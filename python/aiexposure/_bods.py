@@ -95,15 +95,23 @@ def read_bods(
     >>> data.interests.select(["type", "share_exact", "use"]).to_pylist()
     [{'type': 'votingRights', 'share_exact': 40.0, 'use': 'other type'}]
     """
+    return read_tables(statements_or_path, share_range, interest, as_of, interests=True)
+
+
+def read_tables(
+    statements_or_path: Any, share_range: str, interest: str, as_of: Any, *, interests: bool
+) -> BodsData:
+    """:func:`read_bods`; without ``interests`` the interests table is left empty (a graph
+    needs only the nodes and edges: Graph.from_bods)."""
     if share_range not in SHARE_RANGES:
         raise ValueError(f"share_range must be one of {SHARE_RANGES}, not {share_range!r}")
     if interest not in EDGE_INTERESTS:
         raise ValueError(f"interest must be one of {EDGE_INTERESTS}, not {interest!r}")
     day = None if as_of is None else int(_date(as_of, "as_of").replace("-", ""))
-    nodes, interests, edges = _read(statements_or_path, share_range, interest, day)
+    nodes, interests_, edges = _read(statements_or_path, share_range, interest, day, interests)
     return BodsData(
         nodes=_table(nodes, NODE_SCHEMA),
-        interests=_table(interests, INTEREST_SCHEMA),
+        interests=_table(interests_, INTEREST_SCHEMA),
         edges=_table(edges, EDGE_SCHEMA),
     )
 
@@ -130,23 +138,25 @@ def data_model_error(e: InvalidGraphError, edges: pa.Table, share_range: str) ->
     return InvalidBodsError(message, statement_ids=ids, nodes=e.nodes)
 
 
-def _read(source: Any, share_range: str, interest: str, as_of: int | None) -> Any:
+def _read(
+    source: Any, share_range: str, interest: str, as_of: int | None, interests: bool
+) -> Any:
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
         if not path.is_file():
             raise InvalidBodsError(f"no BODS file at {str(path)!r}")
-        return _core.read_bods_path(str(path), share_range, interest, as_of)
+        return _core.read_bods_path(str(path), share_range, interest, as_of, interests)
     if hasattr(source, "read"):
         text = source.read()
         data = text if isinstance(text, bytes) else text.encode("utf-8")
-        return _core.read_bods_bytes(data, "input", share_range, interest, as_of)
+        return _core.read_bods_bytes(data, "input", share_range, interest, as_of, interests)
     if isinstance(source, dict):
         source = [source]
     if isinstance(source, Iterable) and not isinstance(source, (bytes, bytearray)):
         # One JSON array, a statement a line: an item that is itself a list stays one item.
         lines = ",\n".join(_json_line(st, i) for i, st in enumerate(source))
         data = f"[{lines}]".encode("ascii")
-        return _core.read_bods_bytes(data, "input", share_range, interest, as_of)
+        return _core.read_bods_bytes(data, "input", share_range, interest, as_of, interests)
     raise TypeError(
         "from_bods takes a path, a file object or a list of statement dicts, not "
         f"{type(source).__name__}"

@@ -436,6 +436,7 @@ def read_bods_path(
     share_range: str,
     interest: str,
     as_of: int | None = None,
+    interests: bool = True,
 ) -> tuple[_BodsTable, _BodsTable, _BodsTable]: ...
 def read_bods_bytes(
     data: bytes,
@@ -443,4 +444,5 @@ def read_bods_bytes(
     share_range: str,
     interest: str,
     as_of: int | None = None,
+    interests: bool = True,
 ) -> tuple[_BodsTable, _BodsTable, _BodsTable]: ...

@@ -204,11 +204,10 @@ class Graph:
         >>> g.node_table.select(["node", "name"]).to_pylist()
         [{'node': 'a', 'name': 'Alpha Ltd'}, {'node': 'p', 'name': 'Pat Doe'}]
         """
-        from ._bods import data_model_error, read_bods
+        from ._bods import data_model_error, read_tables
 
-        data = read_bods(
-            statements_or_path, share_range=share_range, interest=interest, as_of=as_of
-        )
+        # The interests table (the audit of read_bods) is not built: a graph needs the rest.
+        data = read_tables(statements_or_path, share_range, interest, as_of, interests=False)
         try:
             return cls.from_arrow(data.edges, nodes=data.nodes, allow_treasury=allow_treasury)
         except InvalidGraphError as e:

@@ -15,6 +15,7 @@ fn main() {
         share_range: ShareChoice::Range,
         interest: "shareholding".into(),
         as_of: None,
+        interests: true,
     };
     for _ in 0..5 {
         let start = Instant::now();

@@ -13,7 +13,12 @@ use pyo3::IntoPyObjectExt;
 
 use crate::detach;
 
-fn options(share_range: &str, interest: &str, as_of: Option<u32>) -> PyResult<Options> {
+fn options(
+    share_range: &str,
+    interest: &str,
+    as_of: Option<u32>,
+    interests: bool,
+) -> PyResult<Options> {
     let share_range = match share_range {
         "range" => ShareChoice::Range,
         "min" => ShareChoice::Min,
@@ -29,6 +34,7 @@ fn options(share_range: &str, interest: &str, as_of: Option<u32>) -> PyResult<Op
         share_range,
         interest: interest.to_owned(),
         as_of,
+        interests,
     })
 }
 
@@ -118,16 +124,17 @@ fn tables<'py>(py: Python<'py>, t: Tables) -> PyResult<Bound<'py, PyTuple>> {
 /// Reads a BODS v0.4 file (JSON Lines or a JSON array; gzip when the name ends in `.gz`):
 /// `(nodes, interests, edges)`, each a list of `(column name, buffers)`.
 #[pyfunction]
-#[pyo3(signature = (path, share_range, interest, as_of=None))]
+#[pyo3(signature = (path, share_range, interest, as_of=None, interests=true))]
 pub fn read_bods_path<'py>(
     py: Python<'py>,
     path: PathBuf,
     share_range: &str,
     interest: &str,
     as_of: Option<u32>,
+    interests: bool,
 ) -> PyResult<Bound<'py, PyTuple>> {
     detach::guard(py, || {
-        let options = options(share_range, interest, as_of)?;
+        let options = options(share_range, interest, as_of, interests)?;
         let t = detach::run(py, |it| bods::read_path(&path, &options, it))?;
         tables(py, t)
     })
@@ -135,7 +142,7 @@ pub fn read_bods_path<'py>(
 
 /// Like `read_bods_path` for statements already in memory (`name` is used in messages).
 #[pyfunction]
-#[pyo3(signature = (data, name, share_range, interest, as_of=None))]
+#[pyo3(signature = (data, name, share_range, interest, as_of=None, interests=true))]
 pub fn read_bods_bytes<'py>(
     py: Python<'py>,
     data: &[u8],
@@ -143,9 +150,10 @@ pub fn read_bods_bytes<'py>(
     share_range: &str,
     interest: &str,
     as_of: Option<u32>,
+    interests: bool,
 ) -> PyResult<Bound<'py, PyTuple>> {
     detach::guard(py, || {
-        let options = options(share_range, interest, as_of)?;
+        let options = options(share_range, interest, as_of, interests)?;
         let t = detach::run(py, |it| bods::read(data, name, &options, it))?;
         tables(py, t)
     })

@@ -3,7 +3,6 @@
 //! becomes its node when its relationship is built.
 
 use std::borrow::Cow;
-use std::cell::Cell;
 use std::hash::BuildHasher;
 
 use hashbrown::{HashSet, HashTable};
@@ -127,10 +126,6 @@ struct Builder<'r, H> {
     hasher: &'r H,
     /// Ids given to unspecified parties so far (they can clash with later references).
     unspecified: HashSet<String>,
-    /// Built beside other runs: a reference to an unspecified party's id, which depends on
-    /// the relationships before it, is not resolved but flagged (`needs_order`).
-    parallel: bool,
-    needs_order: Cell<bool>,
     options: &'r Options,
     nodes: Nodes,
     /// The unspecified parties' nodes, after every party's.
@@ -160,22 +155,25 @@ impl Kind {
 const RUN: usize = 1 << 14;
 
 pub fn build<H: BuildHasher + Sync>(
-    records: Vec<Record>,
+    mut records: Vec<Record>,
     hasher: &H,
     options: &Options,
     interrupt: Interrupt<'_>,
 ) -> Result<Tables> {
+    // The packed bodies apart, each freed once built: the peak is not records + tables.
+    let mut bodies: Vec<Box<[u8]>> = records
+        .iter_mut()
+        .map(|r| std::mem::take(&mut r.version.body))
+        .collect();
     let mut index = HashTable::with_capacity(records.len());
     for (i, r) in records.iter().enumerate() {
         index.insert_unique(r.hash, i as u32, |&j| records[j as usize].hash);
     }
-    let builder = |parallel| Builder {
+    let builder = || Builder {
         records: &records,
         index: &index,
         hasher,
         unspecified: HashSet::new(),
-        parallel,
-        needs_order: Cell::new(false),
         options,
         nodes: Nodes::default(),
         more_nodes: Nodes::default(),
@@ -184,20 +182,27 @@ pub fn build<H: BuildHasher + Sync>(
         party_error: None,
         relationship_error: None,
     };
-    let mut runs: Vec<Builder<H>> = records
-        .par_chunks(RUN)
-        .map(|run| {
-            let mut b = builder(true);
-            b.run(run, interrupt);
-            b
-        })
-        .collect();
-    if runs.iter().any(|b| b.needs_order.get()) {
-        // A relationship names an unspecified party's id: resolve in input order, at once.
-        let mut b = builder(false);
-        b.run(&records, interrupt);
-        runs = vec![b];
-    }
+    // A relationship naming an unspecified party's id depends on the relationships before
+    // it (which made that party): then the whole build runs in input order, at once.
+    let probe = builder();
+    let ordered = records.par_iter().zip(bodies.par_iter()).any(|(r, body)| {
+        r.record_type == RecordType::Relationship && probe.names_unspecified(body)
+    });
+    let mut runs: Vec<Builder<H>> = if ordered {
+        let mut b = builder();
+        b.run(&records, &mut bodies, interrupt);
+        vec![b]
+    } else {
+        records
+            .par_chunks(RUN)
+            .zip(bodies.par_chunks_mut(RUN))
+            .map(|(run, bodies)| {
+                let mut b = builder();
+                b.run(run, bodies, interrupt);
+                b
+            })
+            .collect()
+    };
     // The reference's first error: a party's, else a relationship's, in input order.
     if let Some(e) = runs.iter_mut().find_map(|b| b.party_error.take()) {
         return Err(e);
@@ -240,25 +245,54 @@ fn repr(s: &str) -> String {
 }
 
 impl<H: BuildHasher> Builder<'_, H> {
-    /// Parties first, then relationships; each stops at its first error.
-    fn run(&mut self, run: &[Record], interrupt: Interrupt<'_>) {
+    /// Parties first, then relationships; each stops at its first error. A body is freed
+    /// once built.
+    fn run(&mut self, run: &[Record], bodies: &mut [Box<[u8]>], interrupt: Interrupt<'_>) {
         let mut ticker = interrupt.ticker(1 << 12);
-        for r in run.iter() {
+        for (r, body) in run.iter().zip(bodies.iter_mut()) {
             if r.record_type != RecordType::Relationship {
-                if let Err(e) = ticker.tick().and_then(|()| self.party(r)) {
+                if let Err(e) = ticker.tick().and_then(|()| self.party(r, body)) {
                     self.party_error = Some(e);
                     break;
                 }
+                *body = Box::default();
             }
         }
-        for r in run.iter() {
+        for (r, body) in run.iter().zip(bodies.iter_mut()) {
             if r.record_type == RecordType::Relationship {
-                if let Err(e) = ticker.tick().and_then(|()| self.relationship(r)) {
+                if let Err(e) = ticker.tick().and_then(|()| self.relationship(r, body)) {
                     self.relationship_error = Some(e);
                     break;
                 }
+                *body = Box::default();
             }
         }
+    }
+
+    /// Whether a relationship's subject or interested party is a reference to an id that is
+    /// no record's but starts like an unspecified party's ("unspecified ...").
+    fn names_unspecified(&self, body: &[u8]) -> bool {
+        let mut u = Unpacker::new(body);
+        u.opt();
+        if u.opt().is_some() {
+            return false;
+        }
+        for _ in 0..2 {
+            match u.u8() {
+                PARTY_REF => {
+                    let id = u.str();
+                    if id.starts_with("unspecified ") && self.record_kind(id).is_none() {
+                        return true;
+                    }
+                }
+                PARTY_UNSPECIFIED => {
+                    u.str();
+                    u.opt();
+                }
+                _ => return false,
+            }
+        }
+        false
     }
 
     fn record_kind(&self, id: &str) -> Option<Kind> {
@@ -271,20 +305,14 @@ impl<H: BuildHasher> Builder<'_, H> {
 
     fn kind_of(&self, id: &str) -> Option<Kind> {
         self.record_kind(id).or_else(|| {
-            if !id.starts_with("unspecified ") {
-                return None;
-            }
-            if self.parallel {
-                self.needs_order.set(true);
-                return None;
-            }
-            self.unspecified.contains(id).then_some(Kind::Unspecified)
+            (id.starts_with("unspecified ") && self.unspecified.contains(id))
+                .then_some(Kind::Unspecified)
         })
     }
 
-    fn party(&mut self, r: &Record) -> Result<()> {
+    fn party(&mut self, r: &Record, body: &[u8]) -> Result<()> {
         let v = &r.version;
-        let mut u = Unpacker::new(&v.body);
+        let mut u = Unpacker::new(body);
         let status = u.opt();
         if let Some(message) = u.opt() {
             return fail(message.to_owned(), &v.statement_id);
@@ -392,10 +420,10 @@ impl<H: BuildHasher> Builder<'_, H> {
         }
     }
 
-    fn relationship(&mut self, r: &Record) -> Result<()> {
+    fn relationship(&mut self, r: &Record, body: &[u8]) -> Result<()> {
         let v = &r.version;
         let sid = &*v.statement_id;
-        let mut u = Unpacker::new(&v.body);
+        let mut u = Unpacker::new(body);
         let status = u.opt();
         if let Some(message) = u.opt() {
             return fail(message.to_owned(), sid);
@@ -431,7 +459,12 @@ impl<H: BuildHasher> Builder<'_, H> {
             rows.push(row);
         }
         let rid = &*r.record_id;
-        for row in &rows {
+        let audit = if self.options.interests {
+            &rows[..]
+        } else {
+            &[]
+        };
+        for row in audit {
             let i = &mut self.interests;
             i.statement_id.push(Some(sid));
             i.record_id.push(Some(rid));

@@ -45,6 +45,9 @@ pub struct Options {
     pub interest: String,
     /// Statements after this date (YYYYMMDD) are ignored.
     pub as_of: Option<u32>,
+    /// Build the interests table (the audit of every interest); a graph needs only the
+    /// nodes and edges, and at register scale the interests are the largest table.
+    pub interests: bool,
 }
 
 /// The reader's tables, columns in the order of the Python schemas.
