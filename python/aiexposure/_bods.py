@@ -138,9 +138,7 @@ def data_model_error(e: InvalidGraphError, edges: pa.Table, share_range: str) ->
     return InvalidBodsError(message, statement_ids=ids, nodes=e.nodes)
 
 
-def _read(
-    source: Any, share_range: str, interest: str, as_of: int | None, interests: bool
-) -> Any:
+def _read(source: Any, share_range: str, interest: str, as_of: int | None, interests: bool) -> Any:
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
         if not path.is_file():
