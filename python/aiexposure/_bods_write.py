@@ -573,18 +573,23 @@ def bods_suffix(path: Path) -> tuple[str, bool] | None:
     return None
 
 
-def _write_path(path: Path, statements: Iterator[str], format: str | None) -> int:
+def bods_target(path: Path) -> tuple[str, bool]:
+    """A file to write BODS to, checked before any work: its :func:`bods_suffix`."""
     found = bods_suffix(path)
     if found is None:
         raise ValueError(
-            f"{path}: a BODS file name ends in .jsonl, .ndjson or .json (a JSON array), "
-            "optionally .gz; give one of those"
+            f"{path}: a BODS file is written as .jsonl, .ndjson or .json (a JSON array), "
+            "optionally .gz: give a name that ends in .jsonl, .ndjson or .json"
         )
     if path.is_dir():
         raise ValueError(f"{path} is a folder; give a file name ending in .jsonl or .json")
     if not path.parent.is_dir():
         raise FileNotFoundError(f"{path}: the folder {path.parent} does not exist")
-    suffix, gz = found
+    return found
+
+
+def _write_path(path: Path, statements: Iterator[str], format: str | None) -> int:
+    suffix, gz = bods_target(path)
     fmt = format or ("json" if suffix == ".json" else "jsonl")
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     try:

@@ -290,7 +290,7 @@ def bods_register(
 summary.unspecified
     True
     """
-    from ._bods_write import bods_suffix
+    from ._bods_write import bods_target
 
     if isinstance(companies, bool) or not isinstance(companies, numbers.Integral):
         raise TypeError(f"companies must be an integer, not {type(companies).__name__}")
@@ -300,16 +300,7 @@ summary.unspecified
         raise ValueError(f"seed must be an integer in [0, 2**64), got {seed!r}")
     circular = _number("circular", circular, 0, 0.25)
     target = Path(path)
-    found = bods_suffix(target)
-    if found is None:
-        raise ValueError(
-            f"{target}: a BODS register is written as .jsonl, .ndjson or .json (a JSON "
-            "array), optionally .gz"
-        )
-    if target.is_dir():
-        raise ValueError(f"{target} is a folder; give a file name ending in .jsonl")
-    if not target.parent.is_dir():
-        raise FileNotFoundError(f"{target}: the folder {target.parent} does not exist")
+    found = bods_target(target)
     as_array = found[0] == ".json"
     publication = json.dumps(
         {"publicationDate": _day(_END + 1), "bodsVersion": "0.4", "publisher": {"name": publisher}},
