@@ -24,6 +24,7 @@ pub mod graph;
 pub mod ids;
 pub mod interrupt;
 pub mod kind;
+pub mod memory;
 pub mod node_index;
 pub mod parts;
 mod prefetch;

@@ -8,10 +8,11 @@ use std::hash::BuildHasher;
 use hashbrown::{HashSet, HashTable};
 use rayon::prelude::*;
 
+use super::arena::Arena;
 use super::columns::{Bools, Column, Floats, Identifiers, Strings, Table};
 use super::json::Val;
 use super::pack::Unpacker;
-use super::records::{invalid, Record};
+use super::records::{invalid, version_texts, Record, Records};
 use super::statement::{
     date_chars, parse_date, RecordType, PARTY_BAD, PARTY_REF, PARTY_UNSPECIFIED,
 };
@@ -122,6 +123,7 @@ impl Edges {
 /// interests, edges and unspecified parties' nodes.
 struct Builder<'r, H> {
     records: &'r [Record],
+    ids: &'r Arena,
     index: &'r HashTable<u32>,
     hasher: &'r H,
     /// Ids given to unspecified parties so far (they can clash with later references).
@@ -150,27 +152,43 @@ impl Kind {
     }
 }
 
-/// Records per run built in parallel: the runs' tables are appended in order, so the result
-/// is the same for any number of threads.
-const RUN: usize = 1 << 14;
+/// Records per run built in parallel (the runs' tables are appended in order, so the
+/// result is the same for any number of threads), and per wave: the versions a wave read
+/// are freed before the next (a few runs a thread).
+#[derive(Clone, Copy)]
+pub struct Runs {
+    pub run: usize,
+    pub wave: usize,
+}
+
+impl Default for Runs {
+    fn default() -> Self {
+        Runs {
+            run: 1 << 14,
+            wave: 1 << 17,
+        }
+    }
+}
 
 pub fn build<H: BuildHasher + Sync>(
-    mut records: Vec<Record>,
+    records: Records,
     hasher: &H,
     options: &Options,
     interrupt: Interrupt<'_>,
+    sizes: Runs,
 ) -> Result<Tables> {
-    // The packed bodies apart, each freed once built: the peak is not records + tables.
-    let mut bodies: Vec<Box<[u8]>> = records
-        .iter_mut()
-        .map(|r| std::mem::take(&mut r.version.body))
-        .collect();
+    let Records {
+        list: records,
+        ids,
+        mut versions,
+    } = records;
     let mut index = HashTable::with_capacity(records.len());
     for (i, r) in records.iter().enumerate() {
         index.insert_unique(r.hash, i as u32, |&j| records[j as usize].hash);
     }
     let builder = || Builder {
         records: &records,
+        ids: &ids,
         index: &index,
         hasher,
         unspecified: HashSet::new(),
@@ -185,24 +203,34 @@ pub fn build<H: BuildHasher + Sync>(
     // A relationship naming an unspecified party's id depends on the relationships before
     // it (which made that party): then the whole build runs in input order, at once.
     let probe = builder();
-    let ordered = records.par_iter().zip(bodies.par_iter()).any(|(r, body)| {
-        r.record_type == RecordType::Relationship && probe.names_unspecified(body)
+    let ordered = records.par_iter().any(|r| {
+        r.record_type == RecordType::Relationship
+            && probe.names_unspecified(version_texts(&versions, &r.version).1)
     });
-    let mut runs: Vec<Builder<H>> = if ordered {
+    let mut runs: Vec<Builder<H>> = Vec::new();
+    if ordered {
         let mut b = builder();
-        b.run(&records, &mut bodies, interrupt);
-        vec![b]
+        b.run(&records, &versions, interrupt);
+        runs.push(b);
     } else {
-        records
-            .par_chunks(RUN)
-            .zip(bodies.par_chunks_mut(RUN))
-            .map(|(run, bodies)| {
+        // A wave of runs at a time, and the versions it read freed (the arena is in the
+        // records' order): the peak is not every version plus the tables.
+        for (w, wave) in records.chunks(sizes.wave).enumerate() {
+            runs.par_extend(wave.par_chunks(sizes.run).map(|run| {
                 let mut b = builder();
-                b.run(run, bodies, interrupt);
+                b.run(run, &versions, interrupt);
                 b
-            })
-            .collect()
-    };
+            }));
+            if let Some(next) = records.get((w + 1) * sizes.wave) {
+                versions.free_before(next.version.at);
+            }
+            // The first party error in input order is found: no later one comes first.
+            if runs.iter().any(|b| b.party_error.is_some()) {
+                break;
+            }
+        }
+    }
+    drop(versions);
     // The reference's first error: a party's, else a relationship's, in input order.
     if let Some(e) = runs.iter_mut().find_map(|b| b.party_error.take()) {
         return Err(e);
@@ -245,26 +273,25 @@ fn repr(s: &str) -> String {
 }
 
 impl<H: BuildHasher> Builder<'_, H> {
-    /// Parties first, then relationships; each stops at its first error. A body is freed
-    /// once built.
-    fn run(&mut self, run: &[Record], bodies: &mut [Box<[u8]>], interrupt: Interrupt<'_>) {
+    /// Parties first, then relationships; each stops at its first error.
+    fn run(&mut self, run: &[Record], versions: &Arena, interrupt: Interrupt<'_>) {
         let mut ticker = interrupt.ticker(1 << 12);
-        for (r, body) in run.iter().zip(bodies.iter_mut()) {
+        for r in run {
             if r.record_type != RecordType::Relationship {
-                if let Err(e) = ticker.tick().and_then(|()| self.party(r, body)) {
+                let (sid, body) = version_texts(versions, &r.version);
+                if let Err(e) = ticker.tick().and_then(|()| self.party(r, sid, body)) {
                     self.party_error = Some(e);
                     break;
                 }
-                *body = Box::default();
             }
         }
-        for (r, body) in run.iter().zip(bodies.iter_mut()) {
+        for r in run {
             if r.record_type == RecordType::Relationship {
-                if let Err(e) = ticker.tick().and_then(|()| self.relationship(r, body)) {
+                let (sid, body) = version_texts(versions, &r.version);
+                if let Err(e) = ticker.tick().and_then(|()| self.relationship(r, sid, body)) {
                     self.relationship_error = Some(e);
                     break;
                 }
-                *body = Box::default();
             }
         }
     }
@@ -298,7 +325,7 @@ impl<H: BuildHasher> Builder<'_, H> {
     fn record_kind(&self, id: &str) -> Option<Kind> {
         self.index
             .find(self.hasher.hash_one(id), |&j| {
-                *self.records[j as usize].record_id == *id
+                self.records[j as usize].record_id(self.ids) == id
             })
             .map(|&j| Kind::Record(self.records[j as usize].record_type))
     }
@@ -310,15 +337,15 @@ impl<H: BuildHasher> Builder<'_, H> {
         })
     }
 
-    fn party(&mut self, r: &Record, body: &[u8]) -> Result<()> {
+    fn party(&mut self, r: &Record, sid: &str, body: &[u8]) -> Result<()> {
         let v = &r.version;
         let mut u = Unpacker::new(body);
         let status = u.opt();
         if let Some(message) = u.opt() {
-            return fail(message.to_owned(), &v.statement_id);
+            return fail(message.to_owned(), sid);
         }
         let n = &mut self.nodes;
-        n.node.push(Some(&r.record_id));
+        n.node.push(Some(r.record_id(self.ids)));
         n.record_type.push(Some(r.record_type.name()));
         n.name.push(u.opt());
         n.kind.push(u.opt());
@@ -330,7 +357,7 @@ impl<H: BuildHasher> Builder<'_, H> {
         n.unknown.push(Some(u.u8() == 1));
         n.unknown_reason.push(u.opt());
         n.unknown_description.push(u.opt());
-        n.statement_id.push(Some(&v.statement_id));
+        n.statement_id.push(Some(sid));
         n.statement_date.push(Some(date_str(&date_chars(v.date))));
         n.record_status.push(status);
         Ok(())
@@ -342,10 +369,10 @@ impl<H: BuildHasher> Builder<'_, H> {
         u: &mut Unpacker<'u>,
         role: &str,
         r: &Record,
+        sid: &str,
         status: Option<&str>,
     ) -> Result<Cow<'u, str>> {
-        let sid = &*r.version.statement_id;
-        let rid = &*r.record_id;
+        let rid = r.record_id(self.ids);
         match u.u8() {
             PARTY_REF => {
                 let id = u.str();
@@ -420,16 +447,14 @@ impl<H: BuildHasher> Builder<'_, H> {
         }
     }
 
-    fn relationship(&mut self, r: &Record, body: &[u8]) -> Result<()> {
-        let v = &r.version;
-        let sid = &*v.statement_id;
+    fn relationship(&mut self, r: &Record, sid: &str, body: &[u8]) -> Result<()> {
         let mut u = Unpacker::new(body);
         let status = u.opt();
         if let Some(message) = u.opt() {
             return fail(message.to_owned(), sid);
         }
-        let subject = self.resolve(&mut u, "subject", r, status)?;
-        let holder = self.resolve(&mut u, "interestedParty", r, status)?;
+        let subject = self.resolve(&mut u, "subject", r, sid, status)?;
+        let holder = self.resolve(&mut u, "interestedParty", r, sid, status)?;
         if u.u8() == 1 {
             return fail(u.str().to_owned(), sid);
         }
@@ -458,7 +483,7 @@ impl<H: BuildHasher> Builder<'_, H> {
             row.used = self.use_of(&row, closed, sid)?;
             rows.push(row);
         }
-        let rid = &*r.record_id;
+        let rid = r.record_id(self.ids);
         let audit = if self.options.interests {
             &rows[..]
         } else {

@@ -8,6 +8,7 @@
 //! The conventions are docs/bods.md's; the Python reference reader in the test suite gives
 //! the same tables.
 
+mod arena;
 mod build;
 pub mod columns;
 mod json;
@@ -69,6 +70,19 @@ pub fn read(
     options: &Options,
     interrupt: Interrupt<'_>,
 ) -> Result<Tables> {
+    let tables = read_blocks(input, name, options, interrupt, build::Runs::default());
+    // The record store and the parsed blocks are freed by now, failed or not.
+    crate::memory::release_freed();
+    tables
+}
+
+fn read_blocks(
+    input: impl Read + Send,
+    name: &str,
+    options: &Options,
+    interrupt: Interrupt<'_>,
+    runs: build::Runs,
+) -> Result<Tables> {
     let hasher = records::record_hasher();
     let mut store = records::Store::new(options.as_of);
     let mut splitter = split::Splitter::new(input, name);
@@ -92,12 +106,22 @@ pub fn read(
             },
             || {
                 spans
-                    .par_iter()
+                    .par_chunks(PARSE_RUN)
                     .enumerate()
-                    .map(|(i, s)| {
-                        statement::parse(&block[s.start..s.end], first + i as u64, &hasher)
+                    .map(|(c, run)| {
+                        let mut texts = Vec::new();
+                        let first = first + (c * PARSE_RUN) as u64;
+                        let outcomes = run
+                            .iter()
+                            .enumerate()
+                            .map(|(i, s)| {
+                                let text = &block[s.start..s.end];
+                                statement::parse(text, first + i as u64, &hasher, &mut texts)
+                            })
+                            .collect();
+                        ParsedRun { texts, outcomes }
                     })
-                    .collect::<Vec<Outcome>>()
+                    .collect::<Vec<ParsedRun>>()
             },
         );
         current = next?;
@@ -115,14 +139,22 @@ pub fn read(
     }
     let records = store.finish()?;
     interrupt.check()?;
-    build::build(records, &hasher, options, interrupt)
+    build::build(records, &hasher, options, interrupt, runs)
+}
+
+/// Statements parsed together, their texts in one buffer.
+const PARSE_RUN: usize = 256;
+
+struct ParsedRun {
+    texts: Vec<u8>,
+    outcomes: Vec<Outcome>,
 }
 
 /// A block and what its statements gave, waiting for the record store.
 struct Pending {
     block: Vec<u8>,
     spans: Vec<split::Span>,
-    outcomes: Vec<Outcome>,
+    outcomes: Vec<ParsedRun>,
 }
 
 /// The block's statements into the store, in input order. A syntax error is the answer at
@@ -133,27 +165,31 @@ fn add<R: Read>(
     done: &mut Pending,
     failed: &mut Option<crate::error::Error>,
 ) -> Result<()> {
-    for (outcome, span) in done.outcomes.drain(..).zip(&done.spans) {
-        match outcome {
-            Outcome::Statement(p) => {
-                if failed.is_none() {
-                    if let Err(e) = store.add(p) {
-                        *failed = Some(e);
+    let mut spans = done.spans.iter();
+    for ParsedRun { texts, outcomes } in done.outcomes.drain(..) {
+        for outcome in outcomes {
+            let span = spans.next().expect("an outcome a span");
+            match outcome {
+                Outcome::Statement(p) => {
+                    if failed.is_none() {
+                        if let Err(e) = store.add(p, &texts) {
+                            *failed = Some(e);
+                        }
                     }
                 }
-            }
-            Outcome::Invalid(message, statement_ids) => {
-                if failed.is_none() {
-                    *failed = Some(records::invalid(message, statement_ids));
+                Outcome::Invalid(message, statement_ids) => {
+                    if failed.is_none() {
+                        *failed = Some(records::invalid(message, statement_ids));
+                    }
                 }
-            }
-            Outcome::Syntax(e) => {
-                let text = &done.block[span.start..span.end];
-                return Err(splitter.syntax_error(&e, span, text));
-            }
-            Outcome::Encoding(at) => {
-                let text = &done.block[span.start..span.start + at];
-                return Err(splitter.encoding_error(text, span));
+                Outcome::Syntax(e) => {
+                    let text = &done.block[span.start..span.end];
+                    return Err(splitter.syntax_error(&e, span, text));
+                }
+                Outcome::Encoding(at) => {
+                    let text = &done.block[span.start..span.start + at];
+                    return Err(splitter.encoding_error(text, span));
+                }
             }
         }
     }
@@ -181,5 +217,85 @@ pub fn read_path(
         )
     } else {
         read(file, &name, options, interrupt)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Entities, persons and relationships with updates: built in many small waves (each
+    /// freeing the versions it read) the tables are those of one wave.
+    #[test]
+    fn waves_give_the_tables_of_one() {
+        let mut text = String::new();
+        let mut sid = 0;
+        let mut statement = |rid: String, rtype: &str, details: String| {
+            sid += 1;
+            text.push_str(&format!(
+                r#"{{"statementId":"{sid:032}","statementDate":"2020-01-{:02}","recordId":"{rid}","recordType":"{rtype}","recordDetails":{details}}}"#,
+                1 + sid % 28
+            ));
+            text.push('\n');
+        };
+        for c in 0..300 {
+            for version in 0..1 + c % 3 {
+                statement(
+                    format!("c{c}"),
+                    "entity",
+                    format!(
+                        r#"{{"isComponent":false,"entityType":{{"type":"registeredEntity"}},"name":"Co {c} v{version}"}}"#
+                    ),
+                );
+            }
+            statement(
+                format!("p{c}"),
+                "person",
+                format!(
+                    r#"{{"isComponent":false,"personType":"knownPerson","names":[{{"fullName":"P {c}"}}]}}"#
+                ),
+            );
+            let holder = if c % 4 == 0 {
+                format!("c{}", c / 2)
+            } else {
+                format!("p{c}")
+            };
+            statement(
+                format!("r{c}"),
+                "relationship",
+                format!(
+                    r#"{{"isComponent":false,"subject":"c{c}","interestedParty":"{holder}","interests":[{{"type":"shareholding","directOrIndirect":"direct","share":{{"exact":{}}}}}]}}"#,
+                    10 + c % 80
+                ),
+            );
+        }
+        let options = Options {
+            share_range: ShareChoice::Range,
+            interest: "shareholding".into(),
+            as_of: None,
+            interests: true,
+        };
+        let rows = |t: &Table| match &t[0].1 {
+            columns::Column::Str(s) => s.offsets.len() - 1,
+            _ => unreachable!("the first column is a string"),
+        };
+        let read = |runs| {
+            let tables = read_blocks(text.as_bytes(), "t", &options, Interrupt::never(), runs)
+                .expect("reads");
+            assert_eq!(
+                (rows(&tables.nodes), rows(&tables.edges)),
+                (600, 300),
+                "every party, every edge"
+            );
+            format!("{tables:?}")
+        };
+        let one = read(build::Runs::default());
+        for (run, wave) in [(7, 7), (5, 40), (64, 64)] {
+            assert_eq!(
+                read(build::Runs { run, wave }),
+                one,
+                "runs of {run}, waves of {wave}"
+            );
+        }
     }
 }

@@ -1,26 +1,39 @@
 //! The record store: statements stream in, and for each record only the statement that
 //! holds is kept (the latest by statementDate, then input order; on or before `as_of` when
-//! given), packed. Duplicate statementIds are found from 128-bit fingerprints, so the ids
-//! of superseded statements are not kept.
+//! given), packed into an arena. Duplicate statementIds are found from 128-bit fingerprints,
+//! so the ids of superseded statements are not kept, and superseded bodies are dropped when
+//! they outweigh the kept ones.
 
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 
 use hashbrown::{HashSet, HashTable};
 
+use super::arena::{Arena, At};
 use super::json::Val;
 use super::statement::{Parsed, RecordType};
 use crate::error::{Error, Result};
 
-/// The statement of a record that is kept.
+/// The statement of a record that is kept: its statementId then its body, in the arena of
+/// versions.
+#[derive(Clone, Copy)]
 pub struct Version {
     pub date: u32,
     pub position: u64,
-    pub statement_id: Box<str>,
-    pub body: Box<[u8]>,
+    pub(super) at: At,
+    sid_len: u32,
+    body_len: u32,
+}
+
+impl Version {
+    fn len(&self) -> usize {
+        self.sid_len as usize + self.body_len as usize
+    }
 }
 
 struct Slot {
-    record_id: Box<str>,
+    /// The recordId, in the arena of ids.
+    rid: At,
+    rid_len: u32,
     hash: u64,
     record_type: RecordType,
     /// The latest statement on or before `as_of` (any date without `as_of`).
@@ -31,10 +44,36 @@ struct Slot {
 
 /// A record and the statement that holds for it.
 pub struct Record {
-    pub record_id: Box<str>,
+    rid: At,
+    rid_len: u32,
     pub hash: u64,
     pub record_type: RecordType,
     pub version: Version,
+}
+
+/// The records that hold, in the order of their statements in the input, and their texts.
+pub struct Records {
+    pub list: Vec<Record>,
+    /// The recordIds, kept to the end of the build (references are looked up by them).
+    pub ids: Arena,
+    /// The versions, in the order of `list`: freed as the build goes.
+    pub versions: Arena,
+}
+
+impl Record {
+    pub fn record_id<'a>(&self, ids: &'a Arena) -> &'a str {
+        ids.str(self.rid, self.rid_len as usize)
+    }
+}
+
+/// A version's statementId and body.
+pub fn version_texts<'a>(versions: &'a Arena, v: &Version) -> (&'a str, &'a [u8]) {
+    let bytes = versions.get(v.at, v.len());
+    let (sid, body) = bytes.split_at(v.sid_len as usize);
+    (
+        std::str::from_utf8(sid).expect("the arena holds copies of str"),
+        body,
+    )
 }
 
 /// Fingerprints are already uniform: hash them by their low bits.
@@ -53,9 +92,18 @@ impl Hasher for Fingerprint {
     }
 }
 
+/// Superseded bytes are dropped once they are more than this and more than the kept ones.
+const GARBAGE_FLOOR: usize = 64 << 20;
+
 pub struct Store {
     records: HashTable<Slot>,
     statements: HashSet<u128, BuildHasherDefault<Fingerprint>>,
+    ids: Arena,
+    versions: Arena,
+    /// Bytes of `versions` no longer held by any record.
+    garbage: usize,
+    /// [`GARBAGE_FLOOR`], smaller in tests.
+    garbage_floor: usize,
     as_of: Option<u32>,
     /// A recordId used by two record types: told once every statement is checked (the
     /// reference's order), so the reading goes on.
@@ -69,38 +117,47 @@ pub fn invalid(message: String, statement_ids: Vec<String>) -> Error {
     }
 }
 
+fn len32(n: usize) -> u32 {
+    u32::try_from(n).expect("a statement's texts are under 4 GiB (a block is)")
+}
+
 impl Store {
     pub fn new(as_of: Option<u32>) -> Self {
         Store {
             records: HashTable::new(),
             statements: HashSet::default(),
+            ids: Arena::default(),
+            versions: Arena::default(),
+            garbage: 0,
+            garbage_floor: GARBAGE_FLOOR,
             as_of,
             mixed: None,
         }
     }
 
-    pub fn add(&mut self, mut p: Parsed) -> Result<()> {
+    /// Adds a statement whose texts are in `texts`.
+    pub fn add(&mut self, mut p: Parsed, texts: &[u8]) -> Result<()> {
+        let sid = p.statement_id(texts);
         if !self.statements.insert(p.sid_hash) {
             return Err(invalid(
-                format!(
-                    "statementId {} appears twice; each statement needs its own",
-                    p.statement_id
-                ),
-                vec![p.statement_id.into()],
+                format!("statementId {sid} appears twice; each statement needs its own"),
+                vec![sid.into()],
             ));
         }
-        if let Some(message) = p.invalid {
-            return Err(invalid(message, vec![p.statement_id.into()]));
+        if let Some(message) = p.invalid.take() {
+            return Err(invalid(message, vec![sid.into()]));
         }
+        let record_id = p.record_id(texts);
         let known = self.as_of.is_none_or(|d| p.date <= d);
-        let slot = match self
-            .records
-            .find_mut(p.rid_hash, |s| *s.record_id == *p.record_id)
-        {
+        let ids = &mut self.ids;
+        let slot = match self.records.find_mut(p.rid_hash, |s| {
+            ids.get(s.rid, s.rid_len as usize) == record_id.as_bytes()
+        }) {
             Some(slot) => {
                 if slot.record_type != p.record_type {
                     if self.mixed.is_none() {
-                        self.mixed = Some(mixed_types(slot, &p));
+                        let e = mixed_types(slot, &self.versions, &p, texts);
+                        self.mixed = Some(e);
                     }
                     return Ok(());
                 }
@@ -111,7 +168,8 @@ impl Store {
                 .insert_unique(
                     p.rid_hash,
                     Slot {
-                        record_id: std::mem::take(&mut p.record_id),
+                        rid: ids.push(record_id.as_bytes(), b""),
+                        rid_len: len32(record_id.len()),
                         hash: p.rid_hash,
                         record_type: p.record_type,
                         held: None,
@@ -121,63 +179,95 @@ impl Store {
                 )
                 .into_mut(),
         };
-        let version = Version {
+        let versions = &mut self.versions;
+        let mut keep = || Version {
             date: p.date,
             position: p.position,
-            statement_id: p.statement_id,
-            body: p.body,
+            at: versions.push(sid.as_bytes(), p.body(texts)),
+            sid_len: len32(sid.len()),
+            body_len: len32(p.body(texts).len()),
         };
         // Statements arrive in input order, so a date on or after the held one is later.
+        let mut dropped = 0;
         if known {
-            if slot.held.as_ref().is_none_or(|h| version.date >= h.date) {
-                slot.held = Some(version);
-                slot.first = None;
+            if slot.held.as_ref().is_none_or(|h| p.date >= h.date) {
+                let old = slot.held.replace(keep());
+                dropped += old.map_or(0, |v| v.len()) + slot.first.take().map_or(0, |v| v.len());
             }
         } else if slot.record_type != RecordType::Relationship
             && slot.held.is_none()
-            && slot.first.as_ref().is_none_or(|f| version.date < f.date)
+            && slot.first.as_ref().is_none_or(|f| p.date < f.date)
         {
-            slot.first = Some(Box::new(version));
+            let old = slot.first.replace(Box::new(keep()));
+            dropped += old.map_or(0, |v| v.len());
+        }
+        self.garbage += dropped;
+        if self.garbage > self.garbage_floor && self.garbage > self.versions.held() - self.garbage {
+            self.compact();
         }
         Ok(())
     }
 
+    /// Copies the kept versions into a new arena, in input order (the order the build reads
+    /// them in), freeing the old one a chunk at a time as it goes.
+    fn compact(&mut self) {
+        let mut kept: Vec<&mut Version> = self
+            .records
+            .iter_mut()
+            .flat_map(|s| s.held.iter_mut().chain(s.first.as_deref_mut()))
+            .collect();
+        kept.sort_unstable_by_key(|v| v.position);
+        let mut fresh = Arena::default();
+        for v in kept {
+            let at = fresh.push(self.versions.get(v.at, v.len()), b"");
+            self.versions.free_before(v.at);
+            v.at = at;
+        }
+        self.versions = fresh;
+        self.garbage = 0;
+    }
+
     /// The records that hold, in the order of their statements in the input.
-    pub fn finish(self) -> Result<Vec<Record>> {
+    pub fn finish(self) -> Result<Records> {
         if let Some(e) = self.mixed {
             return Err(e);
         }
-        let mut out: Vec<Record> = self
+        let mut list: Vec<Record> = self
             .records
             .into_iter()
             .filter_map(|s| {
                 let version = s.held.or(s.first.map(|b| *b))?;
                 Some(Record {
-                    record_id: s.record_id,
+                    rid: s.rid,
+                    rid_len: s.rid_len,
                     hash: s.hash,
                     record_type: s.record_type,
                     version,
                 })
             })
             .collect();
-        out.sort_unstable_by_key(|r| r.version.position);
-        Ok(out)
+        list.sort_unstable_by_key(|r| r.version.position);
+        Ok(Records {
+            list,
+            ids: self.ids,
+            versions: self.versions,
+        })
     }
 }
 
-fn mixed_types(slot: &Slot, p: &Parsed) -> Error {
+fn mixed_types(slot: &Slot, versions: &Arena, p: &Parsed, texts: &[u8]) -> Error {
     let mut types = [slot.record_type.name(), p.record_type.name()];
     types.sort_unstable();
     let mut ids: Vec<String> = [slot.held.as_ref(), slot.first.as_deref()]
         .into_iter()
         .flatten()
-        .map(|v| v.statement_id.to_string())
+        .map(|v| version_texts(versions, v).0.to_string())
         .collect();
-    ids.push(p.statement_id.to_string());
+    ids.push(p.statement_id(texts).to_string());
     invalid(
         format!(
             "recordId {} is used by statements of different recordTypes ({}): statements {}",
-            Val::Str(p.record_id.as_ref().into()).repr(),
+            Val::Str(p.record_id(texts).into()).repr(),
             types.join(", "),
             ids.join(", ")
         ),
@@ -188,4 +278,55 @@ fn mixed_types(slot: &Slot, p: &Parsed) -> Error {
 /// The hasher of record ids, shared by the parser (which hashes in parallel) and the store.
 pub fn record_hasher() -> impl BuildHasher + Sync {
     hashbrown::DefaultHashBuilder::default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::statement::{parse, Outcome};
+    use super::*;
+
+    fn entity(sid: usize, rid: usize, date: &str, name: &str) -> String {
+        format!(
+            r#"{{"statementId":"{sid:032}","statementDate":"{date}","recordId":"r{rid}","recordType":"entity","recordDetails":{{"isComponent":false,"entityType":{{"type":"registeredEntity"}},"name":"{name}"}}}}"#
+        )
+    }
+
+    /// Many updates of a few records, the superseded versions dropped after every few
+    /// statements: the kept versions are the latest, whole, in input order.
+    #[test]
+    fn compaction_keeps_the_latest_versions_in_order() {
+        let hasher = record_hasher();
+        let mut store = Store::new(None);
+        store.garbage_floor = 0;
+        let mut latest = vec![String::new(); 5];
+        for sid in 0..200 {
+            let rid = (sid * 7) % 5;
+            let name = format!("name {sid} {}", "x".repeat(sid % 13));
+            let text = entity(sid, rid, "2020-01-01", &name);
+            let mut texts = Vec::new();
+            let Outcome::Statement(p) = parse(text.as_bytes(), sid as u64, &hasher, &mut texts)
+            else {
+                panic!("statement {sid} did not parse");
+            };
+            store.add(p, &texts).unwrap();
+            latest[rid] = format!("{sid:032}");
+            assert!(store.garbage <= store.versions.held() - store.garbage);
+        }
+        let records = store.finish().unwrap();
+        let got: Vec<(String, String)> = records
+            .list
+            .iter()
+            .map(|r| {
+                let (sid, body) = version_texts(&records.versions, &r.version);
+                assert!(String::from_utf8_lossy(body)
+                    .contains(&format!("name {}", sid.trim_start_matches('0'))));
+                (r.record_id(&records.ids).to_owned(), sid.to_owned())
+            })
+            .collect();
+        let mut want: Vec<(String, String)> = (0..5)
+            .map(|r| (format!("r{r}"), latest[r].clone()))
+            .collect();
+        want.sort_by(|a, b| a.1.cmp(&b.1));
+        assert_eq!(got, want);
+    }
 }

@@ -189,21 +189,43 @@ struct Share<'a> {
 
 // --- what is kept --------------------------------------------------------------------------
 
-/// A statement as the record store sees it.
+/// A statement as the record store sees it. Its texts are in the buffer of the run of
+/// statements it was parsed with (one allocation a run, not three a statement): the
+/// statementId, the recordId and the body, one after the other from `at`.
 pub struct Parsed {
     pub position: u64,
-    pub statement_id: Box<str>,
     pub sid_hash: u128,
     /// A check failed that comes after the duplicate-statementId check (the reference's
     /// order); the rest of the header is then empty.
     pub invalid: Option<String>,
-    pub record_id: Box<str>,
     pub rid_hash: u64,
     pub record_type: RecordType,
     /// statementDate as YYYYMMDD.
     pub date: u32,
+    at: usize,
+    sid_len: usize,
+    rid_len: usize,
+    body_len: usize,
+}
+
+impl Parsed {
+    pub fn statement_id<'b>(&self, texts: &'b [u8]) -> &'b str {
+        str_at(texts, self.at, self.sid_len)
+    }
+
+    pub fn record_id<'b>(&self, texts: &'b [u8]) -> &'b str {
+        str_at(texts, self.at + self.sid_len, self.rid_len)
+    }
+
     /// The record's fields for the build (see [`super::build`] for the layout).
-    pub body: Box<[u8]>,
+    pub fn body<'b>(&self, texts: &'b [u8]) -> &'b [u8] {
+        let start = self.at + self.sid_len + self.rid_len;
+        &texts[start..start + self.body_len]
+    }
+}
+
+fn str_at(texts: &[u8], at: usize, len: usize) -> &str {
+    std::str::from_utf8(&texts[at..at + len]).expect("ids are copied from str")
 }
 
 /// What one statement's text gave.
@@ -330,7 +352,13 @@ fn fingerprint(sid: &str) -> u128 {
     ((a.finish() as u128) << 64) | b.finish() as u128
 }
 
-pub fn parse(text: &[u8], position: u64, hasher: &impl BuildHasher) -> Outcome {
+/// Parses one statement; its texts are appended to `texts`.
+pub fn parse(
+    text: &[u8],
+    position: u64,
+    hasher: &impl BuildHasher,
+    texts: &mut Vec<u8>,
+) -> Outcome {
     // One check of the whole statement, rather than serde_json's of each string.
     let text = match std::str::from_utf8(text) {
         Ok(t) => t,
@@ -342,14 +370,14 @@ pub fn parse(text: &[u8], position: u64, hasher: &impl BuildHasher) -> Outcome {
             // A key twice in an object: JSON allows it and Python keeps the last value, as
             // a JSON value does; rare, so read once more from that value.
             return match serde_json::from_str::<serde_json::Value>(text) {
-                Ok(value) => parse(value.to_string().as_bytes(), position, hasher),
+                Ok(value) => parse(value.to_string().as_bytes(), position, hasher, texts),
                 Err(e) => Outcome::Syntax(e),
             };
         }
         Err(e) => return Outcome::Syntax(e),
     };
     let wrong = match statement {
-        Obj::Ok(st) => return header(&st, position, hasher),
+        Obj::Ok(st) => return header(&st, position, hasher, texts),
         Obj::Null | Obj::Missing => Val::Null,
         Obj::Wrong(v) => v,
     };
@@ -362,7 +390,12 @@ pub fn parse(text: &[u8], position: u64, hasher: &impl BuildHasher) -> Outcome {
     )
 }
 
-fn header(st: &Statement, position: u64, hasher: &impl BuildHasher) -> Outcome {
+fn header(
+    st: &Statement,
+    position: u64,
+    hasher: &impl BuildHasher,
+    texts: &mut Vec<u8>,
+) -> Outcome {
     // The reference: st.get("statementId", st.get("statementID")).
     let sid_val = if matches!(st.statement_id, Val::Missing) {
         &st.statement_id_v03
@@ -405,24 +438,30 @@ fn header(st: &Statement, position: u64, hasher: &impl BuildHasher) -> Outcome {
         Some(s) if !s.is_empty() => s,
         _ => return Outcome::Invalid(format!("{place} has no statementId string"), vec![]),
     };
+    let at = texts.len();
+    texts.extend_from_slice(sid.as_bytes());
     let mut parsed = Parsed {
         position,
-        statement_id: sid.into(),
         sid_hash: fingerprint(sid),
         invalid: None,
-        record_id: "".into(),
         rid_hash: 0,
         record_type: RecordType::Entity,
         date: 0,
-        body: Box::new([]),
+        at,
+        sid_len: sid.len(),
+        rid_len: 0,
+        body_len: 0,
     };
     match checked_header(st, &place, sid) {
         Ok((record_id, record_type, date, details)) => {
             parsed.rid_hash = hasher.hash_one(record_id);
-            parsed.record_id = record_id.into();
+            texts.extend_from_slice(record_id.as_bytes());
+            parsed.rid_len = record_id.len();
             parsed.record_type = record_type;
             parsed.date = date;
-            parsed.body = body(st, details, record_type, sid, record_id);
+            let start = texts.len();
+            body(st, details, record_type, sid, record_id, texts);
+            parsed.body_len = texts.len() - start;
         }
         Err(message) => parsed.invalid = Some(message),
     }
@@ -560,9 +599,10 @@ fn body(
     record_type: RecordType,
     sid: &str,
     rid: &str,
-) -> Box<[u8]> {
+    out: &mut Vec<u8>,
+) {
     thread_local! {
-        // Each parsing thread packs into its own scratch buffers: one allocation a statement.
+        // Each parsing thread packs into its own scratch buffers, reused.
         static SCRATCH: std::cell::Cell<(Vec<u8>, Vec<u8>)> = const { std::cell::Cell::new((Vec::new(), Vec::new())) };
     }
     let (head, rest) = SCRATCH.take();
@@ -573,14 +613,12 @@ fn body(
         RecordType::Relationship => relationship(&mut p, details, sid, rid),
         _ => party(&mut f, &mut p, details, record_type),
     }
-    let mut out = Packer::reuse(head);
-    out.opt(status);
-    out.opt(f.error.as_deref());
-    let mut bytes = Vec::with_capacity(out.bytes().len() + p.bytes().len());
-    bytes.extend_from_slice(out.bytes());
-    bytes.extend_from_slice(p.bytes());
-    SCRATCH.set((out.into_inner(), p.into_inner()));
-    bytes.into_boxed_slice()
+    let mut first = Packer::reuse(head);
+    first.opt(status);
+    first.opt(f.error.as_deref());
+    out.extend_from_slice(first.bytes());
+    out.extend_from_slice(p.bytes());
+    SCRATCH.set((first.into_inner(), p.into_inner()));
 }
 
 /// Entity or person: name, type, jurisdiction, identifiers, unknown flags.
