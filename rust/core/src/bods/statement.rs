@@ -360,7 +360,7 @@ pub fn parse(
     texts: &mut Vec<u8>,
 ) -> Outcome {
     // One check of the whole statement, rather than serde_json's of each string.
-    let text = match std::str::from_utf8(text) {
+    let text = match simdutf8::compat::from_utf8(text) {
         Ok(t) => t,
         Err(e) => return Outcome::Encoding(e.valid_up_to()),
     };
