@@ -89,35 +89,42 @@ struct Row<'a> {
     used: &'static str,
 }
 
-/// Appends each named field of `$other` to the same field of `$self`.
-macro_rules! append_fields {
-    ($self:ident, $other:ident: $($field:ident),+) => {
-        $($self.$field.append(&$other.$field);)+
+/// A run's table, appended to the others' in order.
+trait Part: Default + Send + Sized {
+    fn append(&mut self, other: &Self);
+
+    /// Room to append `others` without growing again (each growth of a large column is a
+    /// copy into fresh pages).
+    fn reserve_all<'a>(&mut self, others: impl Iterator<Item = &'a Self> + Clone)
+    where
+        Self: 'a;
+}
+
+/// A table's [`Part`], field by field.
+macro_rules! table_appends {
+    ($table:ident: $($field:ident),+) => {
+        impl Part for $table {
+            fn append(&mut self, o: &$table) {
+                $(self.$field.append(&o.$field);)+
+            }
+
+            fn reserve_all<'a>(&mut self, others: impl Iterator<Item = &'a $table> + Clone) {
+                $(self.$field.reserve_all(others.clone().map(|o| &o.$field));)+
+            }
+        }
     };
 }
 
-impl Nodes {
-    fn append(&mut self, o: &Nodes) {
-        append_fields!(self, o: node, record_type, name, kind, jurisdiction, identifiers, unknown,
-            unknown_reason, unknown_description, statement_id, statement_date, record_status);
-    }
-}
+table_appends!(Nodes: node, record_type, name, kind, jurisdiction, identifiers, unknown,
+    unknown_reason, unknown_description, statement_id, statement_date, record_status);
 
-impl Interests {
-    fn append(&mut self, o: &Interests) {
-        append_fields!(self, o: statement_id, record_id, interested_party, subject, kind,
-            direct_or_indirect, share_exact, share_min, share_max, share_min_exclusive,
-            share_max_exclusive, beneficial, start_date, end_date, details, used);
-    }
-}
+table_appends!(Interests: statement_id, record_id, interested_party, subject, kind,
+    direct_or_indirect, share_exact, share_min, share_max, share_min_exclusive,
+    share_max_exclusive, beneficial, start_date, end_date, details, used);
 
-impl Edges {
-    fn append(&mut self, o: &Edges) {
-        append_fields!(self, o: source, target, kind, share, share_min, share_max,
-            share_min_exclusive, share_max_exclusive, shareholding, voting_rights, statement_id,
-            record_id);
-    }
-}
+table_appends!(Edges: source, target, kind, share, share_min, share_max,
+    share_min_exclusive, share_max_exclusive, shareholding, voting_rights, statement_id,
+    record_id);
 
 /// Builds the tables of a run of records: its parties' nodes, then its relationships'
 /// interests, edges and unspecified parties' nodes.
@@ -242,22 +249,38 @@ pub fn build<H: BuildHasher + Sync>(
     Ok(finish(runs))
 }
 
-/// The runs' tables appended in order, each run freed once copied.
+/// The runs' tables appended in order, the three tables at once.
 fn finish<H>(runs: Vec<Builder<H>>) -> Tables {
-    let mut runs = runs.into_iter();
-    let Some(first) = runs.next() else {
-        return tables(Nodes::default(), Interests::default(), Edges::default());
-    };
-    let (mut nodes, mut more_nodes, mut interests, mut edges) =
-        (first.nodes, first.more_nodes, first.interests, first.edges);
+    let (mut nodes, mut unspecified) = (Vec::new(), Vec::new());
+    let (mut interests, mut edges) = (Vec::new(), Vec::new());
     for b in runs {
-        nodes.append(&b.nodes);
-        more_nodes.append(&b.more_nodes);
-        interests.append(&b.interests);
-        edges.append(&b.edges);
+        nodes.push(b.nodes);
+        unspecified.push(b.more_nodes);
+        interests.push(b.interests);
+        edges.push(b.edges);
     }
-    nodes.append(&more_nodes);
+    // The unspecified parties' nodes after every party's.
+    nodes.extend(unspecified);
+    let ((nodes, interests), edges) = rayon::join(
+        || rayon::join(|| concat(nodes), || concat(interests)),
+        || concat(edges),
+    );
     tables(nodes, interests, edges)
+}
+
+/// The parts appended into the first, sized once for all of them; each part freed once
+/// copied.
+fn concat<T: Part>(parts: Vec<T>) -> T {
+    let mut parts = parts.into_iter();
+    let Some(mut all) = parts.next() else {
+        return T::default();
+    };
+    let rest: Vec<T> = parts.collect();
+    all.reserve_all(rest.iter());
+    for part in rest {
+        all.append(&part);
+    }
+    all
 }
 
 fn date_str(chars: &[u8; 10]) -> &str {

@@ -22,6 +22,13 @@ impl Validity {
         self.len += 1;
     }
 
+    /// Room to append `others` without growing again.
+    pub fn reserve_all<'a>(&mut self, others: impl Iterator<Item = &'a Validity>) {
+        let bits: usize = others.map(|o| o.len).sum();
+        self.bits
+            .reserve((self.len + bits).div_ceil(8) + 1 - self.bits.len());
+    }
+
     /// Appends `other`'s bits after these (bits past a bitmap's length are always 0).
     pub fn append(&mut self, other: &Validity) {
         let shift = self.len % 8;
@@ -69,6 +76,16 @@ impl Strings {
         self.validity.len
     }
 
+    /// Room to append `others` without growing again (each growth of a large column is a
+    /// copy into fresh pages).
+    pub fn reserve_all<'a>(&mut self, others: impl Iterator<Item = &'a Strings> + Clone) {
+        self.data
+            .reserve(others.clone().map(|o| o.data.len()).sum());
+        self.offsets
+            .reserve(others.clone().map(|o| o.offsets.len() - 1).sum());
+        self.validity.reserve_all(others.map(|o| &o.validity));
+    }
+
     pub fn append(&mut self, other: &Strings) {
         let base = *self.offsets.last().expect("offsets start at 0");
         self.data.extend_from_slice(&other.data);
@@ -94,6 +111,12 @@ impl Floats {
         self.validity.push(value.is_some());
     }
 
+    pub fn reserve_all<'a>(&mut self, others: impl Iterator<Item = &'a Floats> + Clone) {
+        self.values
+            .reserve(others.clone().map(|o| o.values.len()).sum());
+        self.validity.reserve_all(others.map(|o| &o.validity));
+    }
+
     pub fn append(&mut self, other: &Floats) {
         self.values.extend_from_slice(&other.values);
         self.validity.append(&other.validity);
@@ -111,6 +134,11 @@ impl Bools {
     pub fn push(&mut self, value: Option<bool>) {
         self.values.push(value == Some(true));
         self.validity.push(value.is_some());
+    }
+
+    pub fn reserve_all<'a>(&mut self, others: impl Iterator<Item = &'a Bools> + Clone) {
+        self.values.reserve_all(others.clone().map(|o| &o.values));
+        self.validity.reserve_all(others.map(|o| &o.validity));
     }
 
     pub fn append(&mut self, other: &Bools) {
@@ -145,6 +173,14 @@ impl Identifiers {
     /// Ends the current row's list.
     pub fn end_row(&mut self) {
         self.offsets.push(self.fields[0].len() as i32);
+    }
+
+    pub fn reserve_all<'a>(&mut self, others: impl Iterator<Item = &'a Identifiers> + Clone) {
+        self.offsets
+            .reserve(others.clone().map(|o| o.offsets.len() - 1).sum());
+        for (i, field) in self.fields.iter_mut().enumerate() {
+            field.reserve_all(others.clone().map(|o| &o.fields[i]));
+        }
     }
 
     pub fn append(&mut self, other: &Identifiers) {
