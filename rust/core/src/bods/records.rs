@@ -7,6 +7,7 @@
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 
 use hashbrown::{HashSet, HashTable};
+use rayon::slice::ParallelSliceMut;
 
 use super::arena::{Arena, At};
 use super::json::Val;
@@ -14,11 +15,10 @@ use super::statement::{Parsed, RecordType};
 use crate::error::{Error, Result};
 
 /// The statement of a record that is kept: its statementId then its body, in the arena of
-/// versions.
-#[derive(Clone, Copy)]
+/// versions. The arena is in input order, so `at` orders versions as the input does.
+#[derive(Clone, Copy, Default)]
 pub struct Version {
     pub date: u32,
-    pub position: u64,
     pub(super) at: At,
     sid_len: u32,
     body_len: u32,
@@ -30,25 +30,31 @@ impl Version {
     }
 }
 
-struct Slot {
-    /// The recordId, in the arena of ids.
-    rid: At,
-    rid_len: u32,
-    hash: u64,
-    record_type: RecordType,
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kept {
+    /// A relationship with only statements after `as_of`.
+    Nothing,
     /// The latest statement on or before `as_of` (any date without `as_of`).
-    held: Option<Version>,
+    Held,
     /// An entity or person with only later statements keeps its first (docs/bods.md).
-    first: Option<Box<Version>>,
+    First,
 }
 
-/// A record and the statement that holds for it.
+/// A record and the statement that holds for it (48 bytes: the store has one per record).
 pub struct Record {
+    /// The recordId, in the arena of ids.
     rid: At,
-    rid_len: u32,
     pub hash: u64,
-    pub record_type: RecordType,
     pub version: Version,
+    rid_len: u32,
+    pub record_type: RecordType,
+    kept: Kept,
+}
+
+impl Record {
+    pub fn record_id<'a>(&self, ids: &'a Arena) -> &'a str {
+        ids.str(self.rid, self.rid_len as usize)
+    }
 }
 
 /// The records that hold, in the order of their statements in the input, and their texts.
@@ -58,12 +64,6 @@ pub struct Records {
     pub ids: Arena,
     /// The versions, in the order of `list`: freed as the build goes.
     pub versions: Arena,
-}
-
-impl Record {
-    pub fn record_id<'a>(&self, ids: &'a Arena) -> &'a str {
-        ids.str(self.rid, self.rid_len as usize)
-    }
 }
 
 /// A version's statementId and body.
@@ -97,8 +97,17 @@ impl Hasher for Fingerprint {
 /// dropped, and a history costs at most a quarter more than its latest statements.
 const GARBAGE_FLOOR: usize = 64 << 20;
 
+/// The index's hash of a record: its 32 low bits (kept in the index, so that growing it
+/// reads no record), spread over 64 for hashbrown's buckets and tags.
+fn spread(low: u32) -> u64 {
+    (low as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+}
+
 pub struct Store {
-    records: HashTable<Slot>,
+    /// The records, dense; the index holds their positions and hashes' low bits (9 bytes a
+    /// bucket rather than a record's 48, so its growth and empty buckets cost little).
+    records: Vec<Record>,
+    index: HashTable<(u32, u32)>,
     statements: HashSet<u128, BuildHasherDefault<Fingerprint>>,
     ids: Arena,
     versions: Arena,
@@ -126,7 +135,8 @@ fn len32(n: usize) -> u32 {
 impl Store {
     pub fn new(as_of: Option<u32>) -> Self {
         Store {
-            records: HashTable::new(),
+            records: Vec::new(),
+            index: HashTable::new(),
             statements: HashSet::default(),
             ids: Arena::default(),
             versions: Arena::default(),
@@ -150,60 +160,70 @@ impl Store {
             return Err(invalid(message, vec![sid.into()]));
         }
         let record_id = p.record_id(texts);
-        let known = self.as_of.is_none_or(|d| p.date <= d);
-        let ids = &mut self.ids;
-        let slot = match self.records.find_mut(p.rid_hash, |s| {
-            ids.get(s.rid, s.rid_len as usize) == record_id.as_bytes()
-        }) {
-            Some(slot) => {
-                if slot.record_type != p.record_type {
+        let low = p.rid_hash as u32;
+        let (records, ids) = (&mut self.records, &mut self.ids);
+        let found = self.index.find(spread(low), |&(i, l)| {
+            let r = &records[i as usize];
+            l == low && ids.get(r.rid, r.rid_len as usize) == record_id.as_bytes()
+        });
+        let i = match found {
+            Some(&(i, _)) => {
+                let r = &records[i as usize];
+                if r.record_type != p.record_type {
                     if self.mixed.is_none() {
-                        let e = mixed_types(slot, &self.versions, &p, texts);
-                        self.mixed = Some(e);
+                        self.mixed = Some(mixed_types(r, &self.versions, &p, texts));
                     }
                     return Ok(());
                 }
-                slot
+                i as usize
             }
-            None => self
-                .records
-                .insert_unique(
-                    p.rid_hash,
-                    Slot {
-                        rid: ids.push(record_id.as_bytes(), b""),
-                        rid_len: len32(record_id.len()),
-                        hash: p.rid_hash,
-                        record_type: p.record_type,
-                        held: None,
-                        first: None,
-                    },
-                    |s| s.hash,
-                )
-                .into_mut(),
+            None => {
+                let i = records.len();
+                let position = u32::try_from(i).map_err(|_| {
+                    invalid(
+                        format!(
+                            "statement {sid}: more than {} records; split the input",
+                            u32::MAX
+                        ),
+                        vec![sid.into()],
+                    )
+                })?;
+                records.push(Record {
+                    rid: ids.push(record_id.as_bytes(), b""),
+                    hash: p.rid_hash,
+                    version: Version::default(),
+                    rid_len: len32(record_id.len()),
+                    record_type: p.record_type,
+                    kept: Kept::Nothing,
+                });
+                self.index
+                    .insert_unique(spread(low), (position, low), |&(_, l)| spread(l));
+                i
+            }
         };
-        let versions = &mut self.versions;
-        let mut keep = || Version {
-            date: p.date,
-            position: p.position,
-            at: versions.push(sid.as_bytes(), p.body(texts)),
-            sid_len: len32(sid.len()),
-            body_len: len32(p.body(texts).len()),
-        };
+        let r = &mut records[i];
+        let known = self.as_of.is_none_or(|d| p.date <= d);
         // Statements arrive in input order, so a date on or after the held one is later.
-        let mut dropped = 0;
-        if known {
-            if slot.held.as_ref().is_none_or(|h| p.date >= h.date) {
-                let old = slot.held.replace(keep());
-                dropped += old.map_or(0, |v| v.len()) + slot.first.take().map_or(0, |v| v.len());
+        let replace = if known {
+            r.kept != Kept::Held || p.date >= r.version.date
+        } else {
+            r.record_type != RecordType::Relationship
+                && r.kept != Kept::Held
+                && (r.kept == Kept::Nothing || p.date < r.version.date)
+        };
+        if replace {
+            if r.kept != Kept::Nothing {
+                self.garbage += r.version.len();
             }
-        } else if slot.record_type != RecordType::Relationship
-            && slot.held.is_none()
-            && slot.first.as_ref().is_none_or(|f| p.date < f.date)
-        {
-            let old = slot.first.replace(Box::new(keep()));
-            dropped += old.map_or(0, |v| v.len());
+            let body = p.body(texts);
+            r.version = Version {
+                date: p.date,
+                at: self.versions.push(sid.as_bytes(), body),
+                sid_len: len32(sid.len()),
+                body_len: len32(body.len()),
+            };
+            r.kept = if known { Kept::Held } else { Kept::First };
         }
-        self.garbage += dropped;
         let kept = self.versions.held() - self.garbage;
         if self.garbage > self.garbage_floor && self.garbage > kept / 4 {
             self.compact();
@@ -217,9 +237,10 @@ impl Store {
         let mut kept: Vec<&mut Version> = self
             .records
             .iter_mut()
-            .flat_map(|s| s.held.iter_mut().chain(s.first.as_deref_mut()))
+            .filter(|r| r.kept != Kept::Nothing)
+            .map(|r| &mut r.version)
             .collect();
-        kept.sort_unstable_by_key(|v| v.position);
+        kept.sort_unstable_by_key(|v| v.at);
         let mut fresh = Arena::default();
         for v in kept {
             let at = fresh.push(self.versions.get(v.at, v.len()), b"");
@@ -235,21 +256,11 @@ impl Store {
         if let Some(e) = self.mixed {
             return Err(e);
         }
-        let mut list: Vec<Record> = self
-            .records
-            .into_iter()
-            .filter_map(|s| {
-                let version = s.held.or(s.first.map(|b| *b))?;
-                Some(Record {
-                    rid: s.rid,
-                    rid_len: s.rid_len,
-                    hash: s.hash,
-                    record_type: s.record_type,
-                    version,
-                })
-            })
-            .collect();
-        list.sort_unstable_by_key(|r| r.version.position);
+        drop(self.index);
+        drop(self.statements);
+        let mut list = self.records;
+        list.retain(|r| r.kept != Kept::Nothing);
+        list.par_sort_unstable_by_key(|r| r.version.at);
         Ok(Records {
             list,
             ids: self.ids,
@@ -258,14 +269,13 @@ impl Store {
     }
 }
 
-fn mixed_types(slot: &Slot, versions: &Arena, p: &Parsed, texts: &[u8]) -> Error {
-    let mut types = [slot.record_type.name(), p.record_type.name()];
+fn mixed_types(r: &Record, versions: &Arena, p: &Parsed, texts: &[u8]) -> Error {
+    let mut types = [r.record_type.name(), p.record_type.name()];
     types.sort_unstable();
-    let mut ids: Vec<String> = [slot.held.as_ref(), slot.first.as_deref()]
-        .into_iter()
-        .flatten()
-        .map(|v| version_texts(versions, v).0.to_string())
-        .collect();
+    let mut ids: Vec<String> = Vec::new();
+    if r.kept != Kept::Nothing {
+        ids.push(version_texts(versions, &r.version).0.to_string());
+    }
     ids.push(p.statement_id(texts).to_string());
     invalid(
         format!(

@@ -193,7 +193,6 @@ struct Share<'a> {
 /// statements it was parsed with (one allocation a run, not three a statement): the
 /// statementId, the recordId and the body, one after the other from `at`.
 pub struct Parsed {
-    pub position: u64,
     pub sid_hash: u128,
     /// A check failed that comes after the duplicate-statementId check (the reference's
     /// order); the rest of the header is then empty.
@@ -441,7 +440,6 @@ fn header(
     let at = texts.len();
     texts.extend_from_slice(sid.as_bytes());
     let mut parsed = Parsed {
-        position,
         sid_hash: fingerprint(sid),
         invalid: None,
         rid_hash: 0,
