@@ -17,6 +17,7 @@ import pyarrow as pa
 from . import _core
 from ._handle import Handle
 from ._inputs import node_values as _node_values
+from ._pairs import join_runs
 from ._scenarios import aligned, batch, split
 from ._stakes import Stakes, value_and_bounds
 from ._stakes import metadata as bound_metadata
@@ -172,22 +173,10 @@ def _integrated_bounds(
     h_lo, i_lo, v_lo, b_lo = low["holder"], low["issuer"], low["integrated"], low["bound"]
     h_hi, i_hi, v_hi, b_hi = high["holder"], high["issuer"], high["integrated"], high["bound"]
 
-    # Join the two runs on (holder, issuer), the free float (-1) last: one sort of both.
-    hk = np.concatenate([np.where(h_lo < 0, n, h_lo), np.where(h_hi < 0, n, h_hi)])
-    ik = np.concatenate([i_lo, i_hi]).astype(np.int64)
-    side = np.repeat([0, 1], [len(h_lo), len(h_hi)])
-    values = np.concatenate([v_lo, v_hi])
-    order = np.lexsort((ik, hk))
-    hk, ik, side, values = hk[order], ik[order], side[order], values[order]
-    starts = np.ones(len(hk), dtype=bool)
-    starts[1:] = (hk[1:] != hk[:-1]) | (ik[1:] != ik[:-1])
-    group = np.cumsum(starts) - 1
-    a = np.full(int(starts.sum()), np.nan if sparse else 0.0)
-    b = np.zeros(len(a))
-    a[group[side == 0]] = values[side == 0]
-    b[group[side == 1]] = values[side == 1]
-    holder = hk[starts].astype(np.int64)
-    issuer = ik[starts]
+    # Join the two runs on (holder, issuer), the free float (holder n) last.
+    holder, issuer, a, b = join_runs(
+        n, (h_lo, i_lo, v_lo), (h_hi, i_hi, v_hi), np.nan if sparse else 0.0
+    )
     free_float = holder == n
     lo = np.where(free_float, b, a)
     hi = np.where(free_float, a, b)
