@@ -29,6 +29,9 @@ from ._validate import (
 from ._vocabulary import KINDS, Kind
 from .errors import InvalidGraphError
 
+# Graphs of at least this many edges hand the heap their build freed back to the system.
+RELEASE_AFTER_EDGES = 500_000
+
 DEFAULT_NAMES = {
     "source": "source",
     "target": "target",
@@ -122,6 +125,10 @@ def from_table(
             }
         )
     uncertain = merged if merged is not None and merged.any_uncertain else None
+    if len(src) >= RELEASE_AFTER_EDGES:
+        # The build's temporaries (id encoding, stake columns) stay with malloc otherwise:
+        # measured, 0.4 GB at 1M edges on top of the graph.
+        _core.release_freed()
     return Built(Handle(core, node_labels, uncertain), table, node_attrs)
 
 

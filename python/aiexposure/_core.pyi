@@ -37,6 +37,7 @@ __all__ = [
     "read_bods_bytes",
     "read_bods_path",
     "reciprocity",
+    "release_freed",
     "round_trips",
     "scatter",
     "self_funded",
@@ -192,6 +193,7 @@ class _Bounded(TypedDict):
     hi_nulls: int
 
 def bounded(lo: _F64s, hi: _F64s) -> _Bounded: ...
+def release_freed() -> None: ...
 
 class _Components(TypedDict):
     component: _U32s

@@ -68,6 +68,8 @@ where
         let (done_tx, mut done_rx) = mpsc::channel::<()>();
         let stop_flag = &stop;
         let pool = &pool;
+        // Whether the work ran past a poll: a long call, which may have freed much.
+        let mut long = false;
         let worker = scope.spawn(move || {
             let result = pool.install(|| work(Interrupt::new(stop_flag)));
             // The receiver may be gone if the caller was interrupted; nothing to tell then.
@@ -84,6 +86,7 @@ where
                 // Finished, or panicked (the sender was dropped while unwinding).
                 Ok(()) | Err(RecvTimeoutError::Disconnected) => break,
                 Err(RecvTimeoutError::Timeout) => {
+                    long = true;
                     if let Err(signal) = py.check_signals() {
                         stop.store(true, Ordering::Relaxed);
                         // The worker polls the flag; wait for it without holding the GIL.
@@ -93,7 +96,16 @@ where
                 }
             }
         }
-        match py.detach(move || worker.join()) {
+        let joined = py.detach(move || {
+            let joined = worker.join();
+            if long {
+                // glibc's malloc keeps what a long call freed (its temporaries, often GBs at
+                // register scale) as this process's memory: hand it back (a few ms).
+                aiexposure_core::memory::release_freed();
+            }
+            joined
+        });
+        match joined {
             Ok(result) => result.map_err(|e| errors::to_pyerr(py, e)),
             Err(payload) => Err(errors::internal_error(py, payload.as_ref())),
         }

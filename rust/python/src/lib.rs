@@ -12,6 +12,7 @@ mod errors;
 mod exposure;
 mod graph;
 mod ids;
+mod memory;
 mod node_index;
 mod scenarios;
 mod synth;
@@ -60,4 +61,7 @@ mod _core {
 
     #[pymodule_export]
     use crate::detach::{num_threads, panic_for_test, spin_for_test};
+
+    #[pymodule_export]
+    use crate::memory::release_freed;
 }

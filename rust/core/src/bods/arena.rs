@@ -6,8 +6,10 @@
 pub type At = u64;
 
 const OFFSET_BITS: u32 = 40;
-/// Small in the core's tests, so that they cross chunks and free them.
-const CHUNK: usize = if cfg!(test) { 256 } else { 16 << 20 };
+/// 64 MiB: past glibc's largest mmap threshold (32 MiB), so that every chunk is mapped on
+/// its own and goes back to the system when freed (a smaller one may come from the heap,
+/// which keeps it). Small in the core's tests, so that they cross chunks and free them.
+const CHUNK: usize = if cfg!(test) { 256 } else { 64 << 20 };
 
 #[derive(Default)]
 pub struct Arena {

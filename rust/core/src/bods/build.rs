@@ -277,11 +277,20 @@ fn concat<T: Part>(parts: Vec<T>) -> T {
     };
     let rest: Vec<T> = parts.collect();
     all.reserve_all(rest.iter());
-    for part in rest {
+    for (i, part) in rest.into_iter().enumerate() {
         all.append(&part);
+        drop(part);
+        // The parts are heap blocks, which malloc keeps once freed, and the whole table
+        // is mapped apart: without this the peak is the table twice.
+        if i % TRIM_EVERY == TRIM_EVERY - 1 {
+            crate::memory::release_freed();
+        }
     }
     all
 }
+
+/// Parts (a few MB each) appended between two returns of the freed heap to the system.
+const TRIM_EVERY: usize = 32;
 
 fn date_str(chars: &[u8; 10]) -> &str {
     std::str::from_utf8(chars).expect("digits")
