@@ -27,9 +27,9 @@ Prints one JSON line: seconds, statements, statements_per_s, peak_bytes (the pea
 memory above the baseline taken after the imports and a warm-up, sampled from a thread from
 /proc/self/statm: the Rust and DuckDB calls release the GIL), file_bytes and the mode's
 counts. Before anything is timed the file is read once to count its lines (and so every mode
-starts from the page cache). Run by test_bods_bench.py under MALLOC_MMAP_THRESHOLD_=65536, so
-that large buffers are returned to the system when freed and resident memory tracks live
-memory.
+starts from the page cache). Run by test_bods_bench.py with malloc as a user has it (no
+MALLOC_MMAP_THRESHOLD_): the heap a long call frees is handed back by aiexposure itself, so
+resident memory is what a user sees.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ import aiexposure
 PACKAGE = Path(aiexposure.__file__).parent
 
 LAYERS = [
-    {"errors", "_vocabulary", "_text", "_progress"},
+    {"errors", "_vocabulary", "_text", "_progress", "_pairs"},
     {"_core", "_io"},
     {"_ids"},
     {"_nodes", "_validate"},

@@ -357,7 +357,7 @@ impl<H: BuildHasher> Builder<'_, H> {
     fn record_kind(&self, id: &str) -> Option<Kind> {
         self.index
             .find(self.hasher.hash_one(id), |&j| {
-                self.records[j as usize].record_id(self.ids) == id
+                self.records[j as usize].record_id_bytes(self.ids) == id.as_bytes()
             })
             .map(|&j| Kind::Record(self.records[j as usize].record_type))
     }

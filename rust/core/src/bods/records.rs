@@ -55,6 +55,11 @@ impl Record {
     pub fn record_id<'a>(&self, ids: &'a Arena) -> &'a str {
         ids.str(self.rid, self.rid_len as usize)
     }
+
+    /// The recordId's bytes, for comparisons (no UTF-8 check).
+    pub fn record_id_bytes<'a>(&self, ids: &'a Arena) -> &'a [u8] {
+        ids.get(self.rid, self.rid_len as usize)
+    }
 }
 
 /// The records that hold, in the order of their statements in the input, and their texts.
@@ -164,7 +169,7 @@ impl Store {
         let (records, ids) = (&mut self.records, &mut self.ids);
         let found = self.index.find(spread(low), |&(i, l)| {
             let r = &records[i as usize];
-            l == low && ids.get(r.rid, r.rid_len as usize) == record_id.as_bytes()
+            l == low && r.record_id_bytes(ids) == record_id.as_bytes()
         });
         let i = match found {
             Some(&(i, _)) => {
