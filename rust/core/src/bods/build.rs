@@ -246,26 +246,55 @@ pub fn build<H: BuildHasher + Sync>(
         return Err(e);
     }
     interrupt.check()?;
-    Ok(finish(runs))
+    let parts = Parts::of(runs);
+    // The records, their ids and the index are not needed to append the runs' tables: the
+    // peak is not them plus the tables twice (the parts and the whole).
+    drop(probe);
+    drop(index);
+    drop(records);
+    drop(ids);
+    Ok(parts.concat())
 }
 
-/// The runs' tables appended in order, the three tables at once.
-fn finish<H>(runs: Vec<Builder<H>>) -> Tables {
-    let (mut nodes, mut unspecified) = (Vec::new(), Vec::new());
-    let (mut interests, mut edges) = (Vec::new(), Vec::new());
-    for b in runs {
-        nodes.push(b.nodes);
-        unspecified.push(b.more_nodes);
-        interests.push(b.interests);
-        edges.push(b.edges);
+/// The runs' tables, apart from the builders (which borrow the records).
+struct Parts {
+    nodes: Vec<Nodes>,
+    interests: Vec<Interests>,
+    edges: Vec<Edges>,
+}
+
+impl Parts {
+    fn of<H>(runs: Vec<Builder<H>>) -> Parts {
+        let (mut nodes, mut unspecified) = (Vec::new(), Vec::new());
+        let (mut interests, mut edges) = (Vec::new(), Vec::new());
+        for b in runs {
+            nodes.push(b.nodes);
+            unspecified.push(b.more_nodes);
+            interests.push(b.interests);
+            edges.push(b.edges);
+        }
+        // The unspecified parties' nodes after every party's.
+        nodes.extend(unspecified);
+        Parts {
+            nodes,
+            interests,
+            edges,
+        }
     }
-    // The unspecified parties' nodes after every party's.
-    nodes.extend(unspecified);
-    let ((nodes, interests), edges) = rayon::join(
-        || rayon::join(|| concat(nodes), || concat(interests)),
-        || concat(edges),
-    );
-    tables(nodes, interests, edges)
+
+    /// The runs' tables appended in order, the three tables at once.
+    fn concat(self) -> Tables {
+        let Parts {
+            nodes,
+            interests,
+            edges,
+        } = self;
+        let ((nodes, interests), edges) = rayon::join(
+            || rayon::join(|| concat(nodes), || concat(interests)),
+            || concat(edges),
+        );
+        tables(nodes, interests, edges)
+    }
 }
 
 /// The parts appended into the first, sized once for all of them; each part freed once
