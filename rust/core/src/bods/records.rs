@@ -309,6 +309,12 @@ mod tests {
         )
     }
 
+    /// The store holds one of these per record: 20M-statement registers have 16M records.
+    #[test]
+    fn a_record_is_48_bytes() {
+        assert_eq!(std::mem::size_of::<Record>(), 48);
+    }
+
     /// Many updates of a few records, the superseded versions dropped after every few
     /// statements: the kept versions are the latest, whole, in input order.
     #[test]
