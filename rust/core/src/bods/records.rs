@@ -353,4 +353,54 @@ mod tests {
         want.sort_by(|a, b| a.1.cmp(&b.1));
         assert_eq!(got, want);
     }
+
+    /// With `as_of`, a record known only after it keeps its earliest statement (`First`)
+    /// until one on or before `as_of` comes (`Held`); compacting after every statement keeps
+    /// exactly those, whatever their mix.
+    #[test]
+    fn compaction_keeps_held_and_first_versions_under_as_of() {
+        let hasher = record_hasher();
+        let mut store = Store::new(Some(20200101));
+        store.garbage_floor = 0;
+        // (record, date): r0 only after as_of, its earliest (sid 2) kept; r1 after, then
+        // before as_of (sid 4 held, later ones after as_of ignored); r2 before, twice.
+        let statements = [
+            (0, "2021-05-01"),
+            (1, "2022-01-01"),
+            (0, "2020-06-01"),
+            (0, "2023-01-01"),
+            (1, "2019-01-01"),
+            (1, "2024-01-01"),
+            (2, "2018-01-01"),
+            (2, "2019-06-01"),
+            (0, "2020-03-01"),
+        ];
+        for (sid, (rid, date)) in statements.iter().enumerate() {
+            let name = format!("name {sid}");
+            let text = entity(sid, *rid, date, &name);
+            let mut texts = Vec::new();
+            let Outcome::Statement(p) = parse(text.as_bytes(), sid as u64, &hasher, &mut texts)
+            else {
+                panic!("statement {sid} did not parse");
+            };
+            store.add(p, &texts).unwrap();
+        }
+        let records = store.finish().unwrap();
+        let got: Vec<(String, String, bool)> = records
+            .list
+            .iter()
+            .map(|r| {
+                let (sid, body) = version_texts(&records.versions, &r.version);
+                let sid = sid.trim_start_matches('0').to_owned();
+                let whole = String::from_utf8_lossy(body).contains(&format!("name {sid}"));
+                (r.record_id(&records.ids).to_owned(), sid, whole)
+            })
+            .collect();
+        let want = [("r1", "4"), ("r2", "7"), ("r0", "8")];
+        let want: Vec<(String, String, bool)> = want
+            .iter()
+            .map(|(r, s)| (r.to_string(), s.to_string(), true))
+            .collect();
+        assert_eq!(got, want);
+    }
 }
