@@ -73,12 +73,10 @@ pub struct Records {
 
 /// A version's statementId and body.
 pub fn version_texts<'a>(versions: &'a Arena, v: &Version) -> (&'a str, &'a [u8]) {
-    let bytes = versions.get(v.at, v.len());
-    let (sid, body) = bytes.split_at(v.sid_len as usize);
-    (
-        std::str::from_utf8(sid).expect("the arena holds copies of str"),
-        body,
-    )
+    // The two were pushed together: the body follows the id in the same chunk.
+    let sid = versions.str(v.at, v.sid_len as usize);
+    let body = versions.get(v.at + u64::from(v.sid_len), v.body_len as usize);
+    (sid, body)
 }
 
 /// Fingerprints are already uniform: hash them by their low bits.
