@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use super::arena::Arena;
 use super::columns::{Bools, Column, Floats, Identifiers, Strings, Table};
 use super::json::Val;
-use super::pack::Unpacker;
+use super::pack::{Text, Unpacker};
 use super::records::{invalid, version_texts, Record, Records};
 use super::statement::{
     date_chars, parse_date, RecordType, PARTY_BAD, PARTY_REF, PARTY_UNSPECIFIED,
@@ -74,18 +74,18 @@ struct Edges {
 
 /// One interest of a relationship, as declared (shares in percent).
 struct Row<'a> {
-    error: Option<&'a str>,
-    kind: Option<&'a str>,
-    direct: Option<&'a str>,
+    error: Option<Text<'a>>,
+    kind: Option<Text<'a>>,
+    direct: Option<Text<'a>>,
     exact: Option<f64>,
     low: Option<f64>,
     high: Option<f64>,
     low_open: bool,
     high_open: bool,
     beneficial: Option<bool>,
-    start: Option<&'a str>,
-    end: Option<&'a str>,
-    details: Option<&'a str>,
+    start: Option<Text<'a>>,
+    end: Option<Text<'a>>,
+    details: Option<Text<'a>>,
     used: &'static str,
 }
 
@@ -340,7 +340,7 @@ impl<H: BuildHasher> Builder<'_, H> {
         for r in run {
             if r.record_type != RecordType::Relationship {
                 let (sid, body) = version_texts(versions, &r.version);
-                if let Err(e) = ticker.tick().and_then(|()| self.party(r, sid, body)) {
+                if let Err(e) = ticker.tick().and_then(|()| self.party(r, &sid, body)) {
                     self.party_error = Some(e);
                     break;
                 }
@@ -349,7 +349,10 @@ impl<H: BuildHasher> Builder<'_, H> {
         for r in run {
             if r.record_type == RecordType::Relationship {
                 let (sid, body) = version_texts(versions, &r.version);
-                if let Err(e) = ticker.tick().and_then(|()| self.relationship(r, sid, body)) {
+                if let Err(e) = ticker
+                    .tick()
+                    .and_then(|()| self.relationship(r, &sid, body))
+                {
                     self.relationship_error = Some(e);
                     break;
                 }
@@ -403,24 +406,26 @@ impl<H: BuildHasher> Builder<'_, H> {
         let mut u = Unpacker::new(body);
         let status = u.opt();
         if let Some(message) = u.opt() {
-            return fail(message.to_owned(), sid);
+            return fail(message.to_string(), sid);
         }
         let n = &mut self.nodes;
         n.node.push(Some(r.record_id(self.ids)));
         n.record_type.push(Some(r.record_type.name()));
-        n.name.push(u.opt());
-        n.kind.push(u.opt());
-        n.jurisdiction.push(u.opt());
+        n.name.push(u.opt().as_deref());
+        n.kind.push(u.opt().as_deref());
+        n.jurisdiction.push(u.opt().as_deref());
         for _ in 0..u.count() {
-            n.identifiers.push([u.opt(), u.opt(), u.opt(), u.opt()]);
+            let [a, b, c, d] = [u.opt(), u.opt(), u.opt(), u.opt()];
+            n.identifiers
+                .push([a.as_deref(), b.as_deref(), c.as_deref(), d.as_deref()]);
         }
         n.identifiers.end_row();
         n.unknown.push(Some(u.u8() == 1));
-        n.unknown_reason.push(u.opt());
-        n.unknown_description.push(u.opt());
+        n.unknown_reason.push(u.opt().as_deref());
+        n.unknown_description.push(u.opt().as_deref());
         n.statement_id.push(Some(sid));
         n.statement_date.push(Some(date_str(&date_chars(v.date))));
-        n.record_status.push(status);
+        n.record_status.push(status.as_deref());
         Ok(())
     }
 
@@ -495,7 +500,7 @@ impl<H: BuildHasher> Builder<'_, H> {
                 n.identifiers.end_row();
                 n.unknown.push(Some(true));
                 n.unknown_reason.push(Some(reason));
-                n.unknown_description.push(description);
+                n.unknown_description.push(description.as_deref());
                 n.statement_id.push(Some(sid));
                 n.statement_date
                     .push(Some(date_str(&date_chars(r.version.date))));
@@ -512,8 +517,9 @@ impl<H: BuildHasher> Builder<'_, H> {
         let mut u = Unpacker::new(body);
         let status = u.opt();
         if let Some(message) = u.opt() {
-            return fail(message.to_owned(), sid);
+            return fail(message.to_string(), sid);
         }
+        let status = status.as_deref();
         let subject = self.resolve(&mut u, "subject", r, sid, status)?;
         let holder = self.resolve(&mut u, "interestedParty", r, sid, status)?;
         if u.u8() == 1 {
@@ -538,8 +544,8 @@ impl<H: BuildHasher> Builder<'_, H> {
                 details: u.opt(),
                 used: "",
             };
-            if let Some(message) = row.error {
-                return fail(message.to_owned(), sid);
+            if let Some(message) = &row.error {
+                return fail(message.to_string(), sid);
             }
             row.used = self.use_of(&row, closed, sid)?;
             rows.push(row);
@@ -556,17 +562,17 @@ impl<H: BuildHasher> Builder<'_, H> {
             i.record_id.push(Some(rid));
             i.interested_party.push(Some(&*holder));
             i.subject.push(Some(&*subject));
-            i.kind.push(row.kind);
-            i.direct_or_indirect.push(row.direct);
+            i.kind.push(row.kind.as_deref());
+            i.direct_or_indirect.push(row.direct.as_deref());
             i.share_exact.push(row.exact);
             i.share_min.push(row.low);
             i.share_max.push(row.high);
             i.share_min_exclusive.push(Some(row.low_open));
             i.share_max_exclusive.push(Some(row.high_open));
             i.beneficial.push(row.beneficial);
-            i.start_date.push(row.start);
-            i.end_date.push(row.end);
-            i.details.push(row.details);
+            i.start_date.push(row.start.as_deref());
+            i.end_date.push(row.end.as_deref());
+            i.details.push(row.details.as_deref());
             i.used.push(Some(row.used));
         }
         let used: Vec<&Row> = rows.iter().filter(|r| r.used == "edge").collect();
@@ -610,9 +616,9 @@ impl<H: BuildHasher> Builder<'_, H> {
             let values: Vec<f64> = rows
                 .iter()
                 .filter(|r| {
-                    r.kind == Some(name)
+                    r.kind.as_deref() == Some(name)
                         && (r.used == "edge" || r.used == "other type")
-                        && r.direct != Some("indirect")
+                        && r.direct.as_deref() != Some("indirect")
                         && r.low.is_some()
                         && (choice != ShareChoice::Range || r.exact.is_some())
                 })
@@ -630,7 +636,7 @@ impl<H: BuildHasher> Builder<'_, H> {
             return Ok("record closed");
         }
         let as_of = self.options.as_of;
-        if let Some(end) = row.end {
+        if let Some(end) = row.end.as_deref() {
             let ended = match as_of {
                 None => true,
                 Some(d) => date(end, "endDate", sid)? <= d,
@@ -639,15 +645,15 @@ impl<H: BuildHasher> Builder<'_, H> {
                 return Ok("ended");
             }
         }
-        if let (Some(start), Some(d)) = (row.start, as_of) {
+        if let (Some(start), Some(d)) = (row.start.as_deref(), as_of) {
             if date(start, "startDate", sid)? > d {
                 return Ok("not yet started");
             }
         }
-        if row.kind != Some(self.options.interest.as_str()) {
+        if row.kind.as_deref() != Some(self.options.interest.as_str()) {
             return Ok("other type");
         }
-        if row.direct == Some("indirect") {
+        if row.direct.as_deref() == Some("indirect") {
             return Ok("indirect"); // the chain of direct holdings carries it
         }
         let choice = self.options.share_range;

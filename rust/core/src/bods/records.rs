@@ -11,22 +11,23 @@ use rayon::slice::ParallelSliceMut;
 
 use super::arena::{Arena, At};
 use super::json::Val;
+use super::pack::{Packer, Text, Unpacker};
 use super::statement::{Parsed, RecordType};
 use crate::error::{Error, Result};
 
-/// The statement of a record that is kept: its statementId then its body, in the arena of
-/// versions. The arena is in input order, so `at` orders versions as the input does.
+/// The statement of a record that is kept: its statementId (packed, 17 bytes for a UUID)
+/// then its body, in the arena of versions. The arena is in input order, so `at` orders
+/// versions as the input does.
 #[derive(Clone, Copy, Default)]
 pub struct Version {
     pub date: u32,
     pub(super) at: At,
-    sid_len: u32,
-    body_len: u32,
+    len: u32,
 }
 
 impl Version {
     fn len(&self) -> usize {
-        self.sid_len as usize + self.body_len as usize
+        self.len as usize
     }
 }
 
@@ -40,7 +41,7 @@ enum Kept {
     First,
 }
 
-/// A record and the statement that holds for it (48 bytes: the store has one per record).
+/// A record and the statement that holds for it (40 bytes: the store has one per record).
 pub struct Record {
     /// The recordId, in the arena of ids.
     rid: At,
@@ -72,11 +73,11 @@ pub struct Records {
 }
 
 /// A version's statementId and body.
-pub fn version_texts<'a>(versions: &'a Arena, v: &Version) -> (&'a str, &'a [u8]) {
+pub fn version_texts<'a>(versions: &'a Arena, v: &Version) -> (Text<'a>, &'a [u8]) {
     // The two were pushed together: the body follows the id in the same chunk.
-    let sid = versions.str(v.at, v.sid_len as usize);
-    let body = versions.get(v.at + u64::from(v.sid_len), v.body_len as usize);
-    (sid, body)
+    let mut u = Unpacker::new(versions.get(v.at, v.len()));
+    let sid = u.id();
+    (sid, u.rest())
 }
 
 /// Fingerprints are already uniform: hash them by their low bits.
@@ -118,6 +119,8 @@ pub struct Store {
     garbage: usize,
     /// [`GARBAGE_FLOOR`], smaller in tests.
     garbage_floor: usize,
+    /// A statementId packed, reused.
+    sid: Vec<u8>,
     as_of: Option<u32>,
     /// A recordId used by two record types: told once every statement is checked (the
     /// reference's order), so the reading goes on.
@@ -145,6 +148,7 @@ impl Store {
             versions: Arena::default(),
             garbage: 0,
             garbage_floor: GARBAGE_FLOOR,
+            sid: Vec::new(),
             as_of,
             mixed: None,
         }
@@ -219,12 +223,14 @@ impl Store {
                 self.garbage += r.version.len();
             }
             let body = p.body(texts);
+            let mut packed = Packer::reuse(std::mem::take(&mut self.sid));
+            packed.id(sid);
             r.version = Version {
                 date: p.date,
-                at: self.versions.push(sid.as_bytes(), body),
-                sid_len: len32(sid.len()),
-                body_len: len32(body.len()),
+                at: self.versions.push(packed.bytes(), body),
+                len: len32(packed.bytes().len() + body.len()),
             };
+            self.sid = packed.into_inner();
             r.kept = if known { Kept::Held } else { Kept::First };
         }
         let kept = self.versions.held() - self.garbage;
@@ -309,8 +315,8 @@ mod tests {
 
     /// The store holds one of these per record: 20M-statement registers have 16M records.
     #[test]
-    fn a_record_is_48_bytes() {
-        assert_eq!(std::mem::size_of::<Record>(), 48);
+    fn a_record_is_40_bytes() {
+        assert_eq!(std::mem::size_of::<Record>(), 40);
     }
 
     /// Many updates of a few records, the superseded versions dropped after every few
@@ -342,7 +348,7 @@ mod tests {
                 let (sid, body) = version_texts(&records.versions, &r.version);
                 assert!(String::from_utf8_lossy(body)
                     .contains(&format!("name {}", sid.trim_start_matches('0'))));
-                (r.record_id(&records.ids).to_owned(), sid.to_owned())
+                (r.record_id(&records.ids).to_owned(), sid.to_string())
             })
             .collect();
         let mut want: Vec<(String, String)> = (0..5)
