@@ -328,3 +328,29 @@ def test_a_read_holds_its_tables_not_the_heap_it_freed(tmp_path):
     got = json.loads(out.stdout)
     assert got["tables"] > 200e6
     assert got["held"] <= 1.25 * got["tables"] + 50e6, got
+
+
+def test_tables_past_the_offsets_limit_come_in_chunks_of_the_same_rows(larger):
+    # A table whose texts pass 2 GiB (what int32 offsets hold) leaves the core in chunks
+    # (of whole runs of 16,384 records); the core's limit lowered to 20 kB, a 40,000-company
+    # register gives a chunk a run.
+    from aiexposure import _core, read_bods
+    from aiexposure._bods import EDGE_SCHEMA, INTEREST_SCHEMA, NODE_SCHEMA, _table
+
+    path, _, _ = larger
+    whole = read_bods(path)
+    nodes, interests, edges = _core.read_bods_path(
+        str(path), "range", "shareholding", None, True, chunk_text=20_000
+    )
+    assert min(len(nodes), len(interests), len(edges)) > 3
+    for chunks, schema, want in [
+        (nodes, NODE_SCHEMA, whole.nodes),
+        (interests, INTEREST_SCHEMA, whole.interests),
+        (edges, EDGE_SCHEMA, whole.edges),
+    ]:
+        got = _table(chunks, schema)
+        assert got.column(0).num_chunks == len(chunks)
+        assert got.schema == want.schema
+        assert got.equals(want)
+        assert got.num_rows == want.num_rows > 0
+    assert whole.nodes.column(0).num_chunks == 1

@@ -192,10 +192,9 @@ def _buffer(array: np.ndarray | None) -> pa.Buffer | None:
 
 
 def _strings(offsets: np.ndarray, data: np.ndarray, valid: Any, nulls: int) -> pa.Array:
-    large = pa.LargeStringArray.from_buffers(
+    return pa.StringArray.from_buffers(
         len(offsets) - 1, _buffer(offsets), _buffer(data), _buffer(valid), nulls
     )
-    return large.cast(pa.string())
 
 
 def _array(layout: tuple[Any, ...]) -> pa.Array:
@@ -215,9 +214,15 @@ def _array(layout: tuple[Any, ...]) -> pa.Array:
     return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values, pa.list_(IDENTIFIER))
 
 
-def _table(columns: list[tuple[str, tuple[Any, ...]]], schema: pa.Schema) -> pa.Table:
-    assert [name for name, _ in columns] == schema.names  # the core's order is the schema's
-    return pa.Table.from_arrays([_array(layout) for _, layout in columns], schema=schema)
+def _table(chunks: list[list[tuple[str, tuple[Any, ...]]]], schema: pa.Schema) -> pa.Table:
+    """A table from the core's chunks of rows (one unless its texts pass 2 GiB)."""
+    tables = []
+    for columns in chunks:
+        assert [name for name, _ in columns] == schema.names  # the core's order is the schema's
+        tables.append(
+            pa.Table.from_arrays([_array(layout) for _, layout in columns], schema=schema)
+        )
+    return pa.concat_tables(tables) if len(tables) > 1 else tables[0]
 
 
 NODE_SCHEMA = pa.schema(

@@ -431,7 +431,7 @@ def control(
 # ("float", values, validity | None, null count), ("bool", bits, length, validity | None,
 # null count) or ("identifiers", offsets int64, (scheme, id, schemeName, uri) as "str" tuples).
 _BodsColumn = tuple[Any, ...]
-_BodsTable = list[tuple[str, _BodsColumn]]
+_BodsTable = list[list[tuple[str, _BodsColumn]]]
 
 def read_bods_path(
     path: str | os.PathLike[str],
@@ -439,6 +439,7 @@ def read_bods_path(
     interest: str,
     as_of: int | None = None,
     interests: bool = True,
+    chunk_text: int | None = None,
 ) -> tuple[_BodsTable, _BodsTable, _BodsTable]: ...
 def read_bods_bytes(
     data: bytes,
@@ -447,4 +448,5 @@ def read_bods_bytes(
     interest: str,
     as_of: int | None = None,
     interests: bool = True,
+    chunk_text: int | None = None,
 ) -> tuple[_BodsTable, _BodsTable, _BodsTable]: ...

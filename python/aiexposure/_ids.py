@@ -128,8 +128,12 @@ def _take_first(chunks: list[pa.Array], first: np.ndarray, type_: pa.DataType) -
     pieces = []
     for chunk, start, end in zip(chunks, starts[:-1], starts[1:], strict=True):
         lo, hi = np.searchsorted(first, [start, end])
-        if hi > lo:
+        if hi - lo == end - start:
+            pieces.append(chunk)  # every id of the chunk, in order (a node list's): no copy
+        elif hi > lo:
             pieces.append(chunk.take(pa.array(first[lo:hi] - start)))
+    if len(pieces) == 1:
+        return pieces[0]  # concat_arrays copies even one array
     return pa.concat_arrays(pieces) if pieces else pa.array([], type_)
 
 

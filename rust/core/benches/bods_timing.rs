@@ -16,14 +16,20 @@ fn main() {
         interest: "shareholding".into(),
         as_of: None,
         interests: true,
+        chunk_text: aiexposure_core::bods::columns::MAX_TEXT,
     };
     for _ in 0..5 {
         let start = Instant::now();
         let cpu = cpu_seconds();
         let t = read_path(path.as_ref(), &options, Interrupt::never()).expect("read");
-        let rows = |t: &aiexposure_core::bods::columns::Table| match &t[0].1 {
-            aiexposure_core::bods::columns::Column::Str(s) => s.offsets.len() - 1,
-            _ => 0,
+        let rows = |chunks: &[aiexposure_core::bods::columns::Table]| -> usize {
+            chunks
+                .iter()
+                .map(|t| match &t[0].1 {
+                    aiexposure_core::bods::columns::Column::Str(s) => s.offsets.len() - 1,
+                    _ => 0,
+                })
+                .sum()
         };
         println!(
             "read: {:?}, {:.2} s of CPU ({} nodes, {} interests, {} edges)",

@@ -209,9 +209,11 @@ pub fn factorize_strings<O: ArrowOffset + Sync>(
         first.push(interned[part].first[next[part]]);
         next[part] += 1;
     }
+    drop(interned); // its tables: the codes need only the merge
     interrupt.check()?;
+    // In place (the same allocation): the tags and the codes are not held at once.
     let codes = tagged
-        .into_par_iter()
+        .into_iter()
         .map(|t| {
             let t = t.into_inner();
             global[(t >> PART_SHIFT) as usize][(t & LOCAL_MASK) as usize]
@@ -256,13 +258,43 @@ pub(crate) fn hash_bytes(bytes: &[u8]) -> u64 {
     h ^ (h >> 33)
 }
 
+/// The ids laid end to end over the chunks: the interner keeps positions into them rather
+/// than copies (at register scale the copies were most of the factorization's memory).
+struct Source<'c, 'a, O> {
+    chunks: &'c [StringChunk<'a, O>],
+    /// Position of each chunk's first id.
+    starts: Vec<usize>,
+}
+
+impl<'c, 'a, O: ArrowOffset> Source<'c, 'a, O> {
+    fn new(chunks: &'c [StringChunk<'a, O>]) -> Self {
+        let mut starts = Vec::with_capacity(chunks.len());
+        let mut at = 0;
+        for c in chunks {
+            starts.push(at);
+            at += c.offsets.len().saturating_sub(1);
+        }
+        Source { chunks, starts }
+    }
+
+    fn bytes(&self, position: usize) -> &'a [u8] {
+        let c = match self.chunks.len() {
+            1 => 0,
+            _ => self.starts.partition_point(|&s| s <= position) - 1,
+        };
+        let (chunk, j) = (&self.chunks[c], position - self.starts[c]);
+        let a = chunk.offsets[j].to_usize().unwrap_or(0);
+        let b = chunk.offsets[j + 1].to_usize().unwrap_or(0);
+        &chunk.data[a..b]
+    }
+}
+
 /// An open-addressing set of distinct byte strings. A slot packs the hash's high 32 bits (a tag
-/// that rejects almost every mismatch without touching the strings) and `code + 1`.
+/// that rejects almost every mismatch without touching the strings) and `code + 1`; a code
+/// keeps its hash's low 32 bits (to grow) and the position of its first id (its bytes).
 struct Interner {
     slots: Vec<u64>,
-    hashes: Vec<u64>,
-    arena: Vec<u8>,
-    ends: Vec<usize>,
+    low: Vec<u32>,
     first: Vec<u64>,
 }
 
@@ -270,9 +302,7 @@ impl Interner {
     fn new() -> Self {
         Self {
             slots: vec![0; 1 << 12],
-            hashes: Vec::new(),
-            arena: Vec::new(),
-            ends: vec![0],
+            low: Vec::new(),
             first: Vec::new(),
         }
     }
@@ -285,7 +315,13 @@ impl Interner {
         prefetch(&self.slots, hash as usize & self.mask());
     }
 
-    fn code_of(&mut self, hash: u64, bytes: &[u8], position: usize) -> Result<u32> {
+    fn code_of<O: ArrowOffset>(
+        &mut self,
+        hash: u64,
+        bytes: &[u8],
+        position: usize,
+        source: &Source<'_, '_, O>,
+    ) -> Result<u32> {
         let tag = hash >> 32;
         let mask = self.mask();
         let mut i = hash as usize & mask;
@@ -301,9 +337,7 @@ impl Interner {
                     });
                 }
                 self.slots[i] = (tag << 32) | (code as u64 + 1);
-                self.hashes.push(hash);
-                self.arena.extend_from_slice(bytes);
-                self.ends.push(self.arena.len());
+                self.low.push(hash as u32);
                 self.first.push(position as u64);
                 if 2 * self.first.len() > self.slots.len() {
                     self.grow();
@@ -312,7 +346,7 @@ impl Interner {
             }
             if slot >> 32 == tag {
                 let code = (slot as u32 - 1) as usize;
-                if &self.arena[self.ends[code]..self.ends[code + 1]] == bytes {
+                if source.bytes(self.first[code] as usize) == bytes {
                     return Ok(code as u32);
                 }
             }
@@ -324,12 +358,14 @@ impl Interner {
         let size = self.slots.len() * 2;
         let mask = size - 1;
         let mut slots = vec![0u64; size];
-        for (code, &hash) in self.hashes.iter().enumerate() {
-            let mut i = hash as usize & mask;
+        // A slot's index is its hash's low bits (the table stays under 2^32 slots).
+        for &slot in self.slots.iter().filter(|&&s| s != 0) {
+            let code = (slot as u32 - 1) as usize;
+            let mut i = self.low[code] as usize & mask;
             while slots[i] != 0 {
                 i = (i + 1) & mask;
             }
-            slots[i] = ((hash >> 32) << 32) | (code as u64 + 1);
+            slots[i] = slot;
         }
         self.slots = slots;
     }
@@ -344,6 +380,7 @@ fn intern_partition<O: ArrowOffset>(
     interrupt: Interrupt,
 ) -> Result<Interner> {
     const BLOCK: usize = 32;
+    let source = Source::new(chunks);
     let mut table = Interner::new();
     let mut position = 0usize;
     let mut block: Vec<(usize, u64, &[u8])> = Vec::with_capacity(BLOCK);
@@ -368,7 +405,7 @@ fn intern_partition<O: ArrowOffset>(
                 }
             }
             for &(pos, hash, bytes) in &block {
-                let code = table.code_of(hash, bytes, pos)?;
+                let code = table.code_of(hash, bytes, pos, &source)?;
                 tagged[pos].store(((part as u32) << PART_SHIFT) | code, Ordering::Relaxed);
             }
             position += end - i;
@@ -440,6 +477,47 @@ mod tests {
         .unwrap();
         // The empty string is an id like any other.
         assert_eq!(b.codes, vec![0, 1]);
+    }
+
+    /// Ids over several chunks (some empty), repeated across them and growing the tables
+    /// many times: the codes are those of first appearance, as a plain map gives.
+    #[test]
+    fn strings_over_chunks_match_a_plain_map() {
+        let words: Vec<String> = (0..30_000)
+            .map(|i| format!("id-{}", (i * 7919) % 9_973))
+            .collect();
+        let cuts = [0, 0, 1, 4_000, 4_000, 17_321, 30_000];
+        let built: Vec<(Vec<i32>, Vec<u8>)> = cuts
+            .windows(2)
+            .map(|w| {
+                let (mut offsets, mut data) = (vec![0i32], Vec::new());
+                for word in &words[w[0]..w[1]] {
+                    data.extend_from_slice(word.as_bytes());
+                    offsets.push(data.len() as i32);
+                }
+                (offsets, data)
+            })
+            .collect();
+        let chunks: Vec<StringChunk<i32>> = built
+            .iter()
+            .map(|(offsets, data)| StringChunk { offsets, data })
+            .collect();
+        let got = factorize_strings(&chunks, Interrupt::never()).unwrap();
+        let mut seen: HashMap<&str, u32> = HashMap::new();
+        let mut first = Vec::new();
+        let want: Vec<u32> = words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| {
+                let n = seen.len() as u32;
+                *seen.entry(w).or_insert_with(|| {
+                    first.push(i as u64);
+                    n
+                })
+            })
+            .collect();
+        assert_eq!(got.codes, want);
+        assert_eq!(got.first, first);
     }
 
     #[test]

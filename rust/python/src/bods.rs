@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use aiexposure_core::bods::columns::{Column, Strings, Table, Validity};
+use aiexposure_core::bods::columns::{Column, Strings, Table, Validity, MAX_TEXT};
 use aiexposure_core::bods::{self, Options, ShareChoice, Tables};
 use numpy::IntoPyArray;
 use pyo3::exceptions::PyValueError;
@@ -18,6 +18,7 @@ fn options(
     interest: &str,
     as_of: Option<u32>,
     interests: bool,
+    chunk_text: Option<usize>,
 ) -> PyResult<Options> {
     let share_range = match share_range {
         "range" => ShareChoice::Range,
@@ -35,6 +36,7 @@ fn options(
         interest: interest.to_owned(),
         as_of,
         interests,
+        chunk_text: chunk_text.unwrap_or(MAX_TEXT).min(MAX_TEXT),
     })
 }
 
@@ -110,21 +112,31 @@ fn table<'py>(py: Python<'py>, t: Table) -> PyResult<Bound<'py, PyList>> {
     Ok(out)
 }
 
+/// A table's chunks, each `[(name, buffers), ...]`.
+fn chunks<'py>(py: Python<'py>, t: Vec<Table>) -> PyResult<Bound<'py, PyList>> {
+    let out = PyList::empty(py);
+    for chunk in t {
+        out.append(table(py, chunk)?)?;
+    }
+    Ok(out)
+}
+
 fn tables<'py>(py: Python<'py>, t: Tables) -> PyResult<Bound<'py, PyTuple>> {
     PyTuple::new(
         py,
         [
-            table(py, t.nodes)?,
-            table(py, t.interests)?,
-            table(py, t.edges)?,
+            chunks(py, t.nodes)?,
+            chunks(py, t.interests)?,
+            chunks(py, t.edges)?,
         ],
     )
 }
 
 /// Reads a BODS v0.4 file (JSON Lines or a JSON array; gzip when the name ends in `.gz`):
-/// `(nodes, interests, edges)`, each a list of `(column name, buffers)`.
+/// `(nodes, interests, edges)`, each a list of chunks of rows, a chunk a list of `(column
+/// name, buffers)`. `chunk_text`: the most bytes of texts in a chunk (2 GiB; tests only).
 #[pyfunction]
-#[pyo3(signature = (path, share_range, interest, as_of=None, interests=true))]
+#[pyo3(signature = (path, share_range, interest, as_of=None, interests=true, chunk_text=None))]
 pub fn read_bods_path<'py>(
     py: Python<'py>,
     path: PathBuf,
@@ -132,9 +144,10 @@ pub fn read_bods_path<'py>(
     interest: &str,
     as_of: Option<u32>,
     interests: bool,
+    chunk_text: Option<usize>,
 ) -> PyResult<Bound<'py, PyTuple>> {
     detach::guard(py, || {
-        let options = options(share_range, interest, as_of, interests)?;
+        let options = options(share_range, interest, as_of, interests, chunk_text)?;
         let t = detach::run(py, |it| bods::read_path(&path, &options, it))?;
         tables(py, t)
     })
@@ -142,7 +155,8 @@ pub fn read_bods_path<'py>(
 
 /// Like `read_bods_path` for statements already in memory (`name` is used in messages).
 #[pyfunction]
-#[pyo3(signature = (data, name, share_range, interest, as_of=None, interests=true))]
+#[allow(clippy::too_many_arguments)] // Python's keyword arguments
+#[pyo3(signature = (data, name, share_range, interest, as_of=None, interests=true, chunk_text=None))]
 pub fn read_bods_bytes<'py>(
     py: Python<'py>,
     data: &[u8],
@@ -151,9 +165,10 @@ pub fn read_bods_bytes<'py>(
     interest: &str,
     as_of: Option<u32>,
     interests: bool,
+    chunk_text: Option<usize>,
 ) -> PyResult<Bound<'py, PyTuple>> {
     detach::guard(py, || {
-        let options = options(share_range, interest, as_of, interests)?;
+        let options = options(share_range, interest, as_of, interests, chunk_text)?;
         let t = detach::run(py, |it| bods::read(data, name, &options, it))?;
         tables(py, t)
     })

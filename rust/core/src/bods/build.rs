@@ -9,7 +9,7 @@ use hashbrown::{HashSet, HashTable};
 use rayon::prelude::*;
 
 use super::arena::Arena;
-use super::columns::{Bools, Column, Floats, Identifiers, Strings, Table};
+use super::columns::{Bools, Column, Floats, Identifiers, Strings, Table, MAX_TEXT};
 use super::json::Val;
 use super::pack::{Text, Unpacker};
 use super::records::{invalid, version_texts, Record, Records};
@@ -93,11 +93,11 @@ struct Row<'a> {
 trait Part: Default + Send + Sized {
     fn append(&mut self, other: &Self);
 
-    /// Room to append `others` without growing again (each growth of a large column is a
-    /// copy into fresh pages).
-    fn reserve_all<'a>(&mut self, others: impl Iterator<Item = &'a Self> + Clone)
-    where
-        Self: 'a;
+    /// The bytes of its texts, every column's.
+    fn text_bytes(&self) -> usize;
+
+    /// A column took more text than its offsets can say.
+    fn overflowed(&self) -> bool;
 }
 
 /// A table's [`Part`], field by field.
@@ -108,8 +108,12 @@ macro_rules! table_appends {
                 $(self.$field.append(&o.$field);)+
             }
 
-            fn reserve_all<'a>(&mut self, others: impl Iterator<Item = &'a $table> + Clone) {
-                $(self.$field.reserve_all(others.clone().map(|o| &o.$field));)+
+            fn text_bytes(&self) -> usize {
+                0 $(+ self.$field.text_bytes())+
+            }
+
+            fn overflowed(&self) -> bool {
+                false $(|| self.$field.overflowed())+
             }
         }
     };
@@ -161,11 +165,13 @@ impl Kind {
 
 /// Records per run built in parallel (the runs' tables are appended in order, so the
 /// result is the same for any number of threads), and per wave: the versions a wave read
-/// are freed before the next (a few runs a thread).
+/// are freed before the next (a few runs a thread). A table's chunk holds at most `text`
+/// bytes of texts (i32 offsets: [`MAX_TEXT`]).
 #[derive(Clone, Copy)]
 pub struct Runs {
     pub run: usize,
     pub wave: usize,
+    pub text: usize,
 }
 
 impl Default for Runs {
@@ -173,6 +179,7 @@ impl Default for Runs {
         Runs {
             run: 1 << 14,
             wave: 1 << 17,
+            text: MAX_TEXT,
         }
     }
 }
@@ -214,112 +221,154 @@ pub fn build<H: BuildHasher + Sync>(
         r.record_type == RecordType::Relationship
             && probe.names_unspecified(version_texts(&versions, &r.version).1)
     });
-    let mut runs: Vec<Builder<H>> = Vec::new();
+    let mut tables = Assembly::new(sizes.text);
     if ordered {
         let mut b = builder();
         b.run(&records, &versions, interrupt);
-        runs.push(b);
+        tables.add(vec![b])?;
     } else {
-        // A wave of runs at a time, and the versions it read freed (the arena is in the
-        // records' order): the peak is not every version plus the tables.
+        // A wave of runs at a time, appended to the tables, and the versions it read freed
+        // (the arena is in the records' order): the peak is the tables and one wave's runs,
+        // not every version plus the tables twice (the runs' and the whole).
         for (w, wave) in records.chunks(sizes.wave).enumerate() {
-            runs.par_extend(wave.par_chunks(sizes.run).map(|run| {
-                let mut b = builder();
-                b.run(run, &versions, interrupt);
-                b
-            }));
+            let runs: Vec<Builder<H>> = wave
+                .par_chunks(sizes.run)
+                .map(|run| {
+                    let mut b = builder();
+                    b.run(run, &versions, interrupt);
+                    b
+                })
+                .collect();
             if let Some(next) = records.get((w + 1) * sizes.wave) {
                 versions.free_before(next.version.at);
             }
-            // The first party error in input order is found: no later one comes first.
-            if runs.iter().any(|b| b.party_error.is_some()) {
-                break;
-            }
+            tables.add(runs)?;
+            crate::memory::release_freed();
         }
     }
     drop(versions);
-    // The reference's first error: a party's, else a relationship's, in input order.
-    if let Some(e) = runs.iter_mut().find_map(|b| b.party_error.take()) {
-        return Err(e);
-    }
-    if let Some(e) = runs.iter_mut().find_map(|b| b.relationship_error.take()) {
-        return Err(e);
-    }
-    interrupt.check()?;
-    let parts = Parts::of(runs);
-    // The records, their ids and the index are not needed to append the runs' tables: the
-    // peak is not them plus the tables twice (the parts and the whole).
     drop(probe);
     drop(index);
     drop(records);
     drop(ids);
-    Ok(parts.concat())
+    interrupt.check()?;
+    tables.finish()
 }
 
-/// The runs' tables, apart from the builders (which borrow the records).
-struct Parts {
-    nodes: Vec<Nodes>,
-    interests: Vec<Interests>,
-    edges: Vec<Edges>,
+/// The tables, the runs' appended in input order as they are built: each table in chunks
+/// of at most `text` bytes of texts (a run larger than that is a chunk of its own).
+struct Assembly {
+    nodes: Chunks<Nodes>,
+    /// The unspecified parties' nodes, after every party's.
+    more_nodes: Vec<Nodes>,
+    interests: Chunks<Interests>,
+    edges: Chunks<Edges>,
+    /// The first relationship error in input order: told unless a party error comes.
+    relationship_error: Option<crate::error::Error>,
 }
 
-impl Parts {
-    fn of<H>(runs: Vec<Builder<H>>) -> Parts {
-        let (mut nodes, mut unspecified) = (Vec::new(), Vec::new());
-        let (mut interests, mut edges) = (Vec::new(), Vec::new());
-        for b in runs {
-            nodes.push(b.nodes);
-            unspecified.push(b.more_nodes);
-            interests.push(b.interests);
-            edges.push(b.edges);
-        }
-        // The unspecified parties' nodes after every party's.
-        nodes.extend(unspecified);
-        Parts {
-            nodes,
-            interests,
-            edges,
+impl Assembly {
+    fn new(text: usize) -> Self {
+        Assembly {
+            nodes: Chunks::new(text),
+            more_nodes: Vec::new(),
+            interests: Chunks::new(text),
+            edges: Chunks::new(text),
+            relationship_error: None,
         }
     }
 
-    /// The runs' tables appended in order, the three tables at once.
-    fn concat(self) -> Tables {
-        let Parts {
-            nodes,
-            interests,
-            edges,
-        } = self;
-        let ((nodes, interests), edges) = rayon::join(
-            || rayon::join(|| concat(nodes), || concat(interests)),
-            || concat(edges),
-        );
-        tables(nodes, interests, edges)
+    /// Appends runs, in order; the first party error (the reference's first error whatever
+    /// the relationships gave) ends the build.
+    fn add<H>(&mut self, runs: Vec<Builder<H>>) -> Result<()> {
+        for mut b in runs {
+            if let Some(e) = b.party_error.take() {
+                return Err(e);
+            }
+            if self.relationship_error.is_none() {
+                self.relationship_error = b.relationship_error.take();
+            }
+            // Past an error the tables are not returned: only the parties are still checked.
+            if self.relationship_error.is_some() {
+                continue;
+            }
+            self.nodes.push(b.nodes)?;
+            self.more_nodes.push(b.more_nodes);
+            self.interests.push(b.interests)?;
+            self.edges.push(b.edges)?;
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<Tables> {
+        if let Some(e) = self.relationship_error {
+            return Err(e);
+        }
+        for part in self.more_nodes {
+            self.nodes.push(part)?;
+        }
+        Ok(Tables {
+            nodes: self.nodes.finish().into_iter().map(node_table).collect(),
+            interests: self
+                .interests
+                .finish()
+                .into_iter()
+                .map(interest_table)
+                .collect(),
+            edges: self.edges.finish().into_iter().map(edge_table).collect(),
+        })
     }
 }
 
-/// The parts appended into the first, sized once for all of them; each part freed once
-/// copied.
-fn concat<T: Part>(parts: Vec<T>) -> T {
-    let mut parts = parts.into_iter();
-    let Some(mut all) = parts.next() else {
-        return T::default();
-    };
-    let rest: Vec<T> = parts.collect();
-    all.reserve_all(rest.iter());
-    for (i, part) in rest.into_iter().enumerate() {
-        all.append(&part);
-        drop(part);
-        // The parts are heap blocks, which malloc keeps once freed, and the whole table
-        // is mapped apart: without this the peak is the table twice.
-        if i % TRIM_EVERY == TRIM_EVERY - 1 {
-            crate::memory::release_freed();
+/// A table's chunks: runs appended to the last until its texts would pass `limit`.
+struct Chunks<T> {
+    done: Vec<T>,
+    last: Option<T>,
+    text: usize,
+    limit: usize,
+}
+
+impl<T: Part> Chunks<T> {
+    fn new(limit: usize) -> Self {
+        Chunks {
+            done: Vec::new(),
+            last: None,
+            text: 0,
+            limit,
         }
     }
-    all
-}
 
-/// Parts (a few MB each) appended between two returns of the freed heap to the system.
-const TRIM_EVERY: usize = 32;
+    fn push(&mut self, part: T) -> Result<()> {
+        if part.overflowed() {
+            return Err(invalid(
+                format!(
+                    "the texts of a run of records pass {MAX_TEXT} bytes in one column; read \
+                     the register in parts"
+                ),
+                vec![],
+            ));
+        }
+        let n = part.text_bytes();
+        match &mut self.last {
+            Some(last) if self.text + n <= self.limit => last.append(&part),
+            last => {
+                self.done.extend(last.take());
+                *last = Some(part);
+                self.text = 0;
+            }
+        }
+        self.text += n;
+        Ok(())
+    }
+
+    fn finish(mut self) -> Vec<T> {
+        self.done.extend(self.last.take());
+        if self.done.is_empty() {
+            self.done.push(T::default());
+        }
+        self.done
+    }
+}
 
 fn date_str(chars: &[u8; 10]) -> &str {
     std::str::from_utf8(chars).expect("digits")
@@ -674,61 +723,61 @@ impl<H: BuildHasher> Builder<'_, H> {
     }
 }
 
-fn tables(n: Nodes, i: Interests, e: Edges) -> Tables {
-    {
-        use Column::{Bool as B, Float as F, Identifiers as L, Str as S};
-        let nodes: Table = vec![
-            ("node", S(n.node)),
-            ("record_type", S(n.record_type)),
-            ("name", S(n.name)),
-            ("type", S(n.kind)),
-            ("jurisdiction", S(n.jurisdiction)),
-            ("identifiers", L(Box::new(n.identifiers))),
-            ("unknown", B(n.unknown)),
-            ("unknown_reason", S(n.unknown_reason)),
-            ("unknown_description", S(n.unknown_description)),
-            ("statement_id", S(n.statement_id)),
-            ("statement_date", S(n.statement_date)),
-            ("record_status", S(n.record_status)),
-        ];
-        let interests: Table = vec![
-            ("statement_id", S(i.statement_id)),
-            ("record_id", S(i.record_id)),
-            ("interested_party", S(i.interested_party)),
-            ("subject", S(i.subject)),
-            ("type", S(i.kind)),
-            ("direct_or_indirect", S(i.direct_or_indirect)),
-            ("share_exact", F(i.share_exact)),
-            ("share_min", F(i.share_min)),
-            ("share_max", F(i.share_max)),
-            ("share_min_exclusive", B(i.share_min_exclusive)),
-            ("share_max_exclusive", B(i.share_max_exclusive)),
-            ("beneficial_ownership_or_control", B(i.beneficial)),
-            ("start_date", S(i.start_date)),
-            ("end_date", S(i.end_date)),
-            ("details", S(i.details)),
-            ("use", S(i.used)),
-        ];
-        let edges: Table = vec![
-            ("source", S(e.source)),
-            ("target", S(e.target)),
-            ("kind", S(e.kind)),
-            ("share", F(e.share)),
-            ("share_min", F(e.share_min)),
-            ("share_max", F(e.share_max)),
-            ("share_min_exclusive", B(e.share_min_exclusive)),
-            ("share_max_exclusive", B(e.share_max_exclusive)),
-            ("shareholding", F(e.shareholding)),
-            ("voting_rights", F(e.voting_rights)),
-            ("statement_id", S(e.statement_id)),
-            ("record_id", S(e.record_id)),
-        ];
-        Tables {
-            nodes,
-            interests,
-            edges,
-        }
-    }
+use Column::{Bool as B, Float as F, Identifiers as L, Str as S};
+
+fn node_table(n: Nodes) -> Table {
+    vec![
+        ("node", S(n.node)),
+        ("record_type", S(n.record_type)),
+        ("name", S(n.name)),
+        ("type", S(n.kind)),
+        ("jurisdiction", S(n.jurisdiction)),
+        ("identifiers", L(Box::new(n.identifiers))),
+        ("unknown", B(n.unknown)),
+        ("unknown_reason", S(n.unknown_reason)),
+        ("unknown_description", S(n.unknown_description)),
+        ("statement_id", S(n.statement_id)),
+        ("statement_date", S(n.statement_date)),
+        ("record_status", S(n.record_status)),
+    ]
+}
+
+fn interest_table(i: Interests) -> Table {
+    vec![
+        ("statement_id", S(i.statement_id)),
+        ("record_id", S(i.record_id)),
+        ("interested_party", S(i.interested_party)),
+        ("subject", S(i.subject)),
+        ("type", S(i.kind)),
+        ("direct_or_indirect", S(i.direct_or_indirect)),
+        ("share_exact", F(i.share_exact)),
+        ("share_min", F(i.share_min)),
+        ("share_max", F(i.share_max)),
+        ("share_min_exclusive", B(i.share_min_exclusive)),
+        ("share_max_exclusive", B(i.share_max_exclusive)),
+        ("beneficial_ownership_or_control", B(i.beneficial)),
+        ("start_date", S(i.start_date)),
+        ("end_date", S(i.end_date)),
+        ("details", S(i.details)),
+        ("use", S(i.used)),
+    ]
+}
+
+fn edge_table(e: Edges) -> Table {
+    vec![
+        ("source", S(e.source)),
+        ("target", S(e.target)),
+        ("kind", S(e.kind)),
+        ("share", F(e.share)),
+        ("share_min", F(e.share_min)),
+        ("share_max", F(e.share_max)),
+        ("share_min_exclusive", B(e.share_min_exclusive)),
+        ("share_max_exclusive", B(e.share_max_exclusive)),
+        ("shareholding", F(e.shareholding)),
+        ("voting_rights", F(e.voting_rights)),
+        ("statement_id", S(e.statement_id)),
+        ("record_id", S(e.record_id)),
+    ]
 }
 
 /// Python's `sum`: a left fold from 0, so the bits match the reference's.

@@ -1,5 +1,6 @@
 //! Arrow-layout column builders: the reader's tables leave the core as Arrow buffers
-//! (validity bitmaps, i64 offsets), ready to be wrapped without a copy.
+//! (validity bitmaps, i32 offsets: the tables' `string` type), ready to be wrapped without
+//! a copy. A table whose texts pass 2 GiB leaves as several chunks (see `build`).
 
 /// A validity bitmap (bit set: a value).
 #[derive(Default, Debug)]
@@ -22,13 +23,6 @@ impl Validity {
         self.len += 1;
     }
 
-    /// Room to append `others` without growing again.
-    pub fn reserve_all<'a>(&mut self, others: impl Iterator<Item = &'a Validity>) {
-        let bits: usize = others.map(|o| o.len).sum();
-        self.bits
-            .reserve((self.len + bits).div_ceil(8) + 1 - self.bits.len());
-    }
-
     /// Appends `other`'s bits after these (bits past a bitmap's length are always 0).
     pub fn append(&mut self, other: &Validity) {
         let shift = self.len % 8;
@@ -46,11 +40,16 @@ impl Validity {
     }
 }
 
+/// The most text an i32-offset column holds.
+pub const MAX_TEXT: usize = i32::MAX as usize;
+
 #[derive(Debug)]
 pub struct Strings {
-    pub offsets: Vec<i64>,
+    pub offsets: Vec<i32>,
     pub data: Vec<u8>,
     pub validity: Validity,
+    /// More than [`MAX_TEXT`] was pushed: the offsets are wrong and the column unusable.
+    pub overflowed: bool,
 }
 
 impl Default for Strings {
@@ -59,6 +58,7 @@ impl Default for Strings {
             offsets: vec![0],
             data: Vec::new(),
             validity: Validity::default(),
+            overflowed: false,
         }
     }
 }
@@ -68,34 +68,38 @@ impl Strings {
         if let Some(v) = value {
             self.data.extend_from_slice(v.as_bytes());
         }
-        self.offsets.push(self.data.len() as i64);
+        let end = i32::try_from(self.data.len()).unwrap_or_else(|_| {
+            self.overflowed = true;
+            i32::MAX
+        });
+        self.offsets.push(end);
         self.validity.push(value.is_some());
+    }
+
+    pub fn text_bytes(&self) -> usize {
+        self.data.len()
     }
 
     pub fn len(&self) -> usize {
         self.validity.len
     }
 
-    /// Room to append `others` without growing again (each growth of a large column is a
-    /// copy into fresh pages).
-    pub fn reserve_all<'a>(&mut self, others: impl Iterator<Item = &'a Strings> + Clone) {
-        self.data
-            .reserve(others.clone().map(|o| o.data.len()).sum());
-        self.offsets
-            .reserve(others.clone().map(|o| o.offsets.len() - 1).sum());
-        self.validity.reserve_all(others.map(|o| &o.validity));
-    }
-
+    /// Appends `other` (the two hold at most [`MAX_TEXT`] together: chunks are cut so).
     pub fn append(&mut self, other: &Strings) {
         let base = *self.offsets.last().expect("offsets start at 0");
         self.data.extend_from_slice(&other.data);
         self.offsets
             .extend(other.offsets[1..].iter().map(|&o| o + base));
         self.validity.append(&other.validity);
+        self.overflowed |= other.overflowed || self.data.len() > MAX_TEXT;
     }
 
     pub fn is_empty(&self) -> bool {
         self.validity.len == 0
+    }
+
+    pub fn overflowed(&self) -> bool {
+        self.overflowed
     }
 }
 
@@ -111,15 +115,17 @@ impl Floats {
         self.validity.push(value.is_some());
     }
 
-    pub fn reserve_all<'a>(&mut self, others: impl Iterator<Item = &'a Floats> + Clone) {
-        self.values
-            .reserve(others.clone().map(|o| o.values.len()).sum());
-        self.validity.reserve_all(others.map(|o| &o.validity));
-    }
-
     pub fn append(&mut self, other: &Floats) {
         self.values.extend_from_slice(&other.values);
         self.validity.append(&other.validity);
+    }
+
+    pub fn text_bytes(&self) -> usize {
+        0
+    }
+
+    pub fn overflowed(&self) -> bool {
+        false
     }
 }
 
@@ -136,14 +142,17 @@ impl Bools {
         self.validity.push(value.is_some());
     }
 
-    pub fn reserve_all<'a>(&mut self, others: impl Iterator<Item = &'a Bools> + Clone) {
-        self.values.reserve_all(others.clone().map(|o| &o.values));
-        self.validity.reserve_all(others.map(|o| &o.validity));
-    }
-
     pub fn append(&mut self, other: &Bools) {
         self.values.append(&other.values);
         self.validity.append(&other.validity);
+    }
+
+    pub fn text_bytes(&self) -> usize {
+        0
+    }
+
+    pub fn overflowed(&self) -> bool {
+        false
     }
 }
 
@@ -175,14 +184,6 @@ impl Identifiers {
         self.offsets.push(self.fields[0].len() as i32);
     }
 
-    pub fn reserve_all<'a>(&mut self, others: impl Iterator<Item = &'a Identifiers> + Clone) {
-        self.offsets
-            .reserve(others.clone().map(|o| o.offsets.len() - 1).sum());
-        for (i, field) in self.fields.iter_mut().enumerate() {
-            field.reserve_all(others.clone().map(|o| &o.fields[i]));
-        }
-    }
-
     pub fn append(&mut self, other: &Identifiers) {
         let base = self.fields[0].len() as i32;
         self.offsets
@@ -190,6 +191,14 @@ impl Identifiers {
         for (mine, theirs) in self.fields.iter_mut().zip(&other.fields) {
             mine.append(theirs);
         }
+    }
+
+    pub fn text_bytes(&self) -> usize {
+        self.fields.iter().map(Strings::text_bytes).sum()
+    }
+
+    pub fn overflowed(&self) -> bool {
+        self.fields.iter().any(Strings::overflowed)
     }
 }
 

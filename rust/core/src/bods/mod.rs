@@ -49,14 +49,18 @@ pub struct Options {
     /// Build the interests table (the audit of every interest); a graph needs only the
     /// nodes and edges, and at register scale the interests are the largest table.
     pub interests: bool,
+    /// The most bytes of texts in a chunk of a table ([`columns::MAX_TEXT`]; smaller in
+    /// tests, to see chunks without 2 GiB of input).
+    pub chunk_text: usize,
 }
 
-/// The reader's tables, columns in the order of the Python schemas.
+/// The reader's tables, columns in the order of the Python schemas; each table in chunks
+/// of rows (one unless its texts pass 2 GiB, what i32 offsets hold).
 #[derive(Debug)]
 pub struct Tables {
-    pub nodes: Table,
-    pub interests: Table,
-    pub edges: Table,
+    pub nodes: Vec<Table>,
+    pub interests: Vec<Table>,
+    pub edges: Vec<Table>,
 }
 
 /// Reads BODS JSON Lines or a JSON array from `input` (`name` is used in messages).
@@ -70,7 +74,11 @@ pub fn read(
     options: &Options,
     interrupt: Interrupt<'_>,
 ) -> Result<Tables> {
-    let tables = read_blocks(input, name, options, interrupt, build::Runs::default());
+    let runs = build::Runs {
+        text: options.chunk_text,
+        ..build::Runs::default()
+    };
+    let tables = read_blocks(input, name, options, interrupt, runs);
     // The record store and the parsed blocks are freed by now, failed or not.
     crate::memory::release_freed();
     tables
@@ -274,28 +282,79 @@ mod tests {
             interest: "shareholding".into(),
             as_of: None,
             interests: true,
-        };
-        let rows = |t: &Table| match &t[0].1 {
-            columns::Column::Str(s) => s.offsets.len() - 1,
-            _ => unreachable!("the first column is a string"),
+            chunk_text: columns::MAX_TEXT,
         };
         let read = |runs| {
             let tables = read_blocks(text.as_bytes(), "t", &options, Interrupt::never(), runs)
                 .expect("reads");
+            let (nodes, edges) = (rows(&tables.nodes), rows(&tables.edges));
             assert_eq!(
-                (rows(&tables.nodes), rows(&tables.edges)),
+                (nodes.len(), edges.len()),
                 (600, 300),
                 "every party, every edge"
             );
-            format!("{tables:?}")
+            (tables.nodes.len(), nodes, rows(&tables.interests), edges)
         };
         let one = read(build::Runs::default());
+        assert_eq!(one.0, 1, "one chunk");
         for (run, wave) in [(7, 7), (5, 40), (64, 64)] {
-            assert_eq!(
-                read(build::Runs { run, wave }),
-                one,
-                "runs of {run}, waves of {wave}"
-            );
+            let runs = build::Runs {
+                run,
+                wave,
+                text: columns::MAX_TEXT,
+            };
+            assert_eq!(read(runs), one, "runs of {run}, waves of {wave}");
         }
+        // Chunks of at most 2,000 bytes of texts (as past 2 GiB): the same rows, in order.
+        let runs = build::Runs {
+            run: 16,
+            wave: 64,
+            text: 2000,
+        };
+        let (chunks, nodes, interests, edges) = read(runs);
+        assert!(chunks > 10, "{chunks} chunks");
+        assert_eq!((nodes, interests, edges), (one.1, one.2, one.3));
+    }
+
+    /// A chunked table's rows, each the text of its values, across its chunks.
+    fn rows(chunks: &[Table]) -> Vec<String> {
+        use columns::{Column, Strings, Validity};
+        fn valid(v: &Validity, i: usize) -> bool {
+            v.nulls == 0 || v.bits[i / 8] >> (i % 8) & 1 == 1
+        }
+        fn text(s: &Strings, i: usize) -> String {
+            let (a, b) = (s.offsets[i] as usize, s.offsets[i + 1] as usize);
+            match valid(&s.validity, i) {
+                true => String::from_utf8_lossy(&s.data[a..b]).into_owned(),
+                false => "null".into(),
+            }
+        }
+        let mut out = Vec::new();
+        for table in chunks {
+            let n = match &table[0].1 {
+                Column::Str(s) => s.offsets.len() - 1,
+                _ => unreachable!("the first column is a string"),
+            };
+            for i in 0..n {
+                let row: Vec<String> = table
+                    .iter()
+                    .map(|(_, c)| match c {
+                        Column::Str(s) => text(s, i),
+                        Column::Float(f) if valid(&f.validity, i) => f.values[i].to_string(),
+                        Column::Bool(b) if valid(&b.validity, i) => valid(&b.values, i).to_string(),
+                        Column::Float(_) | Column::Bool(_) => "null".into(),
+                        Column::Identifiers(l) => {
+                            let items = l.offsets[i] as usize..l.offsets[i + 1] as usize;
+                            let items: Vec<String> = items
+                                .map(|j| l.fields.iter().map(|f| text(f, j)).collect())
+                                .collect();
+                            items.join(";")
+                        }
+                    })
+                    .collect();
+                out.push(row.join("|"));
+            }
+        }
+        out
     }
 }
