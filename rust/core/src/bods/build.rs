@@ -230,20 +230,29 @@ pub fn build<H: BuildHasher + Sync>(
         // A wave of runs at a time, appended to the tables, and the versions it read freed
         // (the arena is in the records' order): the peak is the tables and one wave's runs,
         // not every version plus the tables twice (the runs' and the whole).
+        // A wave's runs are appended while the next wave is built.
+        let mut built: Option<Vec<Builder<H>>> = None;
         for (w, wave) in records.chunks(sizes.wave).enumerate() {
-            let runs: Vec<Builder<H>> = wave
-                .par_chunks(sizes.run)
-                .map(|run| {
-                    let mut b = builder();
-                    b.run(run, &versions, interrupt);
-                    b
-                })
-                .collect();
+            let (added, runs) = rayon::join(
+                || built.take().map_or(Ok(()), |runs| tables.add(runs)),
+                || {
+                    wave.par_chunks(sizes.run)
+                        .map(|run| {
+                            let mut b = builder();
+                            b.run(run, &versions, interrupt);
+                            b
+                        })
+                        .collect::<Vec<_>>()
+                },
+            );
+            added?;
             if let Some(next) = records.get((w + 1) * sizes.wave) {
                 versions.free_before(next.version.at);
             }
+            built = Some(runs);
+        }
+        if let Some(runs) = built {
             tables.add(runs)?;
-            crate::memory::release_freed();
         }
     }
     drop(versions);

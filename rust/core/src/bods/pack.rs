@@ -126,41 +126,59 @@ fn date_of_code(code: usize) -> [u8; 10] {
     date_chars((year * 10_000 + month * 100 + day) as u32)
 }
 
+/// Where a canonical UUID's 32 hex digits are in its 36 characters.
+const UUID_DIGITS: [usize; 32] = {
+    let mut at = [0usize; 32];
+    let (mut i, mut c) = (0, 0);
+    while c < 36 {
+        if !matches!(c, 8 | 13 | 18 | 23) {
+            at[i] = c;
+            i += 1;
+        }
+        c += 1;
+    }
+    at
+};
+
+/// The value of each lowercase hex digit, 16 for any other byte.
+const HEX_VALUE: [u8; 256] = {
+    let mut v = [16u8; 256];
+    let mut d = 0;
+    while d < 10 {
+        v[b'0' as usize + d] = d as u8;
+        d += 1;
+    }
+    let mut d = 0;
+    while d < 6 {
+        v[b'a' as usize + d] = 10 + d as u8;
+        d += 1;
+    }
+    v
+};
+
 /// A canonical lowercase UUID's 16 bytes.
 fn uuid_bytes(s: &str) -> Option<[u8; 16]> {
     let b = s.as_bytes();
-    if b.len() != 36 || [8, 13, 18, 23].iter().any(|&i| b[i] != b'-') {
+    if b.len() != 36 || b[8] != b'-' || b[13] != b'-' || b[18] != b'-' || b[23] != b'-' {
         return None;
     }
     let mut out = [0u8; 16];
-    let mut digits = b.iter().filter(|&&c| c != b'-');
-    for slot in &mut out {
-        let (hi, lo) = (digits.next()?, digits.next()?);
-        *slot = (lower_hex(*hi)? << 4) | lower_hex(*lo)?;
+    let mut bad = 0u8;
+    for (k, slot) in out.iter_mut().enumerate() {
+        let hi = HEX_VALUE[b[UUID_DIGITS[2 * k]] as usize];
+        let lo = HEX_VALUE[b[UUID_DIGITS[2 * k + 1]] as usize];
+        bad |= hi | lo;
+        *slot = (hi << 4) | (lo & 15);
     }
-    digits.next().is_none().then_some(out)
-}
-
-fn lower_hex(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        _ => None,
-    }
+    (bad < 16).then_some(out)
 }
 
 fn uuid_text(bytes: &[u8]) -> Text<'static> {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut out = [0u8; 36];
-    let mut i = 0;
-    for (n, &byte) in bytes.iter().enumerate() {
-        if matches!(n, 4 | 6 | 8 | 10) {
-            out[i] = b'-';
-            i += 1;
-        }
-        out[i] = HEX[(byte >> 4) as usize];
-        out[i + 1] = HEX[(byte & 15) as usize];
-        i += 2;
+    let mut out = *b"00000000-0000-0000-0000-000000000000";
+    for (k, &byte) in bytes.iter().enumerate() {
+        out[UUID_DIGITS[2 * k]] = HEX[(byte >> 4) as usize];
+        out[UUID_DIGITS[2 * k + 1]] = HEX[(byte & 15) as usize];
     }
     Text::Spelt(out, 36)
 }
