@@ -90,11 +90,19 @@ def capped_maximums(targets: np.ndarray, lo: np.ndarray, hi_raw: np.ndarray) -> 
     hi = np.full(len(lo), np.nan)
     if not equity.any():
         return hi
-    t = targets[equity].astype(np.int64)
-    lo_e = lo[equity]
+    # Views when every edge is equity, and the steps in place: at register scale each
+    # temporary is tens of MB.
+    pick = slice(None) if equity.all() else equity
+    t = targets[pick]
+    lo_e = lo[pick]
     held = np.bincount(t, weights=lo_e)
-    cap = 1.0 - (held[t] - lo_e)
-    hi[equity] = np.clip(np.minimum(hi_raw[equity], cap), lo_e, 1.0)
+    cap = held[t]
+    del held
+    cap -= lo_e
+    np.subtract(1.0, cap, out=cap)
+    np.minimum(hi_raw[pick], cap, out=cap)
+    np.clip(cap, lo_e, 1.0, out=cap)
+    hi[pick] = cap
     return hi
 
 
@@ -106,20 +114,24 @@ def merged_stakes(
     when any merged row's is."""
     exported = core.csr()
     targets, kinds, shares = exported["targets"], exported["kinds"], exported["shares"]
+    del exported  # its offsets and amounts: at register scale, hundreds of MB
     m = len(targets)
-    equity_rows = np.flatnonzero(~np.isnan(rows.lo))
-    kind = np.full(len(equity_rows), Kind.EQUITY, dtype=np.uint8)
+    equity = ~np.isnan(rows.lo)
+    # Every row equity (a BODS register's): the rows themselves, not copies of them.
+    pick = slice(None) if equity.all() else np.flatnonzero(equity)
+    del equity
+    kind = np.full(len(src[pick]), Kind.EQUITY, dtype=np.uint8)
     pos = core.edge_positions(
-        np.ascontiguousarray(src[equity_rows]), np.ascontiguousarray(dst[equity_rows]), kind
+        np.ascontiguousarray(src[pick]), np.ascontiguousarray(dst[pick]), kind
     )
-    lo = np.where(kinds == Kind.EQUITY, shares, np.nan)
-    hi_raw = np.where(kinds == Kind.EQUITY, 0.0, np.nan)
-    np.add.at(hi_raw, pos, rows.hi[equity_rows])
-    hi_raw = np.minimum(hi_raw, 1.0)
-    lo_open = np.zeros(m, dtype=bool)
-    hi_open = np.zeros(m, dtype=bool)
-    np.logical_or.at(lo_open, pos, rows.lo_open[equity_rows])
-    np.logical_or.at(hi_open, pos, rows.hi_open[equity_rows])
+    del kind
+    is_equity = kinds == Kind.EQUITY
+    lo = np.where(is_equity, shares, np.nan)
+    # Sums per edge in row order from 0, as np.add.at gives, without its slowness.
+    hi_raw = np.where(is_equity, np.bincount(pos, weights=rows.hi[pick], minlength=m), np.nan)
+    np.minimum(hi_raw, 1.0, out=hi_raw)
+    lo_open = np.bincount(pos, weights=rows.lo_open[pick], minlength=m) > 0
+    hi_open = np.bincount(pos, weights=rows.hi_open[pick], minlength=m) > 0
     return Stakes(lo, hi_raw, lo_open, hi_open, targets)
 
 

@@ -12,7 +12,7 @@ use super::arena::Arena;
 use super::columns::{Bools, Column, Floats, Identifiers, Strings, Table, MAX_TEXT};
 use super::json::Val;
 use super::pack::{Text, Unpacker};
-use super::records::{invalid, version_texts, Record, Records};
+use super::records::{invalid, version_texts, Key, Record, Records, Version};
 use super::statement::{
     date_chars, parse_date, RecordType, PARTY_BAD, PARTY_REF, PARTY_UNSPECIFIED,
 };
@@ -133,7 +133,7 @@ table_appends!(Edges: source, target, kind, share, share_min, share_max,
 /// Builds the tables of a run of records: its parties' nodes, then its relationships'
 /// interests, edges and unspecified parties' nodes.
 struct Builder<'r, H> {
-    records: &'r [Record],
+    records: &'r [Key],
     ids: &'r Arena,
     index: &'r HashTable<u32>,
     hasher: &'r H,
@@ -192,14 +192,21 @@ pub fn build<H: BuildHasher + Sync>(
     sizes: Runs,
 ) -> Result<Tables> {
     let Records {
-        list: records,
+        list,
         ids,
         mut versions,
     } = records;
-    let mut index = HashTable::with_capacity(records.len());
-    for (i, r) in records.iter().enumerate() {
-        index.insert_unique(r.hash, i as u32, |&j| records[j as usize].hash);
+    let mut index = HashTable::with_capacity(list.len());
+    for (i, r) in list.iter().enumerate() {
+        index.insert_unique(r.hash, i as u32, |&j| list[j as usize].hash);
     }
+    // Keys for the lookups, to the end; versions a wave apiece, freed as each is built.
+    let records: Vec<Key> = list.iter().map(Record::key).collect();
+    let mut waves: Vec<Vec<Version>> = list
+        .chunks(sizes.wave)
+        .map(|w| w.iter().map(|r| r.version).collect())
+        .collect();
+    drop(list);
     let builder = || Builder {
         records: &records,
         ids: &ids,
@@ -217,38 +224,46 @@ pub fn build<H: BuildHasher + Sync>(
     // A relationship naming an unspecified party's id depends on the relationships before
     // it (which made that party): then the whole build runs in input order, at once.
     let probe = builder();
-    let ordered = records.par_iter().any(|r| {
-        r.record_type == RecordType::Relationship
-            && probe.names_unspecified(version_texts(&versions, &r.version).1)
+    let ordered = records.chunks(sizes.wave).zip(&waves).any(|(keys, vs)| {
+        keys.par_iter().zip(vs).any(|(k, v)| {
+            k.record_type == RecordType::Relationship
+                && probe.names_unspecified(version_texts(&versions, v).1)
+        })
     });
     let mut tables = Assembly::new(sizes.text);
     if ordered {
         let mut b = builder();
-        b.run(&records, &versions, interrupt);
+        for (keys, vs) in records.chunks(sizes.wave).zip(&waves) {
+            b.run(keys, vs, &versions, interrupt);
+        }
         tables.add(vec![b])?;
     } else {
-        // A wave of runs at a time, appended to the tables, and the versions it read freed
-        // (the arena is in the records' order): the peak is the tables and one wave's runs,
-        // not every version plus the tables twice (the runs' and the whole).
-        // A wave's runs are appended while the next wave is built.
+        // A wave of runs at a time, appended to the tables while the next is built, and the
+        // versions it read freed (the arena is in the records' order): the peak is the
+        // tables and two waves' runs, not every version plus the tables twice (the runs'
+        // and the whole).
         let mut built: Option<Vec<Builder<H>>> = None;
-        for (w, wave) in records.chunks(sizes.wave).enumerate() {
+        for (w, keys) in records.chunks(sizes.wave).enumerate() {
+            let vs = std::mem::take(&mut waves[w]);
             let (added, runs) = rayon::join(
                 || built.take().map_or(Ok(()), |runs| tables.add(runs)),
                 || {
-                    wave.par_chunks(sizes.run)
-                        .map(|run| {
+                    keys.par_chunks(sizes.run)
+                        .zip(vs.par_chunks(sizes.run))
+                        .map(|(keys, vs)| {
                             let mut b = builder();
-                            b.run(run, &versions, interrupt);
+                            b.run(keys, vs, &versions, interrupt);
                             b
                         })
                         .collect::<Vec<_>>()
                 },
             );
             added?;
-            if let Some(next) = records.get((w + 1) * sizes.wave) {
-                versions.free_before(next.version.at);
+            drop(vs);
+            if let Some(next) = waves.get(w + 1).and_then(|vs| vs.first()) {
+                versions.free_before(next.at);
             }
+            crate::memory::release_freed();
             built = Some(runs);
         }
         if let Some(runs) = built {
@@ -392,28 +407,30 @@ fn repr(s: &str) -> String {
 }
 
 impl<H: BuildHasher> Builder<'_, H> {
-    /// Parties first, then relationships; each stops at its first error.
-    fn run(&mut self, run: &[Record], versions: &Arena, interrupt: Interrupt<'_>) {
+    /// Parties first, then relationships (`keys` and their `versions`); each stops at its
+    /// first error, in this run or an earlier one of the same builder.
+    fn run(&mut self, keys: &[Key], versions: &[Version], arena: &Arena, interrupt: Interrupt<'_>) {
         let mut ticker = interrupt.ticker(1 << 12);
-        for r in run {
-            if r.record_type != RecordType::Relationship {
-                let (sid, body) = version_texts(versions, &r.version);
-                if let Err(e) = ticker.tick().and_then(|()| self.party(r, &sid, body)) {
-                    self.party_error = Some(e);
-                    break;
-                }
+        let records = || keys.iter().zip(versions);
+        for (r, v) in records().filter(|(r, _)| r.record_type != RecordType::Relationship) {
+            if self.party_error.is_some() {
+                break;
+            }
+            let (sid, body) = version_texts(arena, v);
+            if let Err(e) = ticker.tick().and_then(|()| self.party(r, v, &sid, body)) {
+                self.party_error = Some(e);
             }
         }
-        for r in run {
-            if r.record_type == RecordType::Relationship {
-                let (sid, body) = version_texts(versions, &r.version);
-                if let Err(e) = ticker
-                    .tick()
-                    .and_then(|()| self.relationship(r, &sid, body))
-                {
-                    self.relationship_error = Some(e);
-                    break;
-                }
+        for (r, v) in records().filter(|(r, _)| r.record_type == RecordType::Relationship) {
+            if self.relationship_error.is_some() {
+                break;
+            }
+            let (sid, body) = version_texts(arena, v);
+            if let Err(e) = ticker
+                .tick()
+                .and_then(|()| self.relationship(r, v, &sid, body))
+            {
+                self.relationship_error = Some(e);
             }
         }
     }
@@ -459,8 +476,7 @@ impl<H: BuildHasher> Builder<'_, H> {
         })
     }
 
-    fn party(&mut self, r: &Record, sid: &str, body: &[u8]) -> Result<()> {
-        let v = &r.version;
+    fn party(&mut self, r: &Key, v: &Version, sid: &str, body: &[u8]) -> Result<()> {
         let mut u = Unpacker::new(body);
         let status = u.opt();
         if let Some(message) = u.opt() {
@@ -492,7 +508,8 @@ impl<H: BuildHasher> Builder<'_, H> {
         &mut self,
         u: &mut Unpacker<'u>,
         role: &str,
-        r: &Record,
+        r: &Key,
+        v: &Version,
         sid: &str,
         status: Option<&str>,
     ) -> Result<Cow<'u, str>> {
@@ -560,8 +577,7 @@ impl<H: BuildHasher> Builder<'_, H> {
                 n.unknown_reason.push(Some(reason));
                 n.unknown_description.push(description.as_deref());
                 n.statement_id.push(Some(sid));
-                n.statement_date
-                    .push(Some(date_str(&date_chars(r.version.date))));
+                n.statement_date.push(Some(date_str(&date_chars(v.date))));
                 n.record_status.push(status);
                 self.unspecified.insert(node.clone());
                 Ok(Cow::Owned(node))
@@ -571,15 +587,15 @@ impl<H: BuildHasher> Builder<'_, H> {
         }
     }
 
-    fn relationship(&mut self, r: &Record, sid: &str, body: &[u8]) -> Result<()> {
+    fn relationship(&mut self, r: &Key, v: &Version, sid: &str, body: &[u8]) -> Result<()> {
         let mut u = Unpacker::new(body);
         let status = u.opt();
         if let Some(message) = u.opt() {
             return fail(message.to_string(), sid);
         }
         let status = status.as_deref();
-        let subject = self.resolve(&mut u, "subject", r, sid, status)?;
-        let holder = self.resolve(&mut u, "interestedParty", r, sid, status)?;
+        let subject = self.resolve(&mut u, "subject", r, v, sid, status)?;
+        let holder = self.resolve(&mut u, "interestedParty", r, v, sid, status)?;
         if u.u8() == 1 {
             return fail(u.str().to_owned(), sid);
         }

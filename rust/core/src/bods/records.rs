@@ -52,9 +52,33 @@ pub struct Record {
     kept: Kept,
 }
 
-impl Record {
+/// A record as the build looks it up (16 bytes: the versions are kept apart, and freed a
+/// wave at a time as the tables are built).
+#[derive(Clone, Copy)]
+pub struct Key {
+    rid: At,
+    rid_len: u32,
+    pub record_type: RecordType,
+}
+
+impl Key {
     pub fn record_id<'a>(&self, ids: &'a Arena) -> &'a str {
         ids.str(self.rid, self.rid_len as usize)
+    }
+
+    /// The recordId's bytes, for comparisons (no UTF-8 check).
+    pub fn record_id_bytes<'a>(&self, ids: &'a Arena) -> &'a [u8] {
+        ids.get(self.rid, self.rid_len as usize)
+    }
+}
+
+impl Record {
+    pub fn key(&self) -> Key {
+        Key {
+            rid: self.rid,
+            rid_len: self.rid_len,
+            record_type: self.record_type,
+        }
     }
 
     /// The recordId's bytes, for comparisons (no UTF-8 check).
@@ -313,10 +337,13 @@ mod tests {
         )
     }
 
-    /// The store holds one of these per record: 20M-statement registers have 16M records.
+    /// The store holds one of these per record: 20M-statement registers have 16M records;
+    /// the build keeps a key and a version of each.
     #[test]
     fn a_record_is_40_bytes() {
         assert_eq!(std::mem::size_of::<Record>(), 40);
+        assert_eq!(std::mem::size_of::<Key>(), 16);
+        assert_eq!(std::mem::size_of::<Version>(), 16);
     }
 
     /// Many updates of a few records, the superseded versions dropped after every few
@@ -348,7 +375,7 @@ mod tests {
                 let (sid, body) = version_texts(&records.versions, &r.version);
                 assert!(String::from_utf8_lossy(body)
                     .contains(&format!("name {}", sid.trim_start_matches('0'))));
-                (r.record_id(&records.ids).to_owned(), sid.to_string())
+                (r.key().record_id(&records.ids).to_owned(), sid.to_string())
             })
             .collect();
         let mut want: Vec<(String, String)> = (0..5)
@@ -397,7 +424,7 @@ mod tests {
                 let (sid, body) = version_texts(&records.versions, &r.version);
                 let sid = sid.trim_start_matches('0').to_owned();
                 let whole = String::from_utf8_lossy(body).contains(&format!("name {sid}"));
-                (r.record_id(&records.ids).to_owned(), sid, whole)
+                (r.key().record_id(&records.ids).to_owned(), sid, whole)
             })
             .collect();
         let want = [("r1", "4"), ("r2", "7"), ("r0", "8")];
