@@ -180,6 +180,7 @@ def integrated(
     min_weight: float = 0.0,
     held: npt.NDArray[np.bool_] | None = None,
     sparse: bool = False,
+    direct: bool = True,
 ) -> _Integrated: ...
 
 class _Bounded(TypedDict):

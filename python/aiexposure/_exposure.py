@@ -167,6 +167,7 @@ def _integrated_bounds(
             float(min_weight or 0.0),
             held_in_data,
             sparse,
+            False,  # no direct shares: taken below from the money graph
         )
         for core in (lo_core, hi_core)
     )

@@ -176,8 +176,9 @@ fn one_line<'py>(
 /// float, the part of the issuer nobody in this graph holds), integrated, bound (the largest
 /// error of a value: 0 when exact, infinite when a simple-path bound cut paths)}. `sparse` with
 /// `threshold` > 0: walks and ultimate from the thresholded columns of every issuer.
+/// `direct=False` leaves `direct` empty (a caller that takes them from another graph).
 #[pyfunction]
-#[pyo3(signature = (graph, method, threshold, max_depth=None, min_weight=0.0, held=None, sparse=false))]
+#[pyo3(signature = (graph, method, threshold, max_depth=None, min_weight=0.0, held=None, sparse=false, direct=true))]
 #[allow(clippy::too_many_arguments)]
 pub fn integrated<'py>(
     py: Python<'py>,
@@ -188,6 +189,7 @@ pub fn integrated<'py>(
     min_weight: f64,
     held: Option<PyReadonlyArray1<'py, bool>>,
     sparse: bool,
+    direct: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
     detach::guard(py, || {
         // `held`: which nodes have an equity holder in the data (ultimate's roots), when the
@@ -235,13 +237,19 @@ pub fn integrated<'py>(
                 }
             }
         })?;
+        // At register scale the rows are tens of millions: the columns, the rows freed, then
+        // the direct shares from the columns.
         let holder: Vec<i64> = stakes
             .iter()
             .map(|s| s.holder.map_or(-1, |h| h as i64))
             .collect();
         let issuer: Vec<u32> = stakes.iter().map(|s| s.issuer).collect();
         let value: Vec<f64> = stakes.iter().map(|s| s.value).collect();
-        let direct = detach::run_ok(py, || direct_shares(g, &stakes));
+        drop(stakes);
+        let direct = match direct {
+            true => detach::run_ok(py, || direct_shares(g, &holder, &issuer)),
+            false => Vec::new(),
+        };
         columns!(py;
             "holder" => holder.into_pyarray(py),
             "issuer" => issuer.into_pyarray(py),
@@ -282,22 +290,23 @@ pub fn bounded<'py>(
 
 /// Each stake's direct share: W[holder, issuer] (0 when no equity edge), and for the free
 /// float 1 minus what the issuer's holders in this graph hold (at least 0).
-fn direct_shares(g: &Graph, stakes: &[Stake]) -> Vec<f64> {
-    stakes
+fn direct_shares(g: &Graph, holder: &[i64], issuer: &[u32]) -> Vec<f64> {
+    holder
         .par_iter()
-        .map(|s| match s.holder {
-            Some(h) => {
+        .zip(issuer)
+        .map(|(&h, &issuer)| match u32::try_from(h) {
+            Ok(h) => {
                 // A row's edges are sorted by target: the pair's edges are one run of it.
                 let row = g.out_edges(h);
-                let from = row.partition_point(|e| e.target < s.issuer);
+                let from = row.partition_point(|e| e.target < issuer);
                 row[from..]
                     .iter()
-                    .take_while(|e| e.target == s.issuer)
+                    .take_while(|e| e.target == issuer)
                     .filter(|e| e.kind == Kind::Equity)
                     .map(|e| e.share)
                     .sum()
             }
-            None => (1.0 - g.equity_holders(s.issuer).map(|(_, w)| w).sum::<f64>()).max(0.0),
+            Err(_) => (1.0 - g.equity_holders(issuer).map(|(_, w)| w).sum::<f64>()).max(0.0),
         })
         .collect()
 }

@@ -10,6 +10,9 @@ use crate::error::{Error, Result};
 use crate::interrupt::Interrupt;
 use crate::kind::Kind;
 
+/// Roots whose rows are gathered in one buffer (then the buffers concatenated in order).
+const ROOTS_PER_PART: usize = 4096;
+
 /// Ultimate owners (Dietzenbacher & Temurshoev): for every company with an equity holder,
 /// the part owned by each root (a node nobody holds) and by the free float (`holder` None),
 /// summing to 1 per company. Entries above `threshold`, by holder then issuer.
@@ -79,18 +82,25 @@ pub fn ultimate_owners_with(
         let stakes = sparse.stakes(s.plan, &wanted);
         (stakes, sparse.largest_bound())
     } else {
+        // Roots a few thousand at a time: millions of roots with a Vec each cost more than
+        // their rows.
         let exact = roots
-            .par_iter()
-            .map(|&r| {
-                Ok(holdings_of(s, r, interrupt)?
-                    .into_iter()
-                    .filter(|&(j, v)| v > threshold && !is_root(j))
-                    .map(|(j, v)| Stake {
-                        holder: Some(r),
-                        issuer: j,
-                        value: v,
-                    })
-                    .collect::<Vec<_>>())
+            .par_chunks(ROOTS_PER_PART)
+            .map(|part| {
+                let mut rows = Vec::new();
+                for &r in part {
+                    rows.extend(
+                        holdings_of(s, r, interrupt)?
+                            .into_iter()
+                            .filter(|&(j, v)| v > threshold && !is_root(j))
+                            .map(|(j, v)| Stake {
+                                holder: Some(r),
+                                issuer: j,
+                                value: v,
+                            }),
+                    );
+                }
+                Ok(rows)
             })
             .collect::<Result<Vec<_>>>()?
             .concat();
