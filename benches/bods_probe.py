@@ -18,6 +18,7 @@ MODE:
   records, all entities here) misses keys and fails ("has unknown key personType");
   ``sample_size=-1`` makes it read the whole file once more to infer the schema.
   ``union_by_name`` only matters across several files.
+* load: ``Graph.from_bods(PATH)`` alone, what a user runs to load a register.
 * pipeline: the tables Graph.from_bods reads (nodes and edges: no interests table) ->
   Graph.from_arrow (together the two are Graph.from_bods) ->
   strongly_connected_components -> integrated_ownership("ultimate", threshold=0.25), each
@@ -43,7 +44,7 @@ import time
 
 from memory_probe import Peak  # the sampler of benches/memory_probe.py
 
-MODES = ("aiexposure", "json", "orjson", "duckdb", "duckdb_infer", "pipeline")
+MODES = ("aiexposure", "json", "orjson", "duckdb", "duckdb_infer", "load", "pipeline")
 
 # The BODS v0.4 statement as the synthetic register writes it (what DuckDB infers from the
 # whole file with sample_size=-1), with the share figures as DOUBLE (BODS numbers) and
@@ -184,6 +185,15 @@ def main() -> None:
         out["graph_nodes"], out["graph_edges"] = g.num_nodes, g.num_edges
         # Relationships repeating a (holder, company) pair are one edge of the graph.
         out["merged_duplicates"] = g.summary()["merged_duplicates"]
+
+    elif mode == "load":
+        from aiexposure import Graph
+
+        warm_up()
+        gc.collect()
+        with Peak() as peak:
+            g = Graph.from_bods(path)
+        out.update(statements=lines, nodes=g.num_nodes, edges=g.num_edges)
 
     else:  # pipeline
         from aiexposure import Graph
