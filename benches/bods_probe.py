@@ -19,6 +19,8 @@ MODE:
   ``sample_size=-1`` makes it read the whole file once more to infer the schema.
   ``union_by_name`` only matters across several files.
 * load: ``Graph.from_bods(PATH)`` alone, what a user runs to load a register.
+* reference: ``read_bods(PATH)`` of the former pure-Python reader (tests/bods_reference.py,
+  json.loads then Python dicts), the three tables built.
 * pipeline: the tables Graph.from_bods reads (nodes and edges: no interests table) ->
   Graph.from_arrow (together the two are Graph.from_bods) ->
   strongly_connected_components -> integrated_ownership("ultimate", threshold=0.25), each
@@ -44,7 +46,16 @@ import time
 
 from memory_probe import Peak  # the sampler of benches/memory_probe.py
 
-MODES = ("aiexposure", "json", "orjson", "duckdb", "duckdb_infer", "load", "pipeline")
+MODES = (
+    "aiexposure",
+    "json",
+    "orjson",
+    "duckdb",
+    "duckdb_infer",
+    "load",
+    "reference",
+    "pipeline",
+)
 
 # The BODS v0.4 statement as the synthetic register writes it (what DuckDB infers from the
 # whole file with sample_size=-1), with the share figures as DOUBLE (BODS numbers) and
@@ -185,6 +196,21 @@ def main() -> None:
         out["graph_nodes"], out["graph_edges"] = g.num_nodes, g.num_edges
         # Relationships repeating a (holder, company) pair are one edge of the graph.
         out["merged_duplicates"] = g.summary()["merged_duplicates"]
+
+    elif mode == "reference":
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
+        from bods_reference import read_bods as reference_read_bods
+
+        warm_up()
+        gc.collect()
+        with Peak() as peak:
+            data = reference_read_bods(path)
+        out.update(
+            statements=lines,
+            nodes=data.nodes.num_rows,
+            interests=data.interests.num_rows,
+            edges=data.edges.num_rows,
+        )
 
     elif mode == "load":
         from aiexposure import Graph
