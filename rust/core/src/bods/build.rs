@@ -98,6 +98,9 @@ trait Part: Default + Send + Sized {
 
     /// A column took more text than its offsets can say.
     fn overflowed(&self) -> bool;
+
+    /// Room for `factor` times what it holds.
+    fn grow_to(&mut self, factor: f64);
 }
 
 /// A table's [`Part`], field by field.
@@ -114,6 +117,10 @@ macro_rules! table_appends {
 
             fn overflowed(&self) -> bool {
                 false $(|| self.$field.overflowed())+
+            }
+
+            fn grow_to(&mut self, factor: f64) {
+                $(self.$field.grow_to(factor);)+
             }
         }
     };
@@ -259,11 +266,22 @@ pub fn build<H: BuildHasher + Sync>(
                 },
             );
             added?;
+            if w == 1 {
+                // Two waves in: the tables' size is known to within a few percent. Each of
+                // their buffers is given room for all of it now, so that it is mapped once
+                // (rather than grown by copies, and among the runs' freed blocks, which the
+                // allocator would keep).
+                let factor = 1.05 * records.len() as f64 / sizes.wave as f64;
+                tables.grow_to(factor);
+            }
             drop(vs);
             if let Some(next) = waves.get(w + 1).and_then(|vs| vs.first()) {
                 versions.free_before(next.at);
             }
-            crate::memory::release_freed();
+            if w % TRIM_EVERY == TRIM_EVERY - 1 {
+                // The runs' freed blocks, which malloc keeps among the live ones.
+                crate::memory::release_freed();
+            }
             built = Some(runs);
         }
         if let Some(runs) = built {
@@ -278,6 +296,10 @@ pub fn build<H: BuildHasher + Sync>(
     interrupt.check()?;
     tables.finish()
 }
+
+/// Waves built between two returns of the freed heap to the system (a return costs a
+/// scan of the heap and the faults of the pages then reused: not after every wave).
+const TRIM_EVERY: usize = 16;
 
 /// The tables, the runs' appended in input order as they are built: each table in chunks
 /// of at most `text` bytes of texts (a run larger than that is a chunk of its own).
@@ -322,6 +344,19 @@ impl Assembly {
             self.edges.push(b.edges)?;
         }
         Ok(())
+    }
+
+    /// Room for `factor` times what the tables hold.
+    fn grow_to(&mut self, factor: f64) {
+        if let Some(t) = &mut self.nodes.last {
+            t.grow_to(factor);
+        }
+        if let Some(t) = &mut self.interests.last {
+            t.grow_to(factor);
+        }
+        if let Some(t) = &mut self.edges.last {
+            t.grow_to(factor);
+        }
     }
 
     fn finish(mut self) -> Result<Tables> {

@@ -11,6 +11,12 @@ pub struct Validity {
 }
 
 impl Validity {
+    /// Room for `factor` times what is held, once (see `build`: the tables' final size
+    /// estimated from the first wave, so that each buffer is mapped once at about its size).
+    pub fn grow_to(&mut self, factor: f64) {
+        reserve(&mut self.bits, factor);
+    }
+
     fn push(&mut self, valid: bool) {
         if self.len % 8 == 0 {
             self.bits.push(0);
@@ -40,6 +46,12 @@ impl Validity {
     }
 }
 
+/// Room for `factor` times `v`'s length.
+fn reserve<T>(v: &mut Vec<T>, factor: f64) {
+    let want = (v.len() as f64 * factor) as usize;
+    v.reserve(want.saturating_sub(v.len()));
+}
+
 /// The most text an i32-offset column holds.
 pub const MAX_TEXT: usize = i32::MAX as usize;
 
@@ -64,6 +76,14 @@ impl Default for Strings {
 }
 
 impl Strings {
+    /// Room for `factor` times what is held, once (see `build`: the tables' final size
+    /// estimated from the first wave, so that each buffer is mapped once at about its size).
+    pub fn grow_to(&mut self, factor: f64) {
+        reserve(&mut self.offsets, factor);
+        reserve(&mut self.data, factor);
+        self.validity.grow_to(factor);
+    }
+
     pub fn push(&mut self, value: Option<&str>) {
         if let Some(v) = value {
             self.data.extend_from_slice(v.as_bytes());
@@ -110,6 +130,13 @@ pub struct Floats {
 }
 
 impl Floats {
+    /// Room for `factor` times what is held, once (see `build`: the tables' final size
+    /// estimated from the first wave, so that each buffer is mapped once at about its size).
+    pub fn grow_to(&mut self, factor: f64) {
+        reserve(&mut self.values, factor);
+        self.validity.grow_to(factor);
+    }
+
     pub fn push(&mut self, value: Option<f64>) {
         self.values.push(value.unwrap_or(0.0));
         self.validity.push(value.is_some());
@@ -137,6 +164,13 @@ pub struct Bools {
 }
 
 impl Bools {
+    /// Room for `factor` times what is held, once (see `build`: the tables' final size
+    /// estimated from the first wave, so that each buffer is mapped once at about its size).
+    pub fn grow_to(&mut self, factor: f64) {
+        self.values.grow_to(factor);
+        self.validity.grow_to(factor);
+    }
+
     pub fn push(&mut self, value: Option<bool>) {
         self.values.push(value == Some(true));
         self.validity.push(value.is_some());
@@ -173,6 +207,15 @@ impl Default for Identifiers {
 }
 
 impl Identifiers {
+    /// Room for `factor` times what is held, once (see `build`: the tables' final size
+    /// estimated from the first wave, so that each buffer is mapped once at about its size).
+    pub fn grow_to(&mut self, factor: f64) {
+        reserve(&mut self.offsets, factor);
+        for field in &mut self.fields {
+            field.grow_to(factor);
+        }
+    }
+
     pub fn push(&mut self, item: [Option<&str>; 4]) {
         for (field, value) in self.fields.iter_mut().zip(item) {
             field.push(value);
