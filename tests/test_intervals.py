@@ -5,6 +5,7 @@ from unittest import mock
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from conftest import build, meta, row
 from hypothesis import HealthCheck, given, settings
@@ -567,3 +568,20 @@ def test_a_few_keys_on_a_big_graph_are_found_like_many():
             value_loss=pa.table({"node": pa.array(["n3", None]), "value": [1.0, 1.0]}),
             legacy_columns=False,
         )
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(interval_graphs(), st.sampled_from([0.01, 0.1, 0.3, 0.6]))
+def test_thresholded_ultimate_bounds_are_the_full_table_cut_at_its_maximums(case, threshold):
+    # The run at the maximums is cut at the threshold (its free float is not): the rows are
+    # those of the full table whose upper bound passes the threshold, with the same bits.
+    n, rows, _, _ = case
+    g = _build(n, rows)
+    full = g.integrated_ownership("ultimate")
+    cut = g.integrated_ownership("ultimate", threshold=threshold)
+    top = "integrated_max" if "integrated_max" in full.column_names else "integrated"
+    above = pc.fill_null(pc.greater(full[top], threshold), False)
+    want = full.filter(above)
+    assert cut.column_names == want.column_names
+    assert cut.to_pylist() == want.to_pylist()
+    assert cut.schema.metadata == full.schema.metadata

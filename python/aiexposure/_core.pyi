@@ -181,6 +181,7 @@ def integrated(
     held: npt.NDArray[np.bool_] | None = None,
     sparse: bool = False,
     direct: bool = True,
+    float_threshold: float | None = None,
 ) -> _Integrated: ...
 
 class _Bounded(TypedDict):

@@ -157,19 +157,23 @@ def _integrated_bounds(
     # the free float's bounds come from the other run, which a threshold would cut.
     sparse = sparse and method == "walks" and threshold > 0
     t = float(threshold) if sparse else 0.0
+    # Ultimate owners at the maximums are cut at the threshold but for the free float: the
+    # rows kept are those whose upper bound passes it (at register scale, most rows are not).
+    hi_t = float(threshold) if method == "ultimate" else t
     low, high = (
         h.call(
             _core.integrated,
             core,
             method,
-            t,
+            cut,
             max_depth,
             float(min_weight or 0.0),
             held_in_data,
             sparse,
             False,  # no direct shares: taken below from the money graph
+            t,  # the free float's threshold (ultimate)
         )
-        for core in (lo_core, hi_core)
+        for core, cut in ((lo_core, t), (hi_core, hi_t))
     )
     h_lo, i_lo, v_lo, b_lo = low["holder"], low["issuer"], low["integrated"], low["bound"]
     h_hi, i_hi, v_hi, b_hi = high["holder"], high["issuer"], high["integrated"], high["bound"]

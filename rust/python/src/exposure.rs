@@ -176,9 +176,10 @@ fn one_line<'py>(
 /// float, the part of the issuer nobody in this graph holds), integrated, bound (the largest
 /// error of a value: 0 when exact, infinite when a simple-path bound cut paths)}. `sparse` with
 /// `threshold` > 0: walks and ultimate from the thresholded columns of every issuer.
-/// `direct=False` leaves `direct` empty (a caller that takes them from another graph).
+/// `direct=False` leaves `direct` empty (a caller that takes them from another graph);
+/// `float_threshold` (ultimate with `held`): the free float's threshold, else `threshold`.
 #[pyfunction]
-#[pyo3(signature = (graph, method, threshold, max_depth=None, min_weight=0.0, held=None, sparse=false, direct=true))]
+#[pyo3(signature = (graph, method, threshold, max_depth=None, min_weight=0.0, held=None, sparse=false, direct=true, float_threshold=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn integrated<'py>(
     py: Python<'py>,
@@ -190,6 +191,7 @@ pub fn integrated<'py>(
     held: Option<PyReadonlyArray1<'py, bool>>,
     sparse: bool,
     direct: bool,
+    float_threshold: Option<f64>,
 ) -> PyResult<Bound<'py, PyDict>> {
     detach::guard(py, || {
         // `held`: which nodes have an equity holder in the data (ultimate's roots), when the
@@ -227,7 +229,10 @@ pub fn integrated<'py>(
                     Ok((exposure::integrated_walks(&s, threshold, it)?, 0.0))
                 }
                 (Method::Ultimate, Some(s)) => match held {
-                    Some(h) => exposure::ultimate_owners_with(&s, h, threshold, sparse, it),
+                    Some(h) => {
+                        let float = float_threshold.unwrap_or(threshold);
+                        exposure::ultimate_owners_with(&s, h, threshold, float, sparse, it)
+                    }
                     None => exposure::ultimate_owners(&s, threshold, sparse, it),
                 },
                 _ => {

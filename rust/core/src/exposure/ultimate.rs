@@ -30,7 +30,7 @@ pub fn ultimate_owners(
     let held: Vec<bool> = (0..s.g.num_nodes() as u32)
         .map(|v| s.g.equity_holders(v).next().is_some())
         .collect();
-    ultimate_owners_with(s, &held, threshold, sparse, interrupt)
+    ultimate_owners_with(s, &held, threshold, threshold, sparse, interrupt)
 }
 
 /// `ultimate_owners` with the roots given by `held` (`held[v]`: v has an equity holder in the
@@ -39,11 +39,14 @@ pub fn ultimate_owners(
 ///
 /// On a plan of upper bounds (`Plan::upper`) the free float is the lower bound
 /// max(0, 1 − Σ_roots U[r, v]) (the free float shrinks as stakes grow), and a component whose
-/// walk sum diverges gives the roots above it +inf instead of an error.
+/// walk sum diverges gives the roots above it +inf instead of an error. The free float's rows
+/// are those above `float_threshold` (the bounds of the free float come from the other run,
+/// which needs them all).
 pub fn ultimate_owners_with(
     s: &Solver<'_>,
     held: &[bool],
     threshold: f64,
+    float_threshold: f64,
     sparse: bool,
     interrupt: Interrupt,
 ) -> Result<(Vec<Stake>, f64)> {
@@ -132,7 +135,7 @@ pub fn ultimate_owners_with(
     };
     out.extend(
         (0..n as u32)
-            .filter(|&v| !is_root(v) && float[v as usize] > threshold)
+            .filter(|&v| !is_root(v) && float[v as usize] > float_threshold)
             .map(|v| Stake {
                 holder: None,
                 issuer: v,
