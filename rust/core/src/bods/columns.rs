@@ -46,10 +46,11 @@ impl Validity {
     }
 }
 
-/// Room for `factor` times `v`'s length.
+/// Room for `factor` times `v`'s length, if the system gives it: an estimate, so a refusal
+/// (an input sorted by record type misleads it) leaves the buffer to grow as it goes.
 fn reserve<T>(v: &mut Vec<T>, factor: f64) {
     let want = (v.len() as f64 * factor) as usize;
-    v.reserve(want.saturating_sub(v.len()));
+    let _ = v.try_reserve(want.saturating_sub(v.len()));
 }
 
 /// The most text an i32-offset column holds.
